@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Declarative definitions: YAML → domain models, then semantic checks."""

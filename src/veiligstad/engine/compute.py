@@ -1,0 +1,281 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Compile indicator definitions into one Ibis expression over the warehouse tables.
+
+The expression is backend-neutral (no DuckDB-only SQL) and set-based: every indicator
+for every area and year is computed by joins and group-bys, never row by row.
+
+Steps:
+
+1. **Levels.** Observations stored for an area are used as they are. Where an area has
+   none for a measure, counts are summed from its buurten (buurt → wijk, stadsdeel,
+   gemeente) and from gemeenten into the country, but only when every child has a value:
+   a sum with a withheld part is not a total. Survey figures are never summed.
+2. **Numerator.** The numerator's measures (crime-type codes) are summed; all must be
+   present. Where they are not, the fallback measures (another source) are tried.
+3. **Denominator.** The population on 1 January of the same year; where a definition
+   allows it, the nearest year within its tolerance, and the value is marked approximate.
+4. **Value.** ``numerator × per / denominator`` for rates. A missing or zero denominator
+   gives no value and a reason, never 0 or infinity.
+
+Rates are never averaged: every aggregate is a sum of numerators over a sum of
+denominators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from veiligstad.domain.areas import BUURT_PARENT_LEVELS, NETHERLANDS, AreaLevel
+from veiligstad.domain.indicators import Indicator, IndicatorKind
+from veiligstad.domain.periods import PeriodType
+from veiligstad.engine.intervals import poisson_interval
+
+#: Columns of the observations table the engine reads.
+OBSERVATION_COLUMNS = ("measure", "area_code", "period", "period_type", "year", "value", "status")
+_KEYS = ("measure", "area_code", "period")
+
+#: Why a value could not be computed (stable codes; Dutch text in REASONS).
+REASONS = {
+    "numerator-incomplete": "niet alle onderdelen van de teller zijn bekend",
+    "denominator-missing": "geen bevolkingscijfer op 1 januari van dit jaar",
+    "denominator-zero": "bevolking is nul",
+}
+
+
+def _base(observations: ir.Table) -> ir.Table:
+    obs = observations
+    return obs.select(
+        measure=obs.measure,
+        area_code=obs.area_code,
+        period=obs.period,
+        year=obs.year.cast("int32"),
+        value=obs.value.cast("float64"),
+        provisional=obs.status == "voorlopig",
+    )
+
+
+def _sum_into(base: ir.Table, links: ir.Table) -> ir.Table:
+    """Sum child values into parents; null where any expected child has no value."""
+    expected = links.group_by("parent").agg(expected=links.child.count())
+    joined = base.join(links, base.area_code == links.child)
+    summed = joined.group_by(["parent", "measure", "period", "year"]).agg(
+        total=joined.value.sum(),
+        present=joined.value.count(),
+        provisional=joined.provisional.any(),
+    )
+    summed = summed.join(expected, "parent")
+    return summed.select(
+        measure=summed.measure,
+        area_code=summed.parent,
+        period=summed.period,
+        year=summed.year,
+        value=(summed.present == summed.expected).ifelse(summed.total, ibis.null("float64")),
+        provisional=summed.provisional,
+    )
+
+
+def _prefer_direct(direct: ir.Table, derived: ir.Table) -> ir.Table:
+    """Derived rows only where no stored observation exists for the same key."""
+    keys = direct.select(*_KEYS).distinct()
+    missing = derived.anti_join(keys, list(_KEYS))
+    return direct.union(missing)
+
+
+def expand_levels(observations: ir.Table, areas: ir.Table, additive: Sequence[str]) -> ir.Table:
+    """Observations at every area level: stored ones first, sums of children elsewhere."""
+    base = _base(observations)
+    counts = base.filter(base.measure.isin(list(additive)))
+    buurten = areas.filter(areas.level == AreaLevel.BUURT.value)
+    parents = [
+        buurten.select(child=buurten.code, parent=buurten[f"{level.value}_code"])
+        for level in BUURT_PARENT_LEVELS
+    ]
+    from_buurten = ibis.union(
+        *[_sum_into(counts, links.filter(links.parent.notnull())) for links in parents]
+    )
+    local = _prefer_direct(base, from_buurten)
+    gemeenten = areas.filter(areas.level == AreaLevel.GEMEENTE.value).select(child=areas.code)
+    in_gemeenten = local.filter(local.measure.isin(list(additive))).join(
+        gemeenten, local.area_code == gemeenten.child
+    )
+    country = in_gemeenten.group_by(["measure", "period", "year"]).agg(
+        value=in_gemeenten.value.sum(), provisional=in_gemeenten.provisional.any()
+    )
+    country = country.select(
+        measure=country.measure,
+        area_code=ibis.literal(NETHERLANDS),
+        period=country.period,
+        year=country.year,
+        value=country.value,
+        provisional=country.provisional,
+    )
+    return _prefer_direct(local, country)
+
+
+def _terms(indicators: Sequence[Indicator]) -> ir.Table:
+    rows = [
+        (i.id, measure, rank, len(measures))
+        for i in indicators
+        for rank, measures in enumerate((i.numerator, i.fallback_numerator))
+        for measure in measures
+    ]
+    frame = pd.DataFrame(rows, columns=["indicator_id", "term", "rank", "n_terms"])
+    return ibis.memtable(frame.astype({"rank": "int32", "n_terms": "int32"}))
+
+
+def _specs(indicators: Sequence[Indicator]) -> ir.Table:
+    frame = pd.DataFrame(
+        {
+            "indicator_id": [i.id for i in indicators],
+            "kind": [i.kind.value for i in indicators],
+            "den_measure": [i.denominator or "" for i in indicators],
+            "per": [float(i.per or 1) for i in indicators],
+            "tolerance": [i.denominator_tolerance_years for i in indicators],
+            "low_measure": [i.margin_lower or "" for i in indicators],
+            "high_measure": [i.margin_upper or "" for i in indicators],
+        }
+    )
+    return ibis.memtable(frame.astype({"tolerance": "int32"}))
+
+
+def _numerators(expanded: ir.Table, terms: ir.Table) -> ir.Table:
+    joined = expanded.join(terms, expanded.measure == terms.term)
+    num = joined.group_by(["indicator_id", "rank", "n_terms", "area_code", "period", "year"]).agg(
+        total=joined.value.sum(),
+        present=joined.value.count(),
+        provisional=joined.provisional.any(),
+    )
+    num = num.mutate(complete=num.present == num.n_terms)
+    window = ibis.window(
+        group_by=[num.indicator_id, num.area_code, num.period],
+        order_by=[ibis.desc(num.complete), num["rank"]],
+    )
+    num = num.mutate(pick=ibis.row_number().over(window))
+    num = num.filter(num.pick == 0)
+    return num.select(
+        "indicator_id",
+        "area_code",
+        "period",
+        "year",
+        "provisional",
+        numerator=num.complete.ifelse(num.total, ibis.null("float64")),
+        source_rank=num["rank"],
+    )
+
+
+def _with_denominators(num: ir.Table, expanded: ir.Table, specs: ir.Table) -> ir.Table:
+    with_spec = num.join(specs, "indicator_id")
+    pops = expanded.select(
+        d_area=expanded.area_code, d_measure=expanded.measure, d_year=expanded.year,
+        d_value=expanded.value,
+    )
+    joined = with_spec.left_join(
+        pops,
+        [
+            with_spec.area_code == pops.d_area,
+            with_spec.den_measure == pops.d_measure,
+            (pops.d_year - with_spec.year).abs() <= with_spec.tolerance,
+            pops.d_value.notnull(),
+        ],
+    )
+    window = ibis.window(
+        group_by=[joined.indicator_id, joined.area_code, joined.period],
+        order_by=[(joined.d_year - joined.year).abs(), joined.d_year],
+    )
+    joined = joined.mutate(pick=ibis.row_number().over(window))
+    return joined.filter(joined.pick == 0)
+
+
+def _with_margins(table: ir.Table, expanded: ir.Table) -> ir.Table:
+    for side in ("low", "high"):
+        margin = expanded.select(
+            **{
+                f"{side}_area": expanded.area_code,
+                f"{side}_key": expanded.measure,
+                f"{side}_period": expanded.period,
+                f"{side}_value": expanded.value,
+            }
+        )
+        table = table.left_join(
+            margin,
+            [
+                table.area_code == margin[f"{side}_area"],
+                table[f"{side}_measure"] == margin[f"{side}_key"],
+                table.period == margin[f"{side}_period"],
+            ],
+        )
+    return table
+
+
+def compute(
+    observations: ir.Table, areas: ir.Table, indicators: Sequence[Indicator]
+) -> ir.Table:
+    """Every indicator for every area and year that has data, as one deferred expression."""
+    additive = sorted(
+        {m for i in indicators if i.kind is not IndicatorKind.SURVEY for m in i.all_measures}
+    )
+    needed = sorted({m for i in indicators for m in i.all_measures})
+    yearly = observations.filter(
+        (observations.period_type == PeriodType.YEAR.value) & observations.measure.isin(needed)
+    )
+    expanded = expand_levels(yearly, areas, additive)
+    num = _numerators(expanded, _terms(indicators))
+    table = _with_margins(_with_denominators(num, expanded, _specs(indicators)), expanded)
+
+    is_rate = table.kind == IndicatorKind.RATE.value
+    den = is_rate.ifelse(table.d_value, ibis.null("float64"))
+    rate = (table.numerator * table.per / den).cast("float64")
+    value = ibis.cases(
+        (~is_rate, table.numerator),
+        (den > 0, rate),
+        else_=ibis.null("float64"),
+    )
+    reason = ibis.cases(
+        (table.numerator.isnull(), "numerator-incomplete"),
+        (is_rate & den.isnull(), "denominator-missing"),
+        (is_rate & (den <= 0), "denominator-zero"),
+        else_=ibis.null("string"),
+    )
+    result = table.join(areas, table.area_code == areas.code)
+    return result.select(
+        indicator_id=result.indicator_id,
+        area_code=result.area_code,
+        level=result.level,
+        period=result.period,
+        year=result.year,
+        value=value,
+        numerator=result.numerator,
+        denominator=den,
+        denominator_year=is_rate.ifelse(result.d_year, ibis.null("int32")),
+        per=is_rate.ifelse(result.per, ibis.null("float64")),
+        approximate=is_rate & (result.d_year != result.year).fill_null(False),
+        provisional=result.provisional,
+        source_rank=result.source_rank,
+        survey_low=result.low_value,
+        survey_high=result.high_value,
+        reason=reason,
+    )
+
+
+def add_intervals(values: pd.DataFrame, kinds: dict[str, IndicatorKind]) -> pd.DataFrame:
+    """Add 95% intervals: exact Poisson for counts and rates, published margins for surveys."""
+    out = values.copy()
+    kind = out["indicator_id"].map({k: v.value for k, v in kinds.items()})
+    counted = kind != IndicatorKind.SURVEY.value
+    low, high = poisson_interval(out["numerator"].where(counted).to_numpy(dtype=float))
+    scale = np.where(
+        kind == IndicatorKind.RATE.value,
+        out["per"].to_numpy(dtype=float) / out["denominator"].to_numpy(dtype=float),
+        1.0,
+    )
+    has_value = out["value"].notna().to_numpy()
+    out["ci_low"] = np.where(counted & has_value, low * scale, out["survey_low"])
+    out["ci_high"] = np.where(counted & has_value, high * scale, out["survey_high"])
+    # A survey estimate has no count behind it: its numerator is not a number of events.
+    out["numerator"] = out["numerator"].where(counted)
+    return out.drop(columns=["survey_low", "survey_high"])

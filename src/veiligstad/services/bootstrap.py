@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""``veiligstad init``: load the embedded real data into the warehouse, idempotently.
+
+Each source is loaded once per version (SHA-256 of its file). Loading it again changes
+nothing; a changed file replaces that source's rows. Runs by itself on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+
+from veiligstad.errors import Problem
+from veiligstad.sources import embedded
+from veiligstad.sources.category_mapping import apply_mapping, load_mapping
+from veiligstad.storage.warehouse import (
+    AREA_SCHEMA,
+    OBSERVATION_SCHEMA,
+    Batch,
+    Warehouse,
+)
+
+Progress = Callable[[str, int, int], None]
+
+MAPPING_FILE = "iva-maastricht.yaml"
+AREAS_SOURCE = "areas"
+
+
+@dataclass
+class InitReport:
+    """What ``init`` did: per source the rows loaded, or that it was already there."""
+
+    loaded: dict[str, int] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _no_progress(step: str, done: int, total: int) -> None:
+    del step, done, total
+
+
+def _batch(entry: embedded.SourceEntry, digest: str, rows: int) -> Batch:
+    return Batch(
+        batch_id=f"{entry.id}@{digest[:12]}",
+        source_id=entry.id,
+        title=entry.title,
+        publisher=entry.publisher,
+        attribution=entry.attribution,
+        table_id=entry.table_id,
+        file=entry.original_file or entry.file,
+        file_hash=digest,
+        origin=entry.origin,
+        licence=entry.licence,
+        notes=entry.notes,
+        rows=rows,
+        loaded_at=dt.datetime.now(dt.UTC),
+    )
+
+
+def _to_arrow(frame: pd.DataFrame, batch: Batch) -> pa.Table:
+    rows = frame.assign(source_id=batch.source_id, batch_id=batch.batch_id)
+    rows = rows.astype({"value": "float64"})
+    return pa.Table.from_pandas(
+        rows[list(OBSERVATION_SCHEMA.names)],
+        schema=OBSERVATION_SCHEMA.to_pyarrow(),
+        preserve_index=False,
+    )
+
+
+def initialise(warehouse: Warehouse, progress: Progress = _no_progress) -> InitReport:
+    """Load every embedded source that is not loaded in this version yet."""
+    report = InitReport()
+    warehouse.ensure_schema()
+    entries = embedded.manifest()
+    root = embedded.embedded_root()
+    mapping_path = embedded.data_root() / "mappings" / MAPPING_FILE
+    mapping = load_mapping(mapping_path)
+    total = len(entries) + 2
+    areas_path = root / "areas" / "areas.csv"
+    areas_hash = embedded.file_hash(
+        areas_path, root / "areas" / "maastricht.geojson", root / "areas" / "gemeenten_2022.geojson"
+    )
+    progress("gebieden", 0, total)
+    if warehouse.has_batch(AREAS_SOURCE, areas_hash):
+        report.unchanged.append(AREAS_SOURCE)
+    else:
+        areas = embedded.read_areas()
+        table = pa.Table.from_pandas(areas, schema=AREA_SCHEMA.to_pyarrow(), preserve_index=False)
+        entry = embedded.SourceEntry(
+            id=AREAS_SOURCE,
+            file="areas/areas.csv",
+            title="Gebiedsindeling en grenzen",
+            publisher="CBS / Gemeente Maastricht",
+            attribution="Bron: CBS, PDOK, Gemeente Maastricht",
+            notes="zie data/embedded/README.md",
+        )
+        warehouse.replace_areas(table, _batch(entry, areas_hash, len(areas)))
+        report.loaded[AREAS_SOURCE] = len(areas)
+    for index, entry in enumerate(entries, start=1):
+        progress(entry.id, index, total)
+        path = root / entry.file
+        digest = embedded.file_hash(path)
+        if warehouse.has_batch(entry.id, digest):
+            report.unchanged.append(entry.id)
+        else:
+            frame = embedded.read_observations(path, entry.status)
+            batch = _batch(entry, digest, len(frame))
+            warehouse.replace_source(batch, _to_arrow(frame, batch))
+            report.loaded[entry.id] = len(frame)
+        if entry.id == mapping.source:
+            _load_mapped(warehouse, entry, path, mapping_path, report)
+    progress("klaar", total, total)
+    return report
+
+
+def _load_mapped(
+    warehouse: Warehouse,
+    entry: embedded.SourceEntry,
+    path: embedded.Path,
+    mapping_path: embedded.Path,
+    report: InitReport,
+) -> None:
+    """Police crime-type codes derived from a source's own categories."""
+    mapping = load_mapping(mapping_path)
+    digest = embedded.file_hash(path, mapping_path)
+    derived = entry.model_copy(
+        update={
+            "id": mapping.derived_source,
+            "title": f"{entry.title} — gekoppeld aan politiecodes",
+            "notes": f"Afgeleid met data/mappings/{mapping_path.name}. {entry.notes}",
+        }
+    )
+    frame = embedded.read_observations(path, entry.status)
+    coded, problems = apply_mapping(frame, mapping)
+    report.problems.extend(problems)
+    if warehouse.has_batch(derived.id, digest):
+        report.unchanged.append(derived.id)
+        return
+    coded["unit"] = "aantal"
+    coded = embedded.with_period_columns(coded)
+    batch = _batch(derived, digest, len(coded))
+    warehouse.replace_source(batch, _to_arrow(coded, batch))
+    report.loaded[derived.id] = len(coded)
+
+
+def ensure_initialised(warehouse: Warehouse, progress: Progress = _no_progress) -> InitReport | None:
+    """Run ``initialise`` if the warehouse is empty; None when it was loaded already."""
+    if warehouse.is_empty():
+        return initialise(warehouse, progress)
+    return None
