@@ -8,12 +8,14 @@ Steps:
 
 1. **Levels.** Observations stored for an area are used as they are. Where an area has
    none for a measure, counts are summed from its buurten (buurt → wijk, stadsdeel,
-   gemeente) and from gemeenten into the country, but only when every child has a value:
-   a sum with a withheld part is not a total. Survey figures are never summed.
+   gemeente), but only when every buurt has a value: a sum with a withheld part is not a
+   total. Gemeenten are summed into the country when (nearly) all of them report, see
+   ``COUNTRY_COVERAGE``. Survey figures are never summed.
 2. **Numerator.** The numerator's measures (crime-type codes) are summed; all must be
    present. Where they are not, the fallback measures (another source) are tried.
 3. **Denominator.** The population on 1 January of the same year; where a definition
-   allows it, the nearest year within its tolerance, and the value is marked approximate.
+   allows it, the nearest year within its tolerance (on a tie the later one), and the
+   value is marked approximate.
 4. **Value.** ``numerator × per / denominator`` for rates. A missing or zero denominator
    gives no value and a reason, never 0 or infinity.
 
@@ -38,6 +40,13 @@ from veiligstad.engine.intervals import poisson_interval
 #: Columns of the observations table the engine reads.
 OBSERVATION_COLUMNS = ("measure", "area_code", "period", "period_type", "year", "value", "status")
 _KEYS = ("measure", "area_code", "period")
+
+#: The population measure that says which gemeenten existed in a year.
+CENSUS_MEASURE = "inwoners"
+#: Gemeenten are summed into the country only when at least this share of the gemeenten
+#: with a population figure that year report a value (mergers make the census list a
+#: few entries longer than the list of gemeenten in a crime table).
+COUNTRY_COVERAGE = 0.99
 
 #: Why a value could not be computed (stable codes; Dutch text in REASONS).
 REASONS = {
@@ -81,8 +90,8 @@ def _sum_into(base: ir.Table, links: ir.Table) -> ir.Table:
 
 def _prefer_direct(direct: ir.Table, derived: ir.Table) -> ir.Table:
     """Derived rows only where no stored observation exists for the same key."""
-    keys = direct.select(*_KEYS).distinct()
-    missing = derived.anti_join(keys, list(_KEYS))
+    keys = direct.select(*_KEYS).distinct().view()
+    missing = derived.view().anti_join(keys, list(_KEYS))
     return direct.union(missing)
 
 
@@ -100,18 +109,26 @@ def expand_levels(observations: ir.Table, areas: ir.Table, additive: Sequence[st
     )
     local = _prefer_direct(base, from_buurten)
     gemeenten = areas.filter(areas.level == AreaLevel.GEMEENTE.value).select(child=areas.code)
-    in_gemeenten = local.filter(local.measure.isin(list(additive))).join(
-        gemeenten, local.area_code == gemeenten.child
+    in_gemeenten = local.join(gemeenten, local.area_code == gemeenten.child)
+    census = in_gemeenten.filter(
+        (in_gemeenten.measure == CENSUS_MEASURE) & in_gemeenten.value.notnull()
     )
-    country = in_gemeenten.group_by(["measure", "period", "year"]).agg(
-        value=in_gemeenten.value.sum(), provisional=in_gemeenten.provisional.any()
+    expected = census.group_by("year").agg(expected=census.child.count())
+    counted = in_gemeenten.filter(in_gemeenten.measure.isin(list(additive)))
+    country = counted.group_by(["measure", "period", "year"]).agg(
+        total=counted.value.sum(),
+        present=counted.value.count(),
+        provisional=counted.provisional.any(),
     )
+    country = country.join(expected, "year")
     country = country.select(
         measure=country.measure,
         area_code=ibis.literal(NETHERLANDS),
         period=country.period,
         year=country.year,
-        value=country.value,
+        value=(country.present >= COUNTRY_COVERAGE * country.expected).ifelse(
+            country.total, ibis.null("float64")
+        ),
         provisional=country.provisional,
     )
     return _prefer_direct(local, country)
@@ -185,7 +202,8 @@ def _with_denominators(num: ir.Table, expanded: ir.Table, specs: ir.Table) -> ir
     )
     window = ibis.window(
         group_by=[joined.indicator_id, joined.area_code, joined.period],
-        order_by=[(joined.d_year - joined.year).abs(), joined.d_year],
+        # Nearest year first; on a tie the later one (1 January after the period).
+        order_by=[(joined.d_year - joined.year).abs(), ibis.desc(joined.d_year)],
     )
     joined = joined.mutate(pick=ibis.row_number().over(window))
     return joined.filter(joined.pick == 0)
