@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The command-line edge: Typer commands in English, output in Dutch."""

@@ -1,0 +1,297 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""How the CLI shows results: Rich tables in Dutch, and their JSON twins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from veiligstad import formatting
+from veiligstad.definitions.validation import Definitions
+from veiligstad.domain.areas import Area
+from veiligstad.domain.indicators import Direction, Indicator
+from veiligstad.errors import Problem
+from veiligstad.services.bootstrap import InitReport, Progress as ProgressCallback
+from veiligstad.services.monitor import StatusRow, reason_text
+from veiligstad.engine.significance import Signal
+
+ATTRIBUTION = "Bron: Politie / CBS; Veiligheidsmonitor (CBS); MJP Maastricht 2023-2026."
+
+
+@contextmanager
+def progress(quiet: bool = False) -> Iterator[ProgressCallback]:
+    """A progress bar on stderr for long work; a no-op callback when quiet."""
+    if quiet:
+        yield lambda step, done, total: None
+        return
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    )
+    with bar:
+        task = bar.add_task("laden", total=None)
+
+        def step(name: str, done: int, total: int) -> None:
+            bar.update(task, description=f"laden: {name}", completed=done, total=total)
+
+        yield step
+
+
+def init_report(out: Console, report: InitReport, url: str) -> None:
+    """What init loaded."""
+    table = Table(title=f"Warehouse: {url}", title_justify="left")
+    table.add_column("Bron")
+    table.add_column("Rijen", justify="right")
+    table.add_column("Status")
+    for source, rows in report.loaded.items():
+        table.add_row(source, formatting.number(rows), "geladen")
+    for source in report.unchanged:
+        table.add_row(source, "", "al geladen, ongewijzigd")
+    out.print(table)
+    for problem in report.problems:
+        out.print(f"Waarschuwing: {problem.render()}", markup=False)
+
+
+def validation(out: Console, definitions: Definitions, problems: list[Problem]) -> None:
+    """Validation result: the structural stage passed; semantic problems listed."""
+    prog = definitions.programme
+    out.print(f"Structuur: in orde ({definitions.programme_file}, {definitions.catalogue_file}).")
+    errors = [p for p in problems if p.severity == "fout"]
+    warnings = [p for p in problems if p.severity != "fout"]
+    out.print(f"Betekenis: {len(errors)} fout(en), {len(warnings)} waarschuwing(en).")
+    for problem in problems:
+        out.print(f"  {problem.severity}: {problem.render()}", markup=False, highlight=False)
+    if not errors:
+        out.print(
+            f"'{prog.title}': {len(prog.themes)} thema's, {len(prog.indicators)} indicatoren, "
+            f"{len(definitions.indicators())} definities in de catalogus."
+        )
+
+
+def _direction(indicator: Indicator) -> str:
+    return "lager is beter" if indicator.direction is Direction.LOWER_IS_BETTER else "hoger is beter"
+
+
+def _signal_text(row: StatusRow) -> str:
+    if row.comparison is None:
+        return "geen meting na het basisjaar" if row.latest_year is not None else ""
+    text = row.comparison.signal.value
+    if row.comparison.signal in (Signal.ROSE, Signal.FELL):
+        good = (row.comparison.signal is Signal.FELL) == (row.indicator.direction is Direction.LOWER_IS_BETTER)
+        text += " (gunstig)" if good else " (ongunstig)"
+        if row.indicator.haaldelict and row.comparison.signal is Signal.ROSE:
+            text += "; haaldelict: kan op meer handhaving wijzen"
+    elif row.comparison.reason:
+        text += f" ({row.comparison.reason})"
+    return text
+
+
+def _change(row: StatusRow) -> str:
+    if row.comparison is None or row.baseline_value is None or row.latest_value is None:
+        return formatting.MISSING
+    decimals = row.indicator.decimals
+    return formatting.signed(row.latest_value - row.baseline_value, decimals)
+
+
+def _point_text(year: int | None, value: float | None, source: str, decimals: int) -> str:
+    if year is None:
+        return formatting.MISSING
+    marker = " (gepubl.)" if source == "gepubliceerd" else ""
+    return f"{year}: {formatting.number(value, decimals)}{marker}"
+
+
+def _computed_text(row: StatusRow) -> str:
+    if row.computed_year is None:
+        return f"niet berekenbaar: {row.reason}" if row.reason else formatting.MISSING
+    decimals = row.indicator.decimals
+    text = f"{row.computed_year}: {formatting.number(row.computed_value, decimals)}"
+    span = formatting.interval(row.computed_low, row.computed_high, decimals)
+    return f"{text} {span}" if span else text
+
+
+def _status_table(rows: list[StatusRow], baseline_year: int) -> Table:
+    table = Table(show_lines=True, expand=False)
+    table.add_column("Indicator (eenheid, richting)", ratio=3)
+    table.add_column(f"Basis {baseline_year}", justify="right")
+    table.add_column("Laatste", justify="right")
+    table.add_column("Verandering en signaal", ratio=2)
+    table.add_column("Laatst berekend [95%-interval]", ratio=2)
+    table.add_column("Gepubliceerd vs berekend", ratio=2)
+    for row in rows:
+        decimals = row.indicator.decimals
+        label = row.indicator.name + (" (haaldelict)" if row.indicator.haaldelict else "")
+        signal = _signal_text(row)
+        change = _change(row)
+        change_text = f"{change}: {signal}" if change != formatting.MISSING else signal
+        if row.note:
+            change_text += f" — {row.note}"
+        reconciliation = (
+            f"{row.matches} gelijk, {row.differs} afwijkend" if row.matches or row.differs else formatting.MISSING
+        )
+        if row.published_unit:
+            reconciliation += f"; let op: het MJP publiceert '{row.published_unit}'"
+        table.add_row(
+            f"{label}\n[dim]{row.indicator.unit}, {_direction(row.indicator)}[/dim]",
+            _point_text(row.baseline_year, row.baseline_value, row.baseline_source, decimals),
+            _point_text(row.latest_year, row.latest_value, row.latest_source, decimals),
+            change_text,
+            _computed_text(row),
+            reconciliation,
+        )
+    return table
+
+
+def status(out: Console, definitions: Definitions, rows: list[StatusRow]) -> None:
+    """The programme status, per theme."""
+    prog = definitions.programme
+    out.print(f"[bold]{prog.title}[/bold] — {prog.municipality} {prog.municipality_name}")
+    if prog.decision is not None:
+        out.print(
+            f"Vastgesteld: {prog.decision.body}, {formatting.date(prog.decision.date)} "
+            f"({prog.legal_basis}). Periode {prog.period_start}-{prog.period_end}, basisjaar {prog.baseline_year}."
+        )
+        votes = prog.decision.votes_for
+        if votes.total_stated is not None and votes.total_stated != votes.count_stated:
+            out.print(
+                f"Let op: het besluit noemt {votes.count_stated} stemmen voor ({len(votes.members)} namen) "
+                f"en concludeert '{votes.total_stated} stemmen voor'; beide zijn vastgelegd."
+            )
+    for theme in prog.themes:
+        theme_rows = [r for r in rows if r.theme_id == theme.id]
+        out.print()
+        out.print(f"[bold]{theme.kind.value.capitalize()}: {theme.name}[/bold]")
+        if not theme_rows:
+            out.print("  Het MJP noemt voor dit thema geen effectindicatoren.")
+            continue
+        out.print(_status_table(theme_rows, prog.baseline_year))
+    context = [r for r in rows if r.theme_id is None]
+    if context:
+        out.print()
+        out.print("[bold]Context (geen MJP-indicator)[/bold]")
+        out.print(_status_table(context, prog.baseline_year))
+    out.print()
+    out.print(
+        "Berekend = door veiligstad uit registraties en bevolking op 1 januari; gepubliceerd = tabel "
+        "in het MJP. Signaal: exacte toets (tellingen) of marges (enquête), 5%-niveau."
+    )
+    out.print(ATTRIBUTION)
+
+
+def status_json(definitions: Definitions, rows: list[StatusRow]) -> dict[str, Any]:
+    """The status as JSON."""
+    prog = definitions.programme
+    return {
+        "programme": prog.id,
+        "title": prog.title,
+        "municipality": prog.municipality,
+        "baseline_year": prog.baseline_year,
+        "indicators": [
+            {
+                "id": r.indicator.id,
+                "theme": r.theme_id,
+                "unit": r.indicator.unit,
+                "direction": r.indicator.direction.value,
+                "haaldelict": r.indicator.haaldelict,
+                "baseline": {"year": r.baseline_year, "value": r.baseline_value, "source": r.baseline_source},
+                "latest": {
+                    "year": r.latest_year, "value": r.latest_value, "source": r.latest_source,
+                },
+                "signal": r.comparison.signal.value if r.comparison else None,
+                "p_value": r.comparison.p_value if r.comparison else None,
+                "note": r.note,
+                "computed": {
+                    "year": r.computed_year, "value": r.computed_value,
+                    "ci_low": r.computed_low, "ci_high": r.computed_high,
+                },
+                "reconciliation": {"matches": r.matches, "differs": r.differs},
+                "not_computable_reason": r.reason or None,
+                "published_unit": r.published_unit or None,
+            }
+            for r in rows
+        ],
+    }
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def series(out: Console, indicator: Indicator, area: Area, rows: pd.DataFrame) -> None:
+    """One indicator's series for one area."""
+    out.print(f"[bold]{indicator.name}[/bold] — {area.display_name} ({area.code}, {area.level.label})")
+    out.print(f"{indicator.description} Eenheid: {indicator.unit}; {_direction(indicator)}.")
+    if indicator.haaldelict:
+        out.print("Haaldelict: een stijging kan op meer handhaving wijzen, niet op meer criminaliteit.")
+    if rows.empty:
+        out.print("Geen waarden voor dit gebied.")
+        return
+    d = indicator.decimals
+    table = Table()
+    for header in ("Periode", "Waarde", "95%-interval", "Teller", "Noemer", "Gepubliceerd", "Vergelijking", "Opmerking"):
+        table.add_column(header, justify="right" if header in {"Waarde", "Teller", "Noemer", "Gepubliceerd"} else "left")
+    for _, row in rows.iterrows():
+        notes = []
+        if row["approximate"] is True:
+            notes.append(f"benaderd: bevolking {int(row['denominator_year'])}")
+        if row["provisional"] is True:
+            notes.append("voorlopig")
+        if isinstance(row["reason"], str):
+            notes.append(reason_text(row["reason"], indicator))
+        published = (
+            "GM" if row["published_status"] == "GM" else formatting.number(_float(row["published_value"]), d)
+        )
+        table.add_row(
+            str(row["period"]),
+            formatting.number(_float(row["value"]), d),
+            formatting.interval(_float(row["ci_low"]), _float(row["ci_high"]), d),
+            formatting.number(_float(row["numerator"])),
+            formatting.number(_float(row["denominator"])),
+            published if published != formatting.MISSING else "",
+            str(row["reconciliation"]),
+            "; ".join(notes),
+        )
+    out.print(table)
+    out.print(f"Bron: {indicator.source}.")
+
+
+def series_json(indicator: Indicator, area: Area, rows: pd.DataFrame) -> dict[str, Any]:
+    """A series as JSON."""
+    records = []
+    for _, row in rows.iterrows():
+        records.append(
+            {
+                "period": row["period"],
+                "value": _float(row["value"]),
+                "numerator": _float(row["numerator"]),
+                "denominator": _float(row["denominator"]),
+                "unit": indicator.unit,
+                "ci_low": _float(row["ci_low"]),
+                "ci_high": _float(row["ci_high"]),
+                "published_value": _float(row["published_value"]),
+                "published_status": row["published_status"] if isinstance(row["published_status"], str) else None,
+                "reconciliation": row["reconciliation"],
+                "approximate": bool(row["approximate"]) if not pd.isna(row["approximate"]) else False,
+                "reason": row["reason"] if isinstance(row["reason"], str) else None,
+            }
+        )
+    return {"indicator": indicator.id, "area": area.code, "unit": indicator.unit, "values": records}
+
+
+def areas(out: Console, municipality: str, frame: pd.DataFrame) -> None:
+    """A municipality's areas."""
+    table = Table(title=f"Gebieden van {municipality}", title_justify="left")
+    for header in ("Code", "Naam", "Niveau", "Wijk", "Stadsdeel", "Grensjaar", "Geometrie"):
+        table.add_column(header)
+    for row in frame.itertuples():
+        table.add_row(
+            row.code, row.name or "", row.level, row.wijk_code or "", row.stadsdeel_code or "",
+            str(row.boundary_year or ""), "ja" if row.has_geometry else "nee",
+        )
+    out.print(table)
+    out.print(f"{formatting.number(len(frame))} gebieden.")

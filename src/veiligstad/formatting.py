@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Dutch formatting of numbers and dates for people: ``28,6``, ``1.234``, ``31 januari 2023``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+MONTHS = (
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+)
+
+#: Shown where a figure cannot be given (the reason is shown beside it).
+MISSING = "–"
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """Format with a decimal comma and a thousands dot.
+
+    >>> number(1234.5, 1), number(28.6, 1), number(-0.04, 1), number(None)
+    ('1.234,5', '28,6', '0,0', '–')
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return MISSING
+    text = f"{value:,.{decimals}f}"
+    if text.startswith("-") and float(text.replace(",", "")) == 0:
+        text = text[1:]
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def signed(value: float | None, decimals: int = 1) -> str:
+    """A change with its sign: ``+1,2`` or ``−0,8``.
+
+    >>> signed(1.24), signed(-0.8), signed(0.0)
+    ('+1,2', '−0,8', '0,0')
+    """
+    if value is None or not math.isfinite(value):
+        return MISSING
+    text = number(abs(value), decimals)
+    if text.strip("0,.") == "":
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def interval(low: float | None, high: float | None, decimals: int = 1) -> str:
+    """A 95% interval as ``[27,7 – 29,6]``; empty when unknown."""
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return ""
+    return f"[{number(low, decimals)} – {number(high, decimals)}]"
+
+
+def date(day: dt.date) -> str:
+    """``31 januari 2023``.
+
+    >>> date(dt.date(2023, 1, 31))
+    '31 januari 2023'
+    """
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

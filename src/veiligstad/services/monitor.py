@@ -1,0 +1,269 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Indicator values with intervals, published values and reconciliation; programme status."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from veiligstad.definitions.loader import load_catalogue, load_programme
+from veiligstad.definitions.validation import Definitions, validate
+from veiligstad.domain.indicators import Indicator, IndicatorKind
+from veiligstad.domain.programme import NO_MEASUREMENT, Programme
+from veiligstad.engine.compute import REASONS, add_intervals, compute
+from veiligstad.engine.significance import Comparison, Signal, compare_counts, compare_estimates
+from veiligstad.errors import DefinitionError, NotFound
+from veiligstad.storage.warehouse import Warehouse
+
+#: Reconciliation labels (published vs computed).
+MATCH = "overeenkomend"
+DIFFERS = "verschil groter dan afronding"
+PUBLISHED_ONLY = "alleen gepubliceerd"
+COMPUTED_ONLY = "alleen berekend"
+NO_MEASUREMENT_LABEL = "geen meting (GM)"
+
+EXPORT_COLUMNS = [
+    "indicator_id", "area_code", "area_name", "level", "period", "value", "numerator",
+    "denominator", "unit", "ci_low", "ci_high", "published_value", "published_unit",
+    "reconciliation", "difference", "denominator_year", "approximate", "provisional",
+    "numerator_source", "reason",
+]
+
+
+def load_definitions(programme: Path | None = None, catalogue: Path | None = None) -> Definitions:
+    """Load and check the programme and catalogue; raise on errors, keep warnings."""
+    prog = load_programme(programme)
+    cat = load_catalogue(catalogue)
+    definitions = Definitions(
+        prog, cat,
+        programme_file=programme.name if programme else "maastricht-2023-2026.yaml",
+        catalogue_file=catalogue.name if catalogue else "indicators.yaml",
+    )
+    errors = [p for p in validate(definitions) if p.severity == "fout"]
+    if errors:
+        raise DefinitionError("De definities bevatten fouten.", errors)
+    return definitions
+
+
+def _decimals(value: float | int) -> int:
+    if isinstance(value, int):
+        return 0
+    exponent = Decimal(repr(value)).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def published_frame(programme: Programme) -> pd.DataFrame:
+    """The programme's published values, one row per indicator and year."""
+    rows = []
+    for item in programme.indicators:
+        if item.published is None:
+            continue
+        for year, value in item.published.values.items():
+            measured = value != NO_MEASUREMENT
+            rows.append(
+                {
+                    "indicator_id": item.id,
+                    "area_code": programme.municipality,
+                    "period": str(year),
+                    "published_value": float(value) if measured else np.nan,
+                    "published_status": "gemeten" if measured else NO_MEASUREMENT,
+                    "published_tolerance": 0.5 * 10 ** -_decimals(value) if measured else np.nan,
+                    "published_unit": item.published.unit,
+                }
+            )
+    columns = ["indicator_id", "area_code", "period", "published_value", "published_status",
+               "published_tolerance", "published_unit"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _reconcile(frame: pd.DataFrame) -> pd.DataFrame:
+    has_value = frame["value"].notna()
+    has_published = frame["published_value"].notna()
+    frame["difference"] = (frame["value"] - frame["published_value"]).where(has_value & has_published)
+    labels = np.select(
+        [
+            frame["published_status"] == NO_MEASUREMENT,
+            has_value & has_published & (frame["difference"].abs() <= frame["published_tolerance"] + 1e-9),
+            has_value & has_published,
+            has_published,
+            has_value,
+        ],
+        [NO_MEASUREMENT_LABEL, MATCH, DIFFERS, PUBLISHED_ONLY, COMPUTED_ONLY],
+        default="",
+    )
+    frame["reconciliation"] = labels
+    return frame
+
+
+def indicator_values(warehouse: Warehouse, definitions: Definitions) -> pd.DataFrame:
+    """Every indicator × area × year: value, interval, published value, reconciliation."""
+    indicators = definitions.indicators()
+    computed = compute(warehouse.observations(), warehouse.areas(), indicators).to_pandas()
+    computed = add_intervals(computed, {i.id: i.kind for i in indicators})
+    published = published_frame(definitions.programme)
+    frame = computed.merge(published, on=["indicator_id", "area_code", "period"], how="outer")
+    names = warehouse.areas().select("code", "name", "level").to_pandas()
+    frame = frame.drop(columns=["level"]).merge(
+        names.rename(columns={"code": "area_code", "name": "area_name"}), on="area_code", how="left"
+    )
+    frame["year"] = frame["period"].str[:4].astype(int)
+    by_id = {i.id: i for i in indicators}
+    frame["unit"] = frame["indicator_id"].map(lambda i: by_id[i].unit)
+    frame["numerator_source"] = [
+        _numerator_source(by_id[i], rank) for i, rank in zip(frame["indicator_id"], frame["source_rank"], strict=True)
+    ]
+    no_data = frame["value"].isna() & frame["reason"].isna() & frame["numerator"].isna()
+    frame.loc[no_data, "reason"] = "no-source-data"
+    frame = _reconcile(frame)
+    return frame.sort_values(["indicator_id", "level", "area_code", "period"]).reset_index(drop=True)
+
+
+def _numerator_source(indicator: Indicator, rank: float) -> str:
+    if rank is None or (isinstance(rank, float) and math.isnan(rank)):
+        return ""
+    measures = indicator.numerator if int(rank) == 0 else indicator.fallback_numerator
+    return " + ".join(measures)
+
+
+def reason_text(code: str | float | None, indicator: Indicator | None = None) -> str:
+    """Dutch explanation of why a value is missing."""
+    if not isinstance(code, str) or not code:
+        return ""
+    if code == "no-source-data":
+        measures = ", ".join(indicator.numerator) if indicator else "de bronmetingen"
+        return f"geen brongegevens ({measures})"
+    return REASONS.get(code, code)
+
+
+def series(values: pd.DataFrame, indicator_id: str, area_code: str) -> pd.DataFrame:
+    """One indicator's values for one area, by period."""
+    if indicator_id not in set(values["indicator_id"]):
+        raise NotFound(f"Onbekende indicator '{indicator_id}'.", hint="Zie `veiligstad status`.")
+    rows = values[(values["indicator_id"] == indicator_id) & (values["area_code"] == area_code)]
+    return rows.sort_values("period").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One indicator in the programme status."""
+
+    indicator: Indicator
+    theme_id: str | None
+    baseline_year: int | None
+    baseline_value: float | None
+    baseline_source: str
+    latest_year: int | None
+    latest_value: float | None
+    latest_source: str
+    computed_year: int | None
+    computed_value: float | None
+    computed_low: float | None
+    computed_high: float | None
+    comparison: Comparison | None
+    note: str
+    matches: int
+    differs: int
+    reason: str
+    published_unit: str = ""
+
+
+def _point(row: pd.Series | None, field: str) -> float | None:
+    if row is None:
+        return None
+    value = row[field]
+    return None if pd.isna(value) else float(value)
+
+
+def status(values: pd.DataFrame, definitions: Definitions) -> list[StatusRow]:
+    """Per programme indicator: baseline, latest, change and whether it is more than noise."""
+    programme = definitions.programme
+    rows = []
+    for item in programme.indicators:
+        indicator = definitions.indicator(item.id)
+        if indicator is None:
+            continue
+        own = values[(values["indicator_id"] == item.id) & (values["area_code"] == programme.municipality)]
+        own = own[own["period"].str.fullmatch(r"\d{4}")].sort_values("year")
+        computed = own[own["value"].notna()]
+        published = own[own["published_value"].notna()]
+        row = _status_row(indicator, item.theme, programme.baseline_year, computed, published, own)
+        if item.published is not None and item.published.unit != indicator.unit:
+            row = replace(row, published_unit=item.published.unit)
+        rows.append(row)
+    return rows
+
+
+def _status_row(
+    indicator: Indicator, theme: str | None, baseline_year: int,
+    computed: pd.DataFrame, published: pd.DataFrame, own: pd.DataFrame,
+) -> StatusRow:
+    note = ""
+    base = computed[computed["year"] == baseline_year]
+    base_source = "berekend"
+    if base.empty and not published[published["year"] == baseline_year].empty:
+        base, base_source = published[published["year"] == baseline_year], "gepubliceerd"
+    elif base.empty and not computed[computed["year"] < baseline_year].empty:
+        base = computed[computed["year"] < baseline_year].tail(1)
+        note = f"basisjaar {baseline_year} ontbreekt; dichtstbijzijnde eerdere jaar gebruikt"
+    base_row = None if base.empty else base.iloc[-1]
+    latest_candidates = pd.concat([computed.assign(src="berekend"), published.assign(src="gepubliceerd")])
+    latest_row = None
+    if not latest_candidates.empty:
+        latest_row = latest_candidates.sort_values(["year", "src"]).iloc[-1]
+    base_value = _point(base_row, "value" if base_source == "berekend" else "published_value")
+    latest_source = str(latest_row["src"]) if latest_row is not None else ""
+    latest_value = _point(latest_row, "value" if latest_source == "berekend" else "published_value")
+    comparison = None
+    if base_row is not None and latest_row is not None and int(latest_row["year"]) > int(base_row["year"]):
+        comparison = _compare(indicator, base_row, base_source, latest_row, latest_source)
+        if base_source == latest_source == "berekend" and base_row["numerator_source"] != latest_row["numerator_source"]:
+            note = (note + "; " if note else "") + "andere bron in basis- en laatste jaar"
+    last = None if computed.empty else computed.iloc[-1]
+    reason = ""
+    if computed.empty:
+        missing = own["reason"].dropna()
+        reason = reason_text(missing.iloc[-1] if not missing.empty else "no-source-data", indicator)
+    return StatusRow(
+        indicator=indicator,
+        theme_id=theme,
+        baseline_year=None if base_row is None else int(base_row["year"]),
+        baseline_value=base_value,
+        baseline_source=base_source if base_row is not None else "",
+        latest_year=None if latest_row is None else int(latest_row["year"]),
+        latest_value=latest_value,
+        latest_source=latest_source,
+        computed_year=None if last is None else int(last["year"]),
+        computed_value=_point(last, "value"),
+        computed_low=_point(last, "ci_low"),
+        computed_high=_point(last, "ci_high"),
+        comparison=comparison,
+        note=note,
+        matches=int((own["reconciliation"] == MATCH).sum()),
+        differs=int((own["reconciliation"] == DIFFERS).sum()),
+        reason=reason,
+    )
+
+
+def _compare(
+    indicator: Indicator, base: pd.Series, base_source: str, latest: pd.Series, latest_source: str
+) -> Comparison:
+    if base_source != "berekend" or latest_source != "berekend":
+        return Comparison(Signal.TOO_LITTLE, None, "", "gepubliceerde waarde zonder telling of marge")
+    if indicator.kind is IndicatorKind.SURVEY:
+        return compare_estimates(
+            float(base["value"]), _point(base, "ci_low"), _point(base, "ci_high"),
+            float(latest["value"]), _point(latest, "ci_low"), _point(latest, "ci_high"),
+        )
+    base_den = float(base["denominator"]) if indicator.kind is IndicatorKind.RATE else 1.0
+    latest_den = float(latest["denominator"]) if indicator.kind is IndicatorKind.RATE else 1.0
+    return compare_counts(float(base["numerator"]), base_den, float(latest["numerator"]), latest_den)
+
+
+def export_frame(values: pd.DataFrame) -> pd.DataFrame:
+    """The export table: one row per indicator × area × period."""
+    return values[EXPORT_COLUMNS]
