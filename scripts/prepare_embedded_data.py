@@ -98,9 +98,7 @@ def fmt(value: object, ndigits: int = 6) -> str:
 
 
 def slugify(text: str) -> str:
-    ascii_text = (
-        unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    )
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     assert slug, f"empty slug for {text!r}"
     return slug
@@ -203,17 +201,11 @@ def check_and_sort(source: Source) -> None:
         key = (row["area_code"], row["period"], row["measure"])
         assert key not in seen, f"{source.id}: duplicate {key}"
         seen.add(key)
-        assert RE_CODE.match(row["area_code"]), (
-            f"{source.id}: bad area code {row['area_code']!r}"
-        )
-        assert RE_PERIOD.match(row["period"]), (
-            f"{source.id}: bad period {row['period']!r}"
-        )
+        assert RE_CODE.match(row["area_code"]), f"{source.id}: bad area code {row['area_code']!r}"
+        assert RE_PERIOD.match(row["period"]), f"{source.id}: bad period {row['period']!r}"
         assert row["status"] in ("", "definitief", "voorlopig"), row
         assert row["unit"], row
-        assert re.match(r"^[a-z0-9:.\-]+$", row["measure"], re.IGNORECASE), row[
-            "measure"
-        ]
+        assert re.match(r"^[a-z0-9:.\-]+$", row["measure"], re.IGNORECASE), row["measure"]
         if row["value"]:
             float(row["value"])
             assert "e" not in row["value"].lower(), row["value"]
@@ -239,12 +231,8 @@ class GemeenteNames:
     SUFFIX = " (gemeente)"
 
     def __init__(self) -> None:
-        self.by_key: dict[str, dict[str, int]] = defaultdict(
-            dict
-        )  # key -> code -> newest year
-        self.names: dict[str, dict[int, str]] = defaultdict(
-            dict
-        )  # code -> year -> name
+        self.by_key: dict[str, dict[str, int]] = defaultdict(dict)  # key -> code -> newest year
+        self.names: dict[str, dict[int, str]] = defaultdict(dict)  # code -> year -> name
         self.seen_year: dict[str, int] = {}
 
     @classmethod
@@ -291,13 +279,8 @@ def parse_statline_sections(path: Path) -> dict[str, list[list[str]]]:
     sections: dict[str, list[list[str]]] = {}
     current: str | None = None
     for row in rows:
-        cells = [c for c in row]
-        if (
-            cells
-            and cells[0]
-            and all(c == "" for c in cells[1:])
-            and re.match(r"^[A-Za-z]+$", cells[0])
-        ):
+        cells = list(row)
+        if cells and cells[0] and all(c == "" for c in cells[1:]) and re.match(r"^[A-Za-z]+$", cells[0]):
             current = cells[0]
             sections[current] = []
             continue
@@ -325,14 +308,10 @@ def build_names(src: Path) -> GemeenteNames:
         names.add(row["name"], row["code"], 2022)
     for row in read_csv(src / "cbs_kwb2019_gemeenten_bevolking_leeftijd.csv"):
         names.add(row["region"], row["unique_id"], 2019)
-    for feat in load_geojson(src / "cbs_pdok_gemeenten_2023_kerncijfers_wgs84.geojson")[
-        "features"
-    ]:
+    for feat in load_geojson(src / "cbs_pdok_gemeenten_2023_kerncijfers_wgs84.geojson")["features"]:
         p = feat["properties"]
         names.add(p["gemeentenaam"], p["gemeentecode"], 2023)
-    for feat in load_geojson(
-        src / "cbs_83648NED_gemeenten_2022_misdrijven_wgs84.geojson"
-    )["features"]:
+    for feat in load_geojson(src / "cbs_83648NED_gemeenten_2022_misdrijven_wgs84.geojson")["features"]:
         p = feat["properties"]
         names.add(p["statnaam"], p["statcode"], 2022)
 
@@ -343,7 +322,9 @@ def build_names(src: Path) -> GemeenteNames:
 
 # --------------------------------------------------------------------------- converters
 
-ORIGIN_BERNASCO_A = "bernasco/misdaad_concentratie @ 692dd32 (data/crime/data.csv; names/population @ 74d42eb)"
+ORIGIN_BERNASCO_A = (
+    "bernasco/misdaad_concentratie @ 692dd32 (data/crime/data.csv; names/population @ 74d42eb)"
+)
 
 
 def conv_37230(src: Path, names: GemeenteNames, report: dict) -> Source:
@@ -374,17 +355,10 @@ def conv_37230(src: Path, names: GemeenteNames, report: dict) -> Source:
         assert row[1] == "Bevolking aan het einde van de periode", row[:3]
         if re.search(r"\((PV|LD)\)$", name):
             continue
-        if name == "Nederland":
-            code = "NL01"
-        else:
-            code = names.lookup(name)
+        code = "NL01" if name == "Nederland" else names.lookup(name)
         if code is None:
             # only gemeenten that no longer existed on 1 Jan 2019 may lack a code
-            late = [
-                y
-                for y, c in zip(years, row[3:], strict=True)
-                if c.strip() and int(y) >= 2019
-            ]
+            late = [y for y, c in zip(years, row[3:], strict=True) if c.strip() and int(y) >= 2019]
             assert not late, f"37230NED: {name!r} has values for {late} but no GM code"
             unmatched.append(name)
             continue
@@ -472,16 +446,9 @@ def conv_47013(src: Path, names: GemeenteNames, report: dict) -> Source:
         assert row["soort_misdrijf"].startswith("0.0.0"), row
         names.add(row["gemeente"], code, 2025)
         for year in ("2022", "2023", "2024"):
-            source.add(
-                code, year, "misdrijven:0.0.0", row[f"misdrijven_{year}"], "aantal"
-            )
-    report["47013NED rows without gm_code or pseudo-gemeente (skipped)"] = sorted(
-        skipped
-    )
-    assert any(
-        s.startswith("GM0999 Gemeenten; niet in te delen (271/282/202)")
-        for s in skipped
-    ), skipped
+            source.add(code, year, "misdrijven:0.0.0", row[f"misdrijven_{year}"], "aantal")
+    report["47013NED rows without gm_code or pseudo-gemeente (skipped)"] = sorted(skipped)
+    assert any(s.startswith("GM0999 Gemeenten; niet in te delen (271/282/202)") for s in skipped), skipped
     return source
 
 
@@ -544,16 +511,10 @@ def conv_83648_csv(src: Path, names: GemeenteNames, report: dict) -> Source:
             n_absent += 1
             continue
         assert share == 100.0, row
-        code = (
-            "NL01"
-            if row["RegioS"].strip() == "Nederland"
-            else names.lookup(row["RegioS"])
-        )
+        code = "NL01" if row["RegioS"].strip() == "Nederland" else names.lookup(row["RegioS"])
         year = row["Perioden"].strip()
         if code is None:
-            assert int(year) < 2019, (
-                f"83648NED: {row['RegioS']!r} has {year} data but no GM code"
-            )
+            assert int(year) < 2019, f"83648NED: {row['RegioS']!r} has {year} data but no GM code"
             unmatched.add(row["RegioS"])
             continue
         if code.startswith("GM"):
@@ -574,9 +535,7 @@ def conv_83648_csv(src: Path, names: GemeenteNames, report: dict) -> Source:
             "aantal",
         )
     report["83648NED (2010-2020) unmatched gemeente names"] = sorted(unmatched)
-    report["83648NED (2010-2020) zero-filled non-existent gemeente-years skipped"] = (
-        n_absent
-    )
+    report["83648NED (2010-2020) zero-filled non-existent gemeente-years skipped"] = n_absent
     source.notes = (
         "CBS crime classification (SCM, T001161 'Misdrijven, totaal'; not comparable with the "
         "police 0.0.0 code): registered crimes, cleared crimes and suspect registrations per "
@@ -600,15 +559,9 @@ def repair_geometry(geometry: dict) -> dict | None:
         return None
     fixed = make_valid(geom)
     if fixed.geom_type == "GeometryCollection":
-        fixed = unary_union(
-            [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
-        )
-    assert fixed.geom_type in ("Polygon", "MultiPolygon") and fixed.is_valid, (
-        fixed.geom_type
-    )
-    assert abs(fixed.area - geom.area) / geom.area < 0.05, (
-        "repair changed the area too much"
-    )
+        fixed = unary_union([g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
+    assert fixed.geom_type in ("Polygon", "MultiPolygon") and fixed.is_valid, fixed.geom_type
+    assert abs(fixed.area - geom.area) / geom.area < 0.05, "repair changed the area too much"
     return dict(mapping(fixed))
 
 
@@ -668,9 +621,7 @@ def conv_83648_geo(src: Path, report: dict) -> tuple[Source, list[dict]]:
             }
         )
     features.sort(key=lambda f: f["properties"]["code"])
-    report[
-        "gemeenten_2022.geojson: invalid source geometries repaired (shapely make_valid)"
-    ] = repaired
+    report["gemeenten_2022.geojson: invalid source geometries repaired (shapely make_valid)"] = repaired
     return source, features
 
 
@@ -755,9 +706,7 @@ def conv_iva(src: Path) -> tuple[Source, list[dict[str, str]]]:
         assert categories.setdefault(measure, cat) == cat, f"slug collision {measure}"
         period = row["periode"].strip()
         assert re.match(r"^\d{4}(H1)?$", period), period
-        source.add(
-            row["gm_code"], period, measure, row["aantal_registraties"], "aantal"
-        )
+        source.add(row["gm_code"], period, measure, row["aantal_registraties"], "aantal")
     v = {(r["measure"][4:], r["period"]): int(r["value"]) for r in source.rows}
     for period in {p for _, p in v}:
         parts_fiets = [
@@ -778,9 +727,7 @@ def conv_iva(src: Path) -> tuple[Source, list[dict[str, str]]]:
         assert v["diefstal-van-fietsen-en-brom-of-snorfietsen-totaal", period] == sum(
             v[c, period] for c in parts_fiets
         )
-        assert v["mishandeling-totaal", period] == sum(
-            v[c, period] for c in parts_mish
-        ), period
+        assert v["mishandeling-totaal", period] == sum(v[c, period] for c in parts_mish), period
     return source, [categories[k] for k in sorted(categories)]
 
 
@@ -845,9 +792,7 @@ def conv_kwb_wijken(src: Path) -> Source:
 def conv_kwb_gemeenten(src: Path, inwoners: Source, report: dict) -> Source:
     fname = "cbs_kwb2022_gemeenten_nl_tmap.csv"
     have_2022 = {
-        r["area_code"]
-        for r in inwoners.rows
-        if r["period"] == "2022" and r["measure"] == "inwoners"
+        r["area_code"] for r in inwoners.rows if r["period"] == "2022" and r["measure"] == "inwoners"
     }
     source = Source(
         id="cbs-kwb2022-gemeenten",
@@ -877,9 +822,7 @@ def conv_kwb_gemeenten(src: Path, inwoners: Source, report: dict) -> Source:
             differs.append(f"{code}: 37230NED {inw[code]} vs tmap {row['population']}")
         _kwb_rows(source, row, with_inwoners=with_inw)
     report["KWB2022 gemeenten: inwoners written from tmap (absent in 37230NED)"] = added
-    report["KWB2022 gemeenten: population differing from 37230NED (not written)"] = (
-        differs
-    )
+    report["KWB2022 gemeenten: population differing from 37230NED (not written)"] = differs
     source.notes = (
         "Key figures 2022 for all 345 gemeenten (tmap NLD_muni); urbanity (text) skipped. "
         "Gemeente population is taken from 37230NED; inwoners is written here only for "
@@ -964,8 +907,7 @@ def build_areas(
 
     # all other buurten of 2024
     wijk_names = {
-        r["code"].strip(): r["name"].strip()
-        for r in read_csv(src / "cbs_kwb2022_wijken_nl_tmap.csv")
+        r["code"].strip(): r["name"].strip() for r in read_csv(src / "cbs_kwb2022_wijken_nl_tmap.csv")
     }
     missing_gm = []
     for row in buurt_source.rows:
@@ -989,9 +931,7 @@ def build_areas(
     # every observation area must be registered
     missing = sorted(obs_codes - set(areas))
     assert not missing, f"observation area codes without area row: {missing[:20]}"
-    no_name = sorted(
-        c for c, a in areas.items() if a["level"] == "gemeente" and not a["name"]
-    )
+    no_name = sorted(c for c, a in areas.items() if a["level"] == "gemeente" and not a["name"])
     report["gemeente area rows without a name"] = no_name
 
     mstr = [a for a in areas.values() if a["gemeente_code"] == MAASTRICHT]
@@ -1033,9 +973,7 @@ def build_maastricht_geojson(src: Path, areas: list[dict[str, str]]) -> dict:
 
     gm = [
         f
-        for f in load_geojson(
-            src / "cbs_pdok_gemeenten_2023_kerncijfers_wgs84.geojson"
-        )["features"]
+        for f in load_geojson(src / "cbs_pdok_gemeenten_2023_kerncijfers_wgs84.geojson")["features"]
         if f["properties"]["gemeentecode"] == MAASTRICHT
     ]
     assert len(gm) == 1
@@ -1081,9 +1019,7 @@ def build_maastricht_geojson(src: Path, areas: list[dict[str, str]]) -> dict:
             "Vereniging (shapely union) van de buurten van het stadsdeel",
         )
 
-    features.sort(
-        key=lambda f: (LEVEL_ORDER[f["properties"]["level"]], f["properties"]["code"])
-    )
+    features.sort(key=lambda f: (LEVEL_ORDER[f["properties"]["level"]], f["properties"]["code"]))
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -1104,15 +1040,11 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_SOURCE,
         help="raw data directory (read-only)",
     )
-    ap.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help="embedded data directory (output)"
-    )
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="embedded data directory (output)")
     args = ap.parse_args(argv)
     src: Path = args.source
     out: Path = args.out
-    assert (src / "PROVENANCE.md").exists(), (
-        f"{src} does not look like the raw data directory"
-    )
+    assert (src / "PROVENANCE.md").exists(), f"{src} does not look like the raw data directory"
 
     report: dict[str, object] = {}
     names = build_names(src)
@@ -1139,9 +1071,7 @@ def main(argv: list[str] | None = None) -> int:
         kwb_wk,
         kwb_gm,
     ]
-    assert len({s.id for s in sources}) == len(sources) and len(
-        {s.file for s in sources}
-    ) == len(sources)
+    assert len({s.id for s in sources}) == len(sources) and len({s.file for s in sources}) == len(sources)
     for s in sources:
         check_and_sort(s)
 
@@ -1165,21 +1095,12 @@ def main(argv: list[str] | None = None) -> int:
     assert value(c83648, MAASTRICHT, "2010", "misdrijven-scm:T001161") == "14725"
     assert value(c83648, MAASTRICHT, "2020", "misdrijven-scm:T001161") == "6840"
     assert value(c83648_geo, MAASTRICHT, "2022", "misdrijven-scm:T001161") == "7980"
-    assert (
-        value(
-            c83648_geo, MAASTRICHT, "2022", "cbs-misdrijven-per-1000-inwoners:T001161"
-        )
-        == "65.9"
-    )
+    assert value(c83648_geo, MAASTRICHT, "2022", "cbs-misdrijven-per-1000-inwoners:T001161") == "65.9"
     assert len(buurt_inw.rows) == 14574
     assert value(kwb_wk, "WK093500", "2022", "inwoners") == "20235"
     assert len(vm.rows) == 49 and len(iva.rows) == 161
     assert not (
-        {
-            (r["area_code"], r["period"])
-            for r in kwb_gm.rows
-            if r["measure"] == "inwoners"
-        }
+        {(r["area_code"], r["period"]) for r in kwb_gm.rows if r["measure"] == "inwoners"}
         & {(r["area_code"], r["period"]) for r in inwoners.rows}
     ), "gemeente inwoners 2022 written twice"
 

@@ -105,8 +105,13 @@ def init_command(json_output: JsonOption = False) -> None:
     with Warehouse.open(settings.resolved_database_url()) as warehouse, render.progress(json_output) as step:
         report = bootstrap.initialise(warehouse, step)
     if json_output:
-        _print_json({"loaded": report.loaded, "unchanged": report.unchanged,
-                     "problems": [p.render() for p in report.problems]})
+        _print_json(
+            {
+                "loaded": report.loaded,
+                "unchanged": report.unchanged,
+                "problems": [p.render() for p in report.problems],
+            }
+        )
         return
     render.init_report(console(), report, settings.resolved_database_url())
 
@@ -114,7 +119,9 @@ def init_command(json_output: JsonOption = False) -> None:
 @app.command("validate")
 @handled
 def validate_command(
-    programme: Annotated[Path | None, typer.Argument(help="Programmabestand (YAML); standaard het ingebouwde.")] = None,
+    programme: Annotated[
+        Path | None, typer.Argument(help="Programmabestand (YAML); standaard het ingebouwde.")
+    ] = None,
     catalogue: Annotated[Path | None, typer.Option(help="Indicatorcatalogus (YAML).")] = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -124,7 +131,8 @@ def validate_command(
     catalogue = catalogue or settings.catalogue
     try:
         definitions = Definitions(
-            load_programme(programme), load_catalogue(catalogue),
+            load_programme(programme),
+            load_catalogue(catalogue),
             programme_file=programme.name if programme else "maastricht-2023-2026.yaml",
             catalogue_file=catalogue.name if catalogue else "indicators.yaml",
         )
@@ -186,7 +194,9 @@ def indicator_command(
 @app.command("areas")
 @handled
 def areas_command(
-    municipality: Annotated[str | None, typer.Option("--municipality", help="Gemeentecode; standaard die van het programma.")] = None,
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="Gemeentecode; standaard die van het programma.")
+    ] = None,
     level: Annotated[str | None, typer.Option("--level", help="gemeente, stadsdeel, wijk of buurt.")] = None,
     json_output: JsonOption = False,
 ) -> None:

@@ -16,10 +16,11 @@ from veiligstad import formatting
 from veiligstad.definitions.validation import Definitions
 from veiligstad.domain.areas import Area
 from veiligstad.domain.indicators import Direction, Indicator
-from veiligstad.errors import Problem
-from veiligstad.services.bootstrap import InitReport, Progress as ProgressCallback
-from veiligstad.services.monitor import StatusRow, reason_text
 from veiligstad.engine.significance import Signal
+from veiligstad.errors import Problem
+from veiligstad.services.bootstrap import InitReport, no_progress
+from veiligstad.services.bootstrap import Progress as ProgressCallback
+from veiligstad.services.monitor import StatusRow, reason_text
 
 ATTRIBUTION = "Bron: Politie / CBS; Veiligheidsmonitor (CBS); MJP Maastricht 2023-2026."
 
@@ -28,11 +29,15 @@ ATTRIBUTION = "Bron: Politie / CBS; Veiligheidsmonitor (CBS); MJP Maastricht 202
 def progress(quiet: bool = False) -> Iterator[ProgressCallback]:
     """A progress bar on stderr for long work; a no-op callback when quiet."""
     if quiet:
-        yield lambda step, done, total: None
+        yield no_progress
         return
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
     )
     with bar:
         task = bar.add_task("laden", total=None)
@@ -83,7 +88,9 @@ def _signal_text(row: StatusRow) -> str:
         return "geen meting na het basisjaar" if row.latest_year is not None else ""
     text = row.comparison.signal.value
     if row.comparison.signal in (Signal.ROSE, Signal.FELL):
-        good = (row.comparison.signal is Signal.FELL) == (row.indicator.direction is Direction.LOWER_IS_BETTER)
+        good = (row.comparison.signal is Signal.FELL) == (
+            row.indicator.direction is Direction.LOWER_IS_BETTER
+        )
         text += " (gunstig)" if good else " (ongunstig)"
         if row.indicator.haaldelict and row.comparison.signal is Signal.ROSE:
             text += "; haaldelict: kan op meer handhaving wijzen"
@@ -132,7 +139,9 @@ def _status_table(rows: list[StatusRow], baseline_year: int) -> Table:
         if row.note:
             change_text += f" — {row.note}"
         reconciliation = (
-            f"{row.matches} gelijk, {row.differs} afwijkend" if row.matches or row.differs else formatting.MISSING
+            f"{row.matches} gelijk, {row.differs} afwijkend"
+            if row.matches or row.differs
+            else formatting.MISSING
         )
         if row.published_unit:
             reconciliation += f"; let op: het MJP publiceert '{row.published_unit}'"
@@ -154,7 +163,8 @@ def status(out: Console, definitions: Definitions, rows: list[StatusRow]) -> Non
     if prog.decision is not None:
         out.print(
             f"Vastgesteld: {prog.decision.body}, {formatting.date(prog.decision.date)} "
-            f"({prog.legal_basis}). Periode {prog.period_start}-{prog.period_end}, basisjaar {prog.baseline_year}."
+            f"({prog.legal_basis}). Periode {prog.period_start}-{prog.period_end}, "
+            f"basisjaar {prog.baseline_year}."
         )
         votes = prog.decision.votes_for
         if votes.total_stated is not None and votes.total_stated != votes.count_stated:
@@ -200,14 +210,18 @@ def status_json(definitions: Definitions, rows: list[StatusRow]) -> dict[str, An
                 "haaldelict": r.indicator.haaldelict,
                 "baseline": {"year": r.baseline_year, "value": r.baseline_value, "source": r.baseline_source},
                 "latest": {
-                    "year": r.latest_year, "value": r.latest_value, "source": r.latest_source,
+                    "year": r.latest_year,
+                    "value": r.latest_value,
+                    "source": r.latest_source,
                 },
                 "signal": r.comparison.signal.value if r.comparison else None,
                 "p_value": r.comparison.p_value if r.comparison else None,
                 "note": r.note,
                 "computed": {
-                    "year": r.computed_year, "value": r.computed_value,
-                    "ci_low": r.computed_low, "ci_high": r.computed_high,
+                    "year": r.computed_year,
+                    "value": r.computed_value,
+                    "ci_low": r.computed_low,
+                    "ci_high": r.computed_high,
                 },
                 "reconciliation": {"matches": r.matches, "differs": r.differs},
                 "not_computable_reason": r.reason or None,
@@ -233,8 +247,19 @@ def series(out: Console, indicator: Indicator, area: Area, rows: pd.DataFrame) -
         return
     d = indicator.decimals
     table = Table()
-    for header in ("Periode", "Waarde", "95%-interval", "Teller", "Noemer", "Gepubliceerd", "Vergelijking", "Opmerking"):
-        table.add_column(header, justify="right" if header in {"Waarde", "Teller", "Noemer", "Gepubliceerd"} else "left")
+    for header in (
+        "Periode",
+        "Waarde",
+        "95%-interval",
+        "Teller",
+        "Noemer",
+        "Gepubliceerd",
+        "Vergelijking",
+        "Opmerking",
+    ):
+        table.add_column(
+            header, justify="right" if header in {"Waarde", "Teller", "Noemer", "Gepubliceerd"} else "left"
+        )
     for _, row in rows.iterrows():
         notes = []
         if row["approximate"] is True:
@@ -274,7 +299,9 @@ def series_json(indicator: Indicator, area: Area, rows: pd.DataFrame) -> dict[st
                 "ci_low": _float(row["ci_low"]),
                 "ci_high": _float(row["ci_high"]),
                 "published_value": _float(row["published_value"]),
-                "published_status": row["published_status"] if isinstance(row["published_status"], str) else None,
+                "published_status": row["published_status"]
+                if isinstance(row["published_status"], str)
+                else None,
                 "reconciliation": row["reconciliation"],
                 "approximate": bool(row["approximate"]) if not pd.isna(row["approximate"]) else False,
                 "reason": row["reason"] if isinstance(row["reason"], str) else None,
@@ -288,10 +315,9 @@ def areas(out: Console, municipality: str, frame: pd.DataFrame) -> None:
     table = Table(title=f"Gebieden van {municipality}", title_justify="left")
     for header in ("Code", "Naam", "Niveau", "Wijk", "Stadsdeel", "Grensjaar", "Geometrie"):
         table.add_column(header)
-    for row in frame.itertuples():
-        table.add_row(
-            row.code, row.name or "", row.level, row.wijk_code or "", row.stadsdeel_code or "",
-            str(row.boundary_year or ""), "ja" if row.has_geometry else "nee",
-        )
+    columns = ["code", "name", "level", "wijk_code", "stadsdeel_code", "boundary_year"]
+    for record in frame.to_dict(orient="records"):
+        cells = [str(record[c]) if record[c] is not None else "" for c in columns]
+        table.add_row(*cells, "ja" if record["has_geometry"] else "nee")
     out.print(table)
     out.print(f"{formatting.number(len(frame))} gebieden.")

@@ -69,9 +69,7 @@ def unique_ids(defs: Definitions) -> Iterator[Problem]:
         (defs.catalogue_file, "indicators"): [i.id for i in defs.catalogue.indicators],
         (defs.programme_file, "indicators"): [i.id for i in defs.programme.indicators],
         (defs.programme_file, "themes"): [t.id for t in defs.programme.themes],
-        (defs.programme_file, "local_indicators"): [
-            i.id for i in defs.programme.local_indicators
-        ],
+        (defs.programme_file, "local_indicators"): [i.id for i in defs.programme.local_indicators],
     }
     for (file, field), ids in groups.items():
         for duplicate, count in Counter(ids).items():
@@ -166,10 +164,8 @@ def published_units(defs: Definitions) -> Iterator[Problem]:
             yield Problem(
                 "unit-mismatch",
                 f"{defs.programme_file}: indicators[{index}].published.unit",
-                f"gepubliceerd '{item.published.unit}', definitie '{definition.unit}' "
-                f"({item.id})",
-                "vergelijk gepubliceerde en berekende waarden niet zonder de eenheid te "
-                "controleren",
+                f"gepubliceerd '{item.published.unit}', definitie '{definition.unit}' ({item.id})",
+                "vergelijk gepubliceerde en berekende waarden niet zonder de eenheid te controleren",
                 WARNING,
             )
 
@@ -238,7 +234,9 @@ def no_total_with_parts(defs: Definitions) -> Iterator[Problem]:
             for measure, count in Counter(measures).items():
                 if count > 1:
                     yield Problem(
-                        "duplicate-term", where, f"'{measure}' staat er {count} keer in",
+                        "duplicate-term",
+                        where,
+                        f"'{measure}' staat er {count} keer in",
                         "noem elke measure één keer",
                     )
             codes = [c for c in map(_code, measures) if c]

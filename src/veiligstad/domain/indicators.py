@@ -43,9 +43,7 @@ class Indicator(BaseModel):
     kind: IndicatorKind
     unit: str = Field(min_length=1, description="Display unit, e.g. 'per 1.000 inwoners'")
     direction: Direction
-    haaldelict: bool = Field(
-        default=False, description="A rise may reflect more enforcement, not more crime"
-    )
+    haaldelict: bool = Field(default=False, description="A rise may reflect more enforcement, not more crime")
     numerator: list[MeasureId] = Field(
         min_length=1, description="Measures summed into the numerator (crime-type codes)"
     )

@@ -42,9 +42,7 @@ class VoteSide(_Model):
 
     count_stated: int = Field(ge=0, description="'stemmen N leden' as the text says")
     members: list[str] = Field(default_factory=list, description="Names as listed")
-    total_stated: int | None = Field(
-        default=None, ge=0, description="The total in the concluding sentence"
-    )
+    total_stated: int | None = Field(default=None, ge=0, description="The total in the concluding sentence")
 
 
 class Decision(_Model):
@@ -65,7 +63,7 @@ class PublishedSeries(_Model):
 
     source: str
     unit: str = Field(description="The unit as the document states it")
-    values: dict[int, float | Literal["GM"]]
+    values: dict[int, int | float | Literal["GM"]]
     note: str = ""
 
 

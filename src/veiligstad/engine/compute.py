@@ -104,15 +104,11 @@ def expand_levels(observations: ir.Table, areas: ir.Table, additive: Sequence[st
         buurten.select(child=buurten.code, parent=buurten[f"{level.value}_code"])
         for level in BUURT_PARENT_LEVELS
     ]
-    from_buurten = ibis.union(
-        *[_sum_into(counts, links.filter(links.parent.notnull())) for links in parents]
-    )
+    from_buurten = ibis.union(*[_sum_into(counts, links.filter(links.parent.notnull())) for links in parents])
     local = _prefer_direct(base, from_buurten)
     gemeenten = areas.filter(areas.level == AreaLevel.GEMEENTE.value).select(child=areas.code)
     in_gemeenten = local.join(gemeenten, local.area_code == gemeenten.child)
-    census = in_gemeenten.filter(
-        (in_gemeenten.measure == CENSUS_MEASURE) & in_gemeenten.value.notnull()
-    )
+    census = in_gemeenten.filter((in_gemeenten.measure == CENSUS_MEASURE) & in_gemeenten.value.notnull())
     expected = census.group_by("year").agg(expected=census.child.count())
     counted = in_gemeenten.filter(in_gemeenten.measure.isin(list(additive)))
     country = counted.group_by(["measure", "period", "year"]).agg(
@@ -188,7 +184,9 @@ def _numerators(expanded: ir.Table, terms: ir.Table) -> ir.Table:
 def _with_denominators(num: ir.Table, expanded: ir.Table, specs: ir.Table) -> ir.Table:
     with_spec = num.join(specs, "indicator_id")
     pops = expanded.select(
-        d_area=expanded.area_code, d_measure=expanded.measure, d_year=expanded.year,
+        d_area=expanded.area_code,
+        d_measure=expanded.measure,
+        d_year=expanded.year,
         d_value=expanded.value,
     )
     joined = with_spec.left_join(
@@ -230,13 +228,9 @@ def _with_margins(table: ir.Table, expanded: ir.Table) -> ir.Table:
     return table
 
 
-def compute(
-    observations: ir.Table, areas: ir.Table, indicators: Sequence[Indicator]
-) -> ir.Table:
+def compute(observations: ir.Table, areas: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
     """Every indicator for every area and year that has data, as one deferred expression."""
-    additive = sorted(
-        {m for i in indicators if i.kind is not IndicatorKind.SURVEY for m in i.all_measures}
-    )
+    additive = sorted({m for i in indicators if i.kind is not IndicatorKind.SURVEY for m in i.all_measures})
     needed = sorted({m for i in indicators for m in i.all_measures})
     yearly = observations.filter(
         (observations.period_type == PeriodType.YEAR.value) & observations.measure.isin(needed)

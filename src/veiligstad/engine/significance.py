@@ -54,8 +54,12 @@ def compare_counts(k1: float, n1: float, k2: float, n2: float) -> Comparison:
 
 
 def compare_estimates(
-    v1: float, low1: float | None, high1: float | None,
-    v2: float, low2: float | None, high2: float | None,
+    v1: float,
+    low1: float | None,
+    high1: float | None,
+    v2: float,
+    low2: float | None,
+    high2: float | None,
 ) -> Comparison:
     """Compare two survey estimates using their published 95% margins."""
     method = "z-toets op het verschil (standaardfout uit de gepubliceerde marges)"

@@ -39,9 +39,7 @@ def listing(warehouse: Warehouse, municipality: str, level: str | None = None) -
     """A municipality's areas (gemeente, stadsdelen, wijken, buurten) with parent codes."""
     find(warehouse, municipality)
     if level is not None and level not in _LEVEL_ORDER:
-        raise NotFound(
-            f"Onbekend niveau '{level}'.", hint=f"Kies uit: {', '.join(_LEVEL_ORDER)}."
-        )
+        raise NotFound(f"Onbekend niveau '{level}'.", hint=f"Kies uit: {', '.join(_LEVEL_ORDER)}.")
     areas = warehouse.areas()
     rows = areas.filter(areas.gemeente_code == municipality)
     if level is not None:
@@ -50,4 +48,5 @@ def listing(warehouse: Warehouse, municipality: str, level: str | None = None) -
     frame["order"] = frame["level"].map(_LEVEL_ORDER)
     frame = frame.sort_values(["order", "code"]).drop(columns="order").reset_index(drop=True)
     frame["boundary_year"] = frame["boundary_year"].astype("Int64")
-    return frame.astype(object).where(frame.notna(), None)
+    result: pd.DataFrame = frame.astype(object).where(frame.notna(), None)
+    return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -39,7 +40,7 @@ class InitReport:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _no_progress(step: str, done: int, total: int) -> None:
+def no_progress(step: str, done: int, total: int) -> None:
     del step, done, total
 
 
@@ -71,7 +72,7 @@ def _to_arrow(frame: pd.DataFrame, batch: Batch) -> pa.Table:
     )
 
 
-def initialise(warehouse: Warehouse, progress: Progress = _no_progress) -> InitReport:
+def initialise(warehouse: Warehouse, progress: Progress = no_progress) -> InitReport:
     """Load every embedded source that is not loaded in this version yet."""
     report = InitReport()
     warehouse.ensure_schema()
@@ -120,8 +121,8 @@ def initialise(warehouse: Warehouse, progress: Progress = _no_progress) -> InitR
 def _load_mapped(
     warehouse: Warehouse,
     entry: embedded.SourceEntry,
-    path: embedded.Path,
-    mapping_path: embedded.Path,
+    path: Path,
+    mapping_path: Path,
     report: InitReport,
 ) -> None:
     """Police crime-type codes derived from a source's own categories."""
@@ -145,10 +146,3 @@ def _load_mapped(
     batch = _batch(derived, digest, len(coded))
     warehouse.replace_source(batch, _to_arrow(coded, batch))
     report.loaded[derived.id] = len(coded)
-
-
-def ensure_initialised(warehouse: Warehouse, progress: Progress = _no_progress) -> InitReport | None:
-    """Run ``initialise`` if the warehouse is empty; None when it was loaded already."""
-    if warehouse.is_empty():
-        return initialise(warehouse, progress)
-    return None

@@ -28,10 +28,26 @@ COMPUTED_ONLY = "alleen berekend"
 NO_MEASUREMENT_LABEL = "geen meting (GM)"
 
 EXPORT_COLUMNS = [
-    "indicator_id", "area_code", "area_name", "level", "period", "value", "numerator",
-    "denominator", "unit", "ci_low", "ci_high", "published_value", "published_unit",
-    "reconciliation", "difference", "denominator_year", "approximate", "provisional",
-    "numerator_source", "reason",
+    "indicator_id",
+    "area_code",
+    "area_name",
+    "level",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "ci_low",
+    "ci_high",
+    "published_value",
+    "published_unit",
+    "reconciliation",
+    "difference",
+    "denominator_year",
+    "approximate",
+    "provisional",
+    "numerator_source",
+    "reason",
 ]
 
 
@@ -40,7 +56,8 @@ def load_definitions(programme: Path | None = None, catalogue: Path | None = Non
     prog = load_programme(programme)
     cat = load_catalogue(catalogue)
     definitions = Definitions(
-        prog, cat,
+        prog,
+        cat,
         programme_file=programme.name if programme else "maastricht-2023-2026.yaml",
         catalogue_file=catalogue.name if catalogue else "indicators.yaml",
     )
@@ -76,8 +93,15 @@ def published_frame(programme: Programme) -> pd.DataFrame:
                     "published_unit": item.published.unit,
                 }
             )
-    columns = ["indicator_id", "area_code", "period", "published_value", "published_status",
-               "published_tolerance", "published_unit"]
+    columns = [
+        "indicator_id",
+        "area_code",
+        "period",
+        "published_value",
+        "published_status",
+        "published_tolerance",
+        "published_unit",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -115,7 +139,8 @@ def indicator_values(warehouse: Warehouse, definitions: Definitions) -> pd.DataF
     by_id = {i.id: i for i in indicators}
     frame["unit"] = frame["indicator_id"].map(lambda i: by_id[i].unit)
     frame["numerator_source"] = [
-        _numerator_source(by_id[i], rank) for i, rank in zip(frame["indicator_id"], frame["source_rank"], strict=True)
+        _numerator_source(by_id[i], rank)
+        for i, rank in zip(frame["indicator_id"], frame["source_rank"], strict=True)
     ]
     no_data = frame["value"].isna() & frame["reason"].isna() & frame["numerator"].isna()
     frame.loc[no_data, "reason"] = "no-source-data"
@@ -199,8 +224,12 @@ def status(values: pd.DataFrame, definitions: Definitions) -> list[StatusRow]:
 
 
 def _status_row(
-    indicator: Indicator, theme: str | None, baseline_year: int,
-    computed: pd.DataFrame, published: pd.DataFrame, own: pd.DataFrame,
+    indicator: Indicator,
+    theme: str | None,
+    baseline_year: int,
+    computed: pd.DataFrame,
+    published: pd.DataFrame,
+    own: pd.DataFrame,
 ) -> StatusRow:
     note = ""
     base = computed[computed["year"] == baseline_year]
@@ -221,7 +250,10 @@ def _status_row(
     comparison = None
     if base_row is not None and latest_row is not None and int(latest_row["year"]) > int(base_row["year"]):
         comparison = _compare(indicator, base_row, base_source, latest_row, latest_source)
-        if base_source == latest_source == "berekend" and base_row["numerator_source"] != latest_row["numerator_source"]:
+        if (
+            base_source == latest_source == "berekend"
+            and base_row["numerator_source"] != latest_row["numerator_source"]
+        ):
             note = (note + "; " if note else "") + "andere bron in basis- en laatste jaar"
     last = None if computed.empty else computed.iloc[-1]
     reason = ""
@@ -256,8 +288,12 @@ def _compare(
         return Comparison(Signal.TOO_LITTLE, None, "", "gepubliceerde waarde zonder telling of marge")
     if indicator.kind is IndicatorKind.SURVEY:
         return compare_estimates(
-            float(base["value"]), _point(base, "ci_low"), _point(base, "ci_high"),
-            float(latest["value"]), _point(latest, "ci_low"), _point(latest, "ci_high"),
+            float(base["value"]),
+            _point(base, "ci_low"),
+            _point(base, "ci_high"),
+            float(latest["value"]),
+            _point(latest, "ci_low"),
+            _point(latest, "ci_high"),
         )
     base_den = float(base["denominator"]) if indicator.kind is IndicatorKind.RATE else 1.0
     latest_den = float(latest["denominator"]) if indicator.kind is IndicatorKind.RATE else 1.0

@@ -54,15 +54,16 @@ def load_mapping(path: Path) -> CategoryMapping:
         raise DataError(f"Ongeldig koppelbestand {path.name}: {exc}") from exc
 
 
-def apply_mapping(
-    rows: pd.DataFrame, mapping: CategoryMapping
-) -> tuple[pd.DataFrame, list[Problem]]:
+def apply_mapping(rows: pd.DataFrame, mapping: CategoryMapping) -> tuple[pd.DataFrame, list[Problem]]:
     """Rows of coded measures from rows of source categories, plus consistency problems.
 
     ``rows`` has the columns area_code, period, measure, value, status.
     """
     wide = rows.pivot_table(
-        index=["area_code", "period"], columns="measure", values="value", aggfunc="first",
+        index=["area_code", "period"],
+        columns="measure",
+        values="value",
+        aggfunc="first",
         dropna=False,
     )
     status = rows.groupby(["area_code", "period"])["status"].agg(

@@ -22,7 +22,13 @@ from veiligstad.errors import DataError
 
 OBSERVATION_COLUMNS = ["area_code", "period", "measure", "value", "unit", "status"]
 AREA_COLUMNS = [
-    "code", "name", "level", "wijk_code", "stadsdeel_code", "gemeente_code", "boundary_year",
+    "code",
+    "name",
+    "level",
+    "wijk_code",
+    "stadsdeel_code",
+    "gemeente_code",
+    "boundary_year",
 ]
 
 
@@ -110,6 +116,4 @@ def read_areas(root: Path | None = None) -> pd.DataFrame:
 def _geometries(paths: Iterable[Path]) -> Iterable[tuple[str, str]]:
     for path in paths:
         for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
-            yield feature["properties"]["code"], json.dumps(
-                feature["geometry"], separators=(",", ":")
-            )
+            yield feature["properties"]["code"], json.dumps(feature["geometry"], separators=(",", ":"))
