@@ -81,15 +81,18 @@ def published_frame(programme: Programme) -> pd.DataFrame:
         if item.published is None:
             continue
         for year, value in item.published.values.items():
-            measured = value != NO_MEASUREMENT
+            measured = not isinstance(value, str)  # "GM": geen meting, never zero
+            number = float(value) if not isinstance(value, str) else np.nan
+            # Half a unit of the last published digit: the rounding of the publication.
+            tolerance = 0.5 * 10 ** -_decimals(value) if not isinstance(value, str) else np.nan
             rows.append(
                 {
                     "indicator_id": item.id,
                     "area_code": programme.municipality,
                     "period": str(year),
-                    "published_value": float(value) if measured else np.nan,
+                    "published_value": number,
                     "published_status": "gemeten" if measured else NO_MEASUREMENT,
-                    "published_tolerance": 0.5 * 10 ** -_decimals(value) if measured else np.nan,
+                    "published_tolerance": tolerance,
                     "published_unit": item.published.unit,
                 }
             )
