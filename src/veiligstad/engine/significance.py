@@ -13,8 +13,6 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scipy.stats import binomtest
-
 ALPHA = 0.05
 _Z95 = 1.959963984540054
 
@@ -49,6 +47,8 @@ def compare_counts(k1: float, n1: float, k2: float, n2: float) -> Comparison:
     total = round(k1) + round(k2)
     if total == 0:
         return Comparison(Signal.TOO_LITTLE, None, method, "beide tellingen zijn nul")
+    from scipy.stats import binomtest  # imported here: scipy.stats costs seconds at start-up
+
     p = binomtest(round(k2), total, n2 / (n1 + n2)).pvalue
     return Comparison(_label(p, k2 / n2 - k1 / n1), float(p), method)
 
