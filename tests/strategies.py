@@ -215,7 +215,7 @@ class AreaTree:
     def parents(self) -> list[str]:
         """Every non-buurt area that has at least one buurt."""
         used = {p for b in self.buurten for p in (b.wijk, b.stadsdeel, b.gemeente) if p}
-        return sorted(used) + ["NL01"]
+        return [*sorted(used), "NL01"]
 
 
 @st.composite
