@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ from veiligstad.errors import DefinitionError, Problem
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "definitions"
 
 
-def load_problems(name: str, loader=load_programme) -> list[Problem]:  # noqa: ANN001
+def load_problems(
+    name: str, loader: Callable[[Path], object] = load_programme
+) -> list[Problem]:
     with pytest.raises(DefinitionError) as info:
         loader(FIXTURES / name)
     assert info.value.problems, "a DefinitionError carries its problems"
