@@ -111,7 +111,8 @@ def run_compute(
 
     con = _connection()
     expr = compute(ibis.memtable(observations), ibis.memtable(areas), indicators)
-    return con.execute(expr)
+    result: pd.DataFrame = con.execute(expr)
+    return result
 
 
 def rate_indicator(
@@ -265,8 +266,8 @@ def datasets(draw: st.DrawFn, withheld: bool = False) -> Dataset:
     if withheld:
         count = st.one_of(st.none(), count)
         pop = st.one_of(st.none(), pop)
-    counts = {
+    counts: dict[tuple[str, str, int], int | None] = {
         (b.code, code, y): draw(count) for b in tree.buurten for code in codes for y in years
     }
-    pops = {(b.code, y): draw(pop) for b in tree.buurten for y in years}
+    pops: dict[tuple[str, int], int | None] = {(b.code, y): draw(pop) for b in tree.buurten for y in years}
     return Dataset(tree, codes, years, counts, pops)

@@ -9,6 +9,7 @@ of exact integer sums); counts and populations are compared exactly.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -64,8 +65,8 @@ def one(result: pd.DataFrame, indicator: str, area_code: str, period: str) -> pd
     return rows.iloc[0]
 
 
-def is_null(value: object) -> bool:
-    return value is None or pd.isna(value)
+def is_null(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
 
 
 # --------------------------------------------------------------------------- invariants
@@ -101,7 +102,7 @@ def _check_row(row: pd.Series, num: float | None, den: float | None) -> None:
         assert is_null(row.reason)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, derandomize=True)
 @given(datasets())
 def test_aggregation_preserves_counts_and_never_averages(data: Dataset) -> None:
     # Complete data: every parent (wijk, stadsdeel, gemeente, land) is the sum of its
@@ -119,7 +120,7 @@ def test_aggregation_preserves_counts_and_never_averages(data: Dataset) -> None:
     assert set(result.area_code) == expected_areas
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, derandomize=True)
 @given(datasets(withheld=True))
 def test_withheld_parts_make_sums_null_never_partial(data: Dataset) -> None:
     # Some counts or populations are withheld (null): a wijk, stadsdeel or gemeente sum
@@ -131,7 +132,7 @@ def test_withheld_parts_make_sums_null_never_partial(data: Dataset) -> None:
             _check_row(one(result, "r", parent, str(year)), num, den)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, derandomize=True)
 @given(datasets())
 def test_count_indicator_value_is_the_summed_count(data: Dataset) -> None:
     # A count indicator over one code: its value is the plain sum, with no denominator.

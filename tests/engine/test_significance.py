@@ -77,7 +77,7 @@ def test_equal_rates_have_p_value_one() -> None:
 
 def _z_p(v1: float, l1: float, h1: float, v2: float, l2: float, h2: float) -> float:
     se = math.sqrt(((h1 - l1) / (2 * Z95)) ** 2 + ((h2 - l2) / (2 * Z95)) ** 2)
-    return 2 * norm.sf(abs(v2 - v1) / se)
+    return float(2 * norm.sf(abs(v2 - v1) / se))
 
 
 @pytest.mark.parametrize(
@@ -109,8 +109,8 @@ def test_compare_estimates_with_margins(
         (24.2, 22.0, 26.4, 18.7, math.nan, math.nan),  # margins NaN (from a table)
     ],
 )
-def test_compare_estimates_without_margins(args: tuple) -> None:
-    result = compare_estimates(*args)
+def test_compare_estimates_without_margins(args: tuple[float | None, ...]) -> None:
+    result = compare_estimates(*args)  # type: ignore[arg-type]
     assert result.signal is Signal.TOO_LITTLE
     assert result.p_value is None
     assert "marges" in result.reason
