@@ -20,10 +20,22 @@ from hypothesis import strategies as st
 from veiligstad.domain.indicators import Indicator
 
 OBSERVATION_FRAME_COLUMNS = [
-    "measure", "area_code", "period", "period_type", "year", "value", "status",
+    "measure",
+    "area_code",
+    "period",
+    "period_type",
+    "year",
+    "value",
+    "status",
 ]
 AREA_FRAME_COLUMNS = [
-    "code", "name", "level", "wijk_code", "stadsdeel_code", "gemeente_code", "boundary_year",
+    "code",
+    "name",
+    "level",
+    "wijk_code",
+    "stadsdeel_code",
+    "gemeente_code",
+    "boundary_year",
 ]
 CRIME_CODES = ("misdrijven:1.1.1", "misdrijven:1.2.1", "misdrijven:1.4.6")
 FIRST_YEAR = 2020

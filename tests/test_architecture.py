@@ -14,7 +14,10 @@ def test_import_contracts_are_kept() -> None:
     linter = Path(sys.executable).parent / "lint-imports"
     result = subprocess.run(
         [str(linter), "--config", str(ROOT / "pyproject.toml")],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout

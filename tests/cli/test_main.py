@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from veiligstad.cli.main import app
 
 runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("env")
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def env(monkeypatch: pytest.MonkeyPatch, loaded_url: str) -> None:
     monkeypatch.delenv("VEILIGSTAD_PROGRAMME", raising=False)
 
 
-def test_status_shows_the_programme_in_dutch(env: None) -> None:
+def test_status_shows_the_programme_in_dutch() -> None:
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 0, result.output
     out = result.output
@@ -36,7 +37,7 @@ def test_status_shows_the_programme_in_dutch(env: None) -> None:
     assert "niet berekenbaar: geen brongegevens" in out and "(halt:verwijzingen)" in out
 
 
-def test_status_json(env: None) -> None:
+def test_status_json() -> None:
     result = runner.invoke(app, ["status", "--json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
@@ -46,9 +47,7 @@ def test_status_json(env: None) -> None:
     assert by_id["halt-verwijzingen"]["published_unit"] == "per 1.000 jongeren 12-17 jaar"
 
 
-def test_status_runs_init_by_itself_on_first_use(
-    monkeypatch: pytest.MonkeyPatch, empty_url: str
-) -> None:
+def test_status_runs_init_by_itself_on_first_use(monkeypatch: pytest.MonkeyPatch, empty_url: str) -> None:
     monkeypatch.setenv("VEILIGSTAD_DATABASE_URL", empty_url)
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 0, result.output
@@ -57,18 +56,20 @@ def test_status_runs_init_by_itself_on_first_use(
     assert "Eerste gebruik" not in again.output
 
 
-def test_indicator_series_with_intervals(env: None) -> None:
+def test_indicator_series_with_intervals() -> None:
     result = runner.invoke(app, ["indicator", "schaalscore-vermogensdelicten"])
     assert result.exit_code == 0, result.output
     assert "3.511" in result.output and "122.753" in result.output  # 2017 numerator, population
     assert "verschil groter dan afronding" in result.output  # 2018: 22,3 vs 22,1
-    data = json.loads(runner.invoke(app, ["indicator", "misdrijven-totaal", "--area", "bu09350000", "--json"]).stdout)
+    data = json.loads(
+        runner.invoke(app, ["indicator", "misdrijven-totaal", "--area", "bu09350000", "--json"]).stdout
+    )
     [value] = data["values"]
     assert value["period"] == "2023" and value["approximate"] is True
     assert value["ci_low"] < value["value"] < value["ci_high"]
 
 
-def test_areas_listing(env: None) -> None:
+def test_areas_listing() -> None:
     result = runner.invoke(app, ["areas", "--level", "wijk"])
     assert result.exit_code == 0
     assert "WK093506" in result.output and "7 gebieden." in result.output
@@ -77,20 +78,33 @@ def test_areas_listing(env: None) -> None:
     assert {row["level"] for row in data} == {"gemeente", "stadsdeel", "wijk", "buurt"}
 
 
-def test_export_indicators(env: None, tmp_path: Path) -> None:
+def test_export_indicators(tmp_path: Path) -> None:
     target = tmp_path / "out" / "indicatoren.csv"
     result = runner.invoke(app, ["export", "indicators", "--output", str(target)])
     assert result.exit_code == 0, result.output
     with target.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert {"indicator_id", "area_code", "period", "value", "numerator", "denominator", "unit",
-            "ci_low", "ci_high", "published_value"} <= set(rows[0])
-    hic = next(r for r in rows if r["indicator_id"] == "schaalscore-hic" and r["period"] == "2017"
-               and r["area_code"] == "GM0935")
+    assert {
+        "indicator_id",
+        "area_code",
+        "period",
+        "value",
+        "numerator",
+        "denominator",
+        "unit",
+        "ci_low",
+        "ci_high",
+        "published_value",
+    } <= set(rows[0])
+    hic = next(
+        r
+        for r in rows
+        if r["indicator_id"] == "schaalscore-hic" and r["period"] == "2017" and r["area_code"] == "GM0935"
+    )
     assert hic["published_value"] == "3.7" and hic["numerator"] == "463.0"
 
 
-def test_validate_builtin_and_json(env: None) -> None:
+def test_validate_builtin_and_json() -> None:
     result = runner.invoke(app, ["validate"])
     assert result.exit_code == 0
     assert "0 fout(en), 2 waarschuwing(en)" in result.output
@@ -99,7 +113,7 @@ def test_validate_builtin_and_json(env: None) -> None:
     assert {p["code"] for p in data["problems"]} == {"vote-count-total", "unit-mismatch"}
 
 
-def test_validate_a_broken_programme(env: None, tmp_path: Path) -> None:
+def test_validate_a_broken_programme(tmp_path: Path) -> None:
     broken = tmp_path / "kapot.yaml"
     broken.write_text(
         "id: test\ntitle: Test\nmunicipality: GM0999\nmunicipality_name: Test\n"
@@ -115,7 +129,7 @@ def test_validate_a_broken_programme(env: None, tmp_path: Path) -> None:
     assert "oplossing" in result.output
 
 
-def test_errors_are_one_dutch_line_with_exit_code(env: None) -> None:
+def test_errors_are_one_dutch_line_with_exit_code() -> None:
     result = runner.invoke(app, ["indicator", "bestaat-niet"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Fout: Onbekende indicator 'bestaat-niet'.")
@@ -124,7 +138,7 @@ def test_errors_are_one_dutch_line_with_exit_code(env: None) -> None:
     assert debug.exit_code == 1 and "Traceback" in debug.stderr and "Onbekend gebied 'XX0000'" in debug.stderr
 
 
-def test_export_refuses_unknown_format(env: None, tmp_path: Path) -> None:
+def test_export_refuses_unknown_format(tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", "indicators", "--output", str(tmp_path / "x.pdf")])
     assert result.exit_code == 1 and "Onbekend uitvoerformaat" in result.stderr
 

@@ -21,9 +21,7 @@ from veiligstad.errors import DefinitionError, Problem
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "definitions"
 
 
-def load_problems(
-    name: str, loader: Callable[[Path], object] = load_programme
-) -> list[Problem]:
+def load_problems(name: str, loader: Callable[[Path], object] = load_programme) -> list[Problem]:
     with pytest.raises(DefinitionError) as info:
         loader(FIXTURES / name)
     assert info.value.problems, "a DefinitionError carries its problems"
@@ -51,7 +49,9 @@ def test_builtin_files_exist_and_load() -> None:
     programme = load_programme()
     assert programme.municipality == "GM0935"
     assert (programme.period_start, programme.period_end, programme.baseline_year) == (
-        2023, 2026, 2021,
+        2023,
+        2026,
+        2021,
     )
     assert len(programme.themes) == 6
     assert catalogue.get("misdrijven-totaal") is not None

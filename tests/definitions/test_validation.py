@@ -17,7 +17,9 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "definitions"
 def problems_of(name: str) -> list[Problem]:
     path = FIXTURES / name
     definitions = Definitions(
-        load_programme(path), load_catalogue(), programme_file=path.name,
+        load_programme(path),
+        load_catalogue(),
+        programme_file=path.name,
         catalogue_file="indicators.yaml",
     )
     return validate(definitions)
@@ -58,24 +60,38 @@ def test_builtin_halt_unit_mismatch_is_reported() -> None:
         # A theme id that the programme does not list; the fix lists the valid ones.
         ("unknown-theme.yaml", "unknown-theme", "indicators[0].theme", "woninginbraak"),
         # 0.0.0 is the total of all crime; adding 1.1.1 counts burglaries twice.
-        ("total-with-parts.yaml", "total-with-parts",
-         "indicator 'fietsdiefstal-totaal': numerator", "niet allebei"),
+        (
+            "total-with-parts.yaml",
+            "total-with-parts",
+            "indicator 'fietsdiefstal-totaal': numerator",
+            "niet allebei",
+        ),
         # Police codes and CBS SCM codes in one sum.
-        ("mixed-classification.yaml", "mixed-classification",
-         "indicator 'fietsdiefstal-totaal': numerator", "fallback_numerator"),
+        (
+            "mixed-classification.yaml",
+            "mixed-classification",
+            "indicator 'fietsdiefstal-totaal': numerator",
+            "fallback_numerator",
+        ),
         # A rate with neither denominator nor per.
-        ("rate-without-denominator.yaml", "rate-without-denominator",
-         "indicator 'fietsdiefstal-totaal': denominator/per", "denominator: inwoners"),
+        (
+            "rate-without-denominator.yaml",
+            "rate-without-denominator",
+            "indicator 'fietsdiefstal-totaal': denominator/per",
+            "denominator: inwoners",
+        ),
         # Two survey percentages added together.
-        ("survey-two-measures.yaml", "survey-sum",
-         "indicator 'fietsdiefstal-totaal': numerator", "precies één"),
+        (
+            "survey-two-measures.yaml",
+            "survey-sum",
+            "indicator 'fietsdiefstal-totaal': numerator",
+            "precies één",
+        ),
         # The baseline year lies after the start of the programme.
         ("baseline-after-start.yaml", "baseline-after-start", "baseline_year", "period_start"),
     ],
 )
-def test_semantic_problems_name_file_field_and_fix(
-    name: str, code: str, location: str, fix: str
-) -> None:
+def test_semantic_problems_name_file_field_and_fix(name: str, code: str, location: str, fix: str) -> None:
     problems = problems_of(name)
     matching = [p for p in problems if p.code == code]
     assert len(matching) == 1, [p.render() for p in problems]
@@ -115,8 +131,7 @@ def test_second_municipality_written_in_yaml_validates_clean() -> None:
         # The same code twice.
         (["misdrijven:1.2.3", "misdrijven:1.2.3"], [], "duplicate-term"),
         # Mixed classifications in the fallback.
-        (["misdrijven:0.0.0"], ["misdrijven:1.1.1", "misdrijven-scm:CRI3000"],
-         "mixed-classification"),
+        (["misdrijven:0.0.0"], ["misdrijven:1.1.1", "misdrijven-scm:CRI3000"], "mixed-classification"),
     ],
 )
 def test_numerator_checks(numerator: list[str], fallback: list[str], code: str) -> None:
@@ -150,9 +165,7 @@ def test_local_definition_overrides_catalogue() -> None:
     base = catalogue.get("diefstallen-uit-woning")
     assert base is not None
     override = base.model_copy(update={"per": 10000, "unit": "per 10.000 inwoners"})
-    programme = programme.model_copy(
-        update={"local_indicators": [*programme.local_indicators, override]}
-    )
+    programme = programme.model_copy(update={"local_indicators": [*programme.local_indicators, override]})
     definitions = Definitions(programme, catalogue)
     merged = definitions.indicator("diefstallen-uit-woning")
     assert merged is not None and merged.per == 10000

@@ -57,9 +57,7 @@ def small_tree() -> pd.DataFrame:
 def one(result: pd.DataFrame, indicator: str, area_code: str, period: str) -> pd.Series:
     """The single result row for indicator × area × period."""
     rows = result[
-        (result.indicator_id == indicator)
-        & (result.area_code == area_code)
-        & (result.period == period)
+        (result.indicator_id == indicator) & (result.area_code == area_code) & (result.period == period)
     ]
     assert len(rows) == 1, f"{len(rows)} rijen voor {indicator} {area_code} {period}"
     return rows.iloc[0]
@@ -154,9 +152,12 @@ def test_rate_is_sum_over_sum_not_mean_of_rates() -> None:
     # Mean of the buurt rates would be 50.5; the wijk rate is 11 / 1100 × 1000 = 10.
     observations = observations_frame(
         [
-            obs(C1, B0, 2022, 10), obs("inwoners", B0, 2022, 100),
-            obs(C1, B1, 2022, 1), obs("inwoners", B1, 2022, 1000),
-            obs(C1, B2, 2022, 0), obs("inwoners", B2, 2022, 0),
+            obs(C1, B0, 2022, 10),
+            obs("inwoners", B0, 2022, 100),
+            obs(C1, B1, 2022, 1),
+            obs("inwoners", B1, 2022, 1000),
+            obs(C1, B2, 2022, 0),
+            obs("inwoners", B2, 2022, 0),
         ]
     )
     result = run_compute(observations, small_tree(), [rate_indicator("r", [C1])])
@@ -204,7 +205,9 @@ def test_withheld_buurt_count_makes_wijk_and_gemeente_null() -> None:
     # W1 (B2 only) is complete.
     observations = observations_frame(
         [
-            obs(C1, B0, 2022, 7), obs(C1, B1, 2022, None), obs(C1, B2, 2022, 3),
+            obs(C1, B0, 2022, 7),
+            obs(C1, B1, 2022, None),
+            obs(C1, B2, 2022, 3),
             *[obs("inwoners", b, 2022, 1000) for b in (B0, B1, B2)],
         ]
     )
@@ -223,7 +226,8 @@ def test_missing_buurt_row_makes_the_sum_null() -> None:
     # B1 has no row at all for C1 (not even an empty one): W0 and GM are still unknown.
     observations = observations_frame(
         [
-            obs(C1, B0, 2022, 7), obs(C1, B2, 2022, 3),
+            obs(C1, B0, 2022, 7),
+            obs(C1, B2, 2022, 3),
             *[obs("inwoners", b, 2022, 1000) for b in (B0, B1, B2)],
         ]
     )
@@ -240,7 +244,8 @@ def test_stored_gemeente_observation_wins_over_buurt_sum() -> None:
         [
             *[obs(C1, b, 2022, 2) for b in (B0, B1, B2)],
             *[obs("inwoners", b, 2022, 1000) for b in (B0, B1, B2)],
-            obs(C1, GM, 2022, 99), obs("inwoners", GM, 2022, 5000),
+            obs(C1, GM, 2022, 99),
+            obs("inwoners", GM, 2022, 5000),
         ]
     )
     result = run_compute(observations, small_tree(), [rate_indicator("r", [C1])])
@@ -257,7 +262,9 @@ def test_only_year_periods_are_used_and_provisional_propagates() -> None:
     # its wijk and gemeente provisional.
     observations = observations_frame(
         [
-            obs(C1, B0, 2022, 2), obs(C1, B1, 2022, 3, status="voorlopig"), obs(C1, B2, 2022, 4),
+            obs(C1, B0, 2022, 2),
+            obs(C1, B1, 2022, 3, status="voorlopig"),
+            obs(C1, B2, 2022, 4),
             obs(C1, B0, 2022, 50, period="2022-03", period_type="maand"),
             *[obs("inwoners", b, 2022, 1000) for b in (B0, B1, B2)],
         ]
@@ -307,8 +314,7 @@ def test_fallback_numerator_only_when_primary_incomplete(
 
 def test_both_numerators_incomplete_gives_no_value() -> None:
     observations = observations_frame(
-        [obs(PRIMARY, GM, 2019, None), obs(FALLBACK, GM, 2019, None),
-         obs("inwoners", GM, 2019, 10000)]
+        [obs(PRIMARY, GM, 2019, None), obs(FALLBACK, GM, 2019, None), obs("inwoners", GM, 2019, 10000)]
     )
     indicator = rate_indicator("t", [PRIMARY], fallback=[FALLBACK])
     row = one(run_compute(observations, small_tree(), [indicator]), "t", GM, "2019")
@@ -396,8 +402,7 @@ def test_survey_measure_not_summed_even_when_a_count_indicator_is_present() -> N
     # A count indicator in the same run makes its own codes additive, not the survey's.
     vm = "vm:rapportcijfer-veiligheid-buurt"
     observations = observations_frame(
-        [*[obs(vm, b, 2019, 7.0) for b in (B0, B1, B2)],
-         *[obs(C1, b, 2019, 1) for b in (B0, B1, B2)]]
+        [*[obs(vm, b, 2019, 7.0) for b in (B0, B1, B2)], *[obs(C1, b, 2019, 1) for b in (B0, B1, B2)]]
     )
     indicators = [survey_indicator("s", vm), count_indicator("c", [C1])]
     result = run_compute(observations, small_tree(), indicators)
@@ -409,8 +414,9 @@ def test_survey_measure_not_summed_even_when_a_count_indicator_is_present() -> N
 # --------------------------------------------------------------------------- country
 
 
-def _country_case(n_census: int, n_no_census: int, reporting_census: int,
-                  reporting_no_census: int) -> pd.DataFrame:
+def _country_case(
+    n_census: int, n_no_census: int, reporting_census: int, reporting_no_census: int
+) -> pd.DataFrame:
     """Gemeenten with/without an inwoners value; some of each report 10 crimes."""
     areas = [area("NL01", "land")]
     rows = []
@@ -445,7 +451,10 @@ def _country_case(n_census: int, n_no_census: int, reporting_census: int,
     ],
 )
 def test_country_is_summed_only_with_99_percent_coverage(
-    n_census: int, n_no_census: int, reporting_census: int, reporting_no_census: int,
+    n_census: int,
+    n_no_census: int,
+    reporting_census: int,
+    reporting_no_census: int,
     expected: float | None,
 ) -> None:
     # The rate indicator reads inwoners, so the census is available to the engine.
@@ -464,11 +473,16 @@ def test_country_is_summed_only_with_99_percent_coverage(
 def test_country_sum_does_not_depend_on_other_indicators() -> None:
     # All gemeenten report and all have a population: a count indicator computed on its
     # own gets the national figure too (the census measure is in the observations).
-    areas = areas_frame([area("NL01", "land"), *[area(g, "gemeente", gemeente=g)
-                                                 for g in ("GM0001", "GM0002")]])
+    areas = areas_frame(
+        [area("NL01", "land"), *[area(g, "gemeente", gemeente=g) for g in ("GM0001", "GM0002")]]
+    )
     observations = observations_frame(
-        [obs(C1, "GM0001", 2022, 10), obs(C1, "GM0002", 2022, 5),
-         obs("inwoners", "GM0001", 2022, 1000), obs("inwoners", "GM0002", 2022, 800)]
+        [
+            obs(C1, "GM0001", 2022, 10),
+            obs(C1, "GM0002", 2022, 5),
+            obs("inwoners", "GM0001", 2022, 1000),
+            obs("inwoners", "GM0002", 2022, 800),
+        ]
     )
     alone = run_compute(observations, areas, [count_indicator("c", [C1])])
     assert one(alone, "c", "NL01", "2022").value == 15
@@ -491,9 +505,14 @@ def test_add_intervals_on_engine_output() -> None:
     # interval. Reference values: Garwood interval of 10 = [4.795389, 18.390356],
     # of 0 = [0, 3.688879] (rel 1e-6).
     observations = observations_frame(
-        [obs(C1, B0, 2022, 10), obs("inwoners", B0, 2022, 2000),
-         obs(C1, B1, 2022, 4), obs("inwoners", B1, 2022, None),
-         obs(C1, B2, 2022, 0), obs("inwoners", B2, 2022, 500)]
+        [
+            obs(C1, B0, 2022, 10),
+            obs("inwoners", B0, 2022, 2000),
+            obs(C1, B1, 2022, 4),
+            obs("inwoners", B1, 2022, None),
+            obs(C1, B2, 2022, 0),
+            obs("inwoners", B2, 2022, 500),
+        ]
     )
     indicators = [rate_indicator("r", [C1]), count_indicator("c", [C1])]
     result = run_compute(observations, small_tree(), indicators)

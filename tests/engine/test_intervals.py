@@ -84,11 +84,8 @@ def test_poisson_interval_accepts_none_in_object_input() -> None:
 
 
 def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    columns = ["indicator_id", "value", "numerator", "denominator", "per",
-               "survey_low", "survey_high"]
-    return pd.DataFrame(rows, columns=columns).astype(
-        {c: "float64" for c in columns if c != "indicator_id"}
-    )
+    columns = ["indicator_id", "value", "numerator", "denominator", "per", "survey_low", "survey_high"]
+    return pd.DataFrame(rows, columns=columns).astype({c: "float64" for c in columns if c != "indicator_id"})
 
 
 KINDS = {"r": IndicatorKind.RATE, "c": IndicatorKind.COUNT, "s": IndicatorKind.SURVEY}
@@ -104,8 +101,17 @@ KINDS = {"r": IndicatorKind.RATE, "c": IndicatorKind.COUNT, "s": IndicatorKind.S
     ],
 )
 def test_rate_interval_scales_with_per_over_denominator(k: int, per: int, denominator: int) -> None:
-    values = _frame([{"indicator_id": "r", "value": k * per / denominator, "numerator": k,
-                      "denominator": denominator, "per": per}])
+    values = _frame(
+        [
+            {
+                "indicator_id": "r",
+                "value": k * per / denominator,
+                "numerator": k,
+                "denominator": denominator,
+                "per": per,
+            }
+        ]
+    )
     out = add_intervals(values, KINDS)
     ref_low, ref_high = garwood(np.array([float(k)]))
     scale = per / denominator
@@ -118,8 +124,7 @@ def test_count_interval_is_unscaled_and_survey_takes_margins() -> None:
     values = _frame(
         [
             {"indicator_id": "c", "value": 25, "numerator": 25},
-            {"indicator_id": "s", "value": 24.2, "numerator": 24.2,
-             "survey_low": 22.0, "survey_high": 26.4},
+            {"indicator_id": "s", "value": 24.2, "numerator": 24.2, "survey_low": 22.0, "survey_high": 26.4},
             {"indicator_id": "s", "value": 7.1, "numerator": 7.1},  # margins unknown
         ]
     )
@@ -137,7 +142,6 @@ def test_count_interval_is_unscaled_and_survey_takes_margins() -> None:
 
 def test_no_value_no_interval() -> None:
     # A rate without denominator (value null) gets no interval, not a count interval.
-    values = _frame([{"indicator_id": "r", "value": None, "numerator": 12,
-                      "denominator": None, "per": 1000}])
+    values = _frame([{"indicator_id": "r", "value": None, "numerator": 12, "denominator": None, "per": 1000}])
     out = add_intervals(values, KINDS)
     assert math.isnan(out.ci_low.iloc[0]) and math.isnan(out.ci_high.iloc[0])

@@ -25,8 +25,7 @@ MAPPING = CategoryMapping.model_validate(
         "derived_source": "test-codes",
         "rules": [
             {"code": "misdrijven:1.1.1", "copy": "src:woning"},
-            {"code": "misdrijven:1.2.3", "total": "src:fiets-totaal",
-             "parts": ["src:fiets", "src:brommer"]},
+            {"code": "misdrijven:1.2.3", "total": "src:fiets-totaal", "parts": ["src:fiets", "src:brommer"]},
             {"code": "misdrijven:1.4.7", "parts": ["src:overval-woning", "src:overval-bedrijf"]},
         ],
     }
@@ -35,8 +34,7 @@ MAPPING = CategoryMapping.model_validate(
 
 def _rows(values: dict[tuple[str, str], float | None], status: str = "definitief") -> pd.DataFrame:
     rows = [
-        {"area_code": "GM0999", "period": period, "measure": measure, "value": value,
-         "status": status}
+        {"area_code": "GM0999", "period": period, "measure": measure, "value": value, "status": status}
         for (period, measure), value in values.items()
     ]
     frame = pd.DataFrame(rows)
@@ -55,8 +53,12 @@ def _source(
 ) -> dict[tuple[str, str], float | None]:
     """Consistent source figures for one period: fiets 25 + brommer 5 = total 30."""
     base: dict[str, float | None] = {
-        "src:woning": 12, "src:fiets-totaal": 30, "src:fiets": 25, "src:brommer": 5,
-        "src:overval-woning": 2, "src:overval-bedrijf": 1,
+        "src:woning": 12,
+        "src:fiets-totaal": 30,
+        "src:fiets": 25,
+        "src:brommer": 5,
+        "src:overval-woning": 2,
+        "src:overval-bedrijf": 1,
     }
     base.update(overrides or {})
     return {(period, measure): value for measure, value in base.items()}

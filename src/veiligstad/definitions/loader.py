@@ -51,9 +51,26 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return text
 
 
+#: Location parts pydantic adds for the members of a union type (e.g. ``values[2023].float``).
+_UNION_MEMBERS = {"int", "float", "str", "bool", "literal['GM']"}
+
+
 def _problems(error: ValidationError, path: Path) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
     for item in error.errors():
+        loc = tuple(item["loc"])
+        if loc and isinstance(loc[-1], str) and loc[-1] in _UNION_MEMBERS:
+            # One problem per cell, not one per member of the union it failed.
+            where = f"{path.name}: {field_path(loc[:-1])}"
+            if where not in seen:
+                seen.add(where)
+                problems.append(
+                    Problem(
+                        "invalid-value", where, f"ongeldige waarde {item['input']!r}", _FIXES["float_parsing"]
+                    )
+                )
+            continue
         if item["type"] in {"literal_error", "enum"}:
             expected = item.get("ctx", {}).get("expected", "")
             fix = f"kies uit: {expected}"
@@ -88,7 +105,12 @@ def read_yaml(path: Path) -> Any:
 def parse(model: type[Model], data: Any, path: Path) -> Model:
     """Validate parsed YAML against a model; every structural problem is reported."""
     if not isinstance(data, dict):
-        problem = Problem("not-a-mapping", path.name, "het bestand moet een YAML-mapping zijn")
+        problem = Problem(
+            "not-a-mapping",
+            path.name,
+            "het bestand moet een YAML-mapping zijn (velden met 'naam: waarde')",
+            "begin het bestand met de velden op het hoogste niveau, zoals in het voorbeeldprogramma",
+        )
         raise DefinitionError(f"Ongeldig definitiebestand: {path}", [problem])
     try:
         return model.model_validate(data)

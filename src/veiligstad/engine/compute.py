@@ -110,10 +110,16 @@ def expand_levels(observations: ir.Table, areas: ir.Table, additive: Sequence[st
     in_gemeenten = local.join(gemeenten, local.area_code == gemeenten.child)
     census = in_gemeenten.filter((in_gemeenten.measure == CENSUS_MEASURE) & in_gemeenten.value.notnull())
     expected = census.group_by("year").agg(expected=census.child.count())
+    # Coverage counts only reporting gemeenten that are on that year's census list.
+    on_census = census.select(c_area=census.area_code, c_year=census.year).view()
     counted = in_gemeenten.filter(in_gemeenten.measure.isin(list(additive)))
+    counted = counted.left_join(
+        on_census, [counted.area_code == on_census.c_area, counted.year == on_census.c_year]
+    )
+    counted = counted.mutate(on_census=counted.c_area.notnull() & counted.value.notnull())
     country = counted.group_by(["measure", "period", "year"]).agg(
         total=counted.value.sum(),
-        present=counted.value.count(),
+        present=counted.on_census.sum(),
         provisional=counted.provisional.any(),
     )
     country = country.join(expected, "year")
@@ -231,7 +237,8 @@ def _with_margins(table: ir.Table, expanded: ir.Table) -> ir.Table:
 def compute(observations: ir.Table, areas: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
     """Every indicator for every area and year that has data, as one deferred expression."""
     additive = sorted({m for i in indicators if i.kind is not IndicatorKind.SURVEY for m in i.all_measures})
-    needed = sorted({m for i in indicators for m in i.all_measures})
+    # The census is always read: it says which gemeenten make up the country in a year.
+    needed = sorted({CENSUS_MEASURE, *(m for i in indicators for m in i.all_measures)})
     yearly = observations.filter(
         (observations.period_type == PeriodType.YEAR.value) & observations.measure.isin(needed)
     )
@@ -280,11 +287,12 @@ def add_intervals(values: pd.DataFrame, kinds: dict[str, IndicatorKind]) -> pd.D
     kind = out["indicator_id"].map({k: v.value for k, v in kinds.items()})
     counted = kind != IndicatorKind.SURVEY.value
     low, high = poisson_interval(out["numerator"].where(counted).to_numpy(dtype=float))
-    scale = np.where(
-        kind == IndicatorKind.RATE.value,
-        out["per"].to_numpy(dtype=float) / out["denominator"].to_numpy(dtype=float),
-        1.0,
-    )
+    with np.errstate(divide="ignore", invalid="ignore"):  # zero populations have no value
+        scale = np.where(
+            kind == IndicatorKind.RATE.value,
+            out["per"].to_numpy(dtype=float) / out["denominator"].to_numpy(dtype=float),
+            1.0,
+        )
     has_value = out["value"].notna().to_numpy()
     out["ci_low"] = np.where(counted & has_value, low * scale, out["survey_low"])
     out["ci_high"] = np.where(counted & has_value, high * scale, out["survey_high"])

@@ -87,7 +87,16 @@ def read_observations(path: Path, default_status: str = "definitief") -> pd.Data
     for column in ("area_code", "period", "measure", "unit", "status"):
         frame[column] = frame[column].str.strip()
     value_text = frame["value"].str.strip()
-    frame["value"] = pd.to_numeric(value_text.where(value_text != ""), errors="raise")
+    numbers = pd.to_numeric(value_text.where(value_text != ""), errors="coerce")
+    bad = numbers.isna() & (value_text != "")
+    if bad.any():
+        first = int(bad.to_numpy().argmax())
+        raise DataError(
+            f"{path.name}: {int(bad.sum())} waarde(n) zijn geen getal, eerst op regel {first + 2}: "
+            f"'{value_text.iloc[first]}'.",
+            hint="Gebruik een punt als decimaalteken en laat een cel leeg als het cijfer niet bekend is.",
+        )
+    frame["value"] = numbers
     frame["status"] = frame["status"].where(frame["status"] != "", default_status)
     return with_period_columns(frame[OBSERVATION_COLUMNS])
 
