@@ -839,10 +839,10 @@ def report(runs: dict[str, Run], scale: float, gen: dict[str, Any], checks: list
         wall = run.best * factor
         peak = run.baseline_mb + (run.peak_mb - run.baseline_mb) * factor
         est[name] = (wall, peak)
-        rows = f"{run.rows:,}" if factor == 1 else f"~{run.rows * factor:,.0f}"
+        rows = f"{run.rows:,}" if factor == 1 else f"({run.rows:,})"
         flag = "" if factor == 1 else (
             f"  EXTRAPOLATED ×{factor:g} from scale {run.scale:g} "
-            f"(measured {run.best:.2f} s, {run.peak_mb:.0f} MB)"
+            f"(measured {run.best:.2f} s, {run.peak_mb:.0f} MB, rows at that scale)"
         )
         runs_txt = " ".join(f"{t:.2f}" for t in run.times)
         print(f"{name:<20}{wall:>10.2f}{peak:>10.0f}{rows:>12}{wall / sql.best:>8.2f}×  "
