@@ -340,13 +340,22 @@ census AS (
     SELECT year, count(*) AS n FROM in_gemeente
     WHERE measure = 'inwoners' AND value IS NOT NULL GROUP BY year
 ),
+on_census AS (
+    SELECT area_code, year FROM in_gemeente
+    WHERE measure = 'inwoners' AND value IS NOT NULL
+),
 country AS (
+    -- coverage counts only reporting gemeenten on that year's census list
     SELECT c.measure, 'NL01' AS area_code, c.period, c.year,
            CASE WHEN c.present >= 0.99 * e.n THEN c.total END AS value, c.provisional
     FROM (
-        SELECT measure, period, year, sum(value) AS total, count(value) AS present,
-               bool_or(provisional) AS provisional
-        FROM in_gemeente GROUP BY measure, period, year
+        SELECT g.measure, g.period, g.year, sum(g.value) AS total,
+               count(*) FILTER (WHERE g.value IS NOT NULL AND oc.area_code IS NOT NULL)
+                   AS present,
+               bool_or(g.provisional) AS provisional
+        FROM in_gemeente g
+        LEFT JOIN on_census oc ON g.area_code = oc.area_code AND g.year = oc.year
+        GROUP BY g.measure, g.period, g.year
     ) c JOIN census e ON c.year = e.year
 ),
 expanded AS MATERIALIZED (
@@ -475,9 +484,14 @@ def run_pandas(w: Any, indicators: list[Any]) -> pd.DataFrame:
     gemeenten = areas.loc[areas["level"] == "gemeente", "code"]
     in_gem = local[local["area_code"].isin(gemeenten)]
     census = in_gem[(in_gem["measure"] == "inwoners") & in_gem["value"].notna()]
+    # Coverage counts only reporting gemeenten on that year's census list.
+    in_gem = in_gem.merge(census[["area_code", "year"]].assign(on_census=True),
+                          on=["area_code", "year"], how="left")
+    in_gem["on_census"] = in_gem["on_census"].fillna(False).astype(bool) & in_gem["value"].notna()
     census = census.groupby("year").size().rename("expected").reset_index()
     country = in_gem.groupby(["measure", "period", "year"], sort=False).agg(
-        total=("value", "sum"), present=("value", "count"), provisional=("provisional", "any"),
+        total=("value", "sum"), present=("on_census", "sum"),
+        provisional=("provisional", "any"),
     ).reset_index().merge(census, on="year")
     country = pd.DataFrame({
         "measure": country["measure"], "area_code": "NL01", "period": country["period"],
