@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +41,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-POPULATION_CSV = (
-    ROOT
-    / "src/veiligstad/data/embedded/observations/cbs_85984ned_inwoners_buurten_2024.csv"
-)
+POPULATION_CSV = ROOT / "src/veiligstad/data/embedded/observations/cbs_85984ned_inwoners_buurten_2024.csv"
 FIRST_YEAR, LAST_YEAR = 2015, 2024
 N_BUURTEN_FULL = 14_574
 
@@ -421,8 +418,7 @@ def run_hand_sql(w: Any, indicators: list[Any]) -> pd.DataFrame:
 
 def _prefer_direct(direct: pd.DataFrame, derived: pd.DataFrame) -> pd.DataFrame:
     keys = direct[["measure", "area_code", "period"]].drop_duplicates()
-    merged = derived.merge(keys, how="left", on=["measure", "area_code", "period"],
-                           indicator=True)
+    merged = derived.merge(keys, how="left", on=["measure", "area_code", "period"], indicator=True)
     missing = merged[merged["_merge"] == "left_only"].drop(columns="_merge")
     return pd.concat([direct, missing], ignore_index=True)
 
@@ -438,46 +434,73 @@ def run_pandas(w: Any, indicators: list[Any]) -> pd.DataFrame:
 
     # Roll-up: a year needs 12 monthly rows; its value needs 12 known values.
     obs = obs[obs["measure"].isin(needed)]
-    monthly = obs[obs["period_type"] == "maand"].assign(
-        provisional=lambda d: d["status"] == "voorlopig"
+    monthly = obs[obs["period_type"] == "maand"].assign(provisional=lambda d: d["status"] == "voorlopig")
+    g = (
+        monthly.groupby(["measure", "area_code", "year"], sort=False, observed=True)
+        .agg(
+            months=("value", "size"),
+            known=("value", "count"),
+            total=("value", "sum"),
+            provisional=("provisional", "any"),
+        )
+        .reset_index()
     )
-    g = monthly.groupby(["measure", "area_code", "year"], sort=False, observed=True).agg(
-        months=("value", "size"), known=("value", "count"), total=("value", "sum"),
-        provisional=("provisional", "any"),
-    ).reset_index()
     g = g[g["months"] == 12]
-    rolled = pd.DataFrame({
-        "measure": g["measure"], "area_code": g["area_code"],
-        "period": g["year"].astype(str), "year": g["year"].astype("int32"),
-        "value": g["total"].where(g["known"] == 12), "provisional": g["provisional"],
-    })
+    rolled = pd.DataFrame(
+        {
+            "measure": g["measure"],
+            "area_code": g["area_code"],
+            "period": g["year"].astype(str),
+            "year": g["year"].astype("int32"),
+            "value": g["total"].where(g["known"] == 12),
+            "provisional": g["provisional"],
+        }
+    )
     stored = obs[obs["period_type"] == "jaar"]
-    stored = pd.DataFrame({
-        "measure": stored["measure"], "area_code": stored["area_code"],
-        "period": stored["period"], "year": stored["year"].astype("int32"),
-        "value": stored["value"].astype(float), "provisional": stored["status"] == "voorlopig",
-    })
+    stored = pd.DataFrame(
+        {
+            "measure": stored["measure"],
+            "area_code": stored["area_code"],
+            "period": stored["period"],
+            "year": stored["year"].astype("int32"),
+            "value": stored["value"].astype(float),
+            "provisional": stored["status"] == "voorlopig",
+        }
+    )
     del obs, monthly, g
     base = pd.concat([rolled, stored], ignore_index=True)
 
     # buurt → wijk / stadsdeel / gemeente, only where every buurt has a value.
     buurten = areas[areas["level"] == "buurt"]
     links = pd.concat(
-        [buurten[["code", c]].set_axis(["child", "parent"], axis=1).dropna()
-         for c in ("wijk_code", "stadsdeel_code", "gemeente_code")],
+        [
+            buurten[["code", c]].set_axis(["child", "parent"], axis=1).dropna()
+            for c in ("wijk_code", "stadsdeel_code", "gemeente_code")
+        ],
         ignore_index=True,
     )
     expected = links.groupby("parent").size().rename("expected").reset_index()
     joined = base.merge(links, left_on="area_code", right_on="child")
-    summed = joined.groupby(["parent", "measure", "period", "year"], sort=False).agg(
-        total=("value", "sum"), present=("value", "count"), provisional=("provisional", "any"),
-    ).reset_index().merge(expected, on="parent")
-    derived = pd.DataFrame({
-        "measure": summed["measure"], "area_code": summed["parent"],
-        "period": summed["period"], "year": summed["year"],
-        "value": summed["total"].where(summed["present"] == summed["expected"]),
-        "provisional": summed["provisional"],
-    })
+    summed = (
+        joined.groupby(["parent", "measure", "period", "year"], sort=False)
+        .agg(
+            total=("value", "sum"),
+            present=("value", "count"),
+            provisional=("provisional", "any"),
+        )
+        .reset_index()
+        .merge(expected, on="parent")
+    )
+    derived = pd.DataFrame(
+        {
+            "measure": summed["measure"],
+            "area_code": summed["parent"],
+            "period": summed["period"],
+            "year": summed["year"],
+            "value": summed["total"].where(summed["present"] == summed["expected"]),
+            "provisional": summed["provisional"],
+        }
+    )
     local = _prefer_direct(base, derived)
 
     # gemeenten → Nederland when ≥99% of gemeenten with a population report.
@@ -485,80 +508,114 @@ def run_pandas(w: Any, indicators: list[Any]) -> pd.DataFrame:
     in_gem = local[local["area_code"].isin(gemeenten)]
     census = in_gem[(in_gem["measure"] == "inwoners") & in_gem["value"].notna()]
     # Coverage counts only reporting gemeenten on that year's census list.
-    in_gem = in_gem.merge(census[["area_code", "year"]].assign(on_census=True),
-                          on=["area_code", "year"], how="left")
+    in_gem = in_gem.merge(
+        census[["area_code", "year"]].assign(on_census=True), on=["area_code", "year"], how="left"
+    )
     in_gem["on_census"] = in_gem["on_census"].fillna(False).astype(bool) & in_gem["value"].notna()
     census = census.groupby("year").size().rename("expected").reset_index()
-    country = in_gem.groupby(["measure", "period", "year"], sort=False).agg(
-        total=("value", "sum"), present=("on_census", "sum"),
-        provisional=("provisional", "any"),
-    ).reset_index().merge(census, on="year")
-    country = pd.DataFrame({
-        "measure": country["measure"], "area_code": "NL01", "period": country["period"],
-        "year": country["year"],
-        "value": country["total"].where(country["present"] >= 0.99 * country["expected"]),
-        "provisional": country["provisional"],
-    })
+    country = (
+        in_gem.groupby(["measure", "period", "year"], sort=False)
+        .agg(
+            total=("value", "sum"),
+            present=("on_census", "sum"),
+            provisional=("provisional", "any"),
+        )
+        .reset_index()
+        .merge(census, on="year")
+    )
+    country = pd.DataFrame(
+        {
+            "measure": country["measure"],
+            "area_code": "NL01",
+            "period": country["period"],
+            "year": country["year"],
+            "value": country["total"].where(country["present"] >= 0.99 * country["expected"]),
+            "provisional": country["provisional"],
+        }
+    )
     expanded = _prefer_direct(local, country)
 
     # Numerators: all terms present, else the fallback terms.
     terms = pd.DataFrame(
-        [(i.id, m, rank, len(ms)) for i in indicators
-         for rank, ms in enumerate((i.numerator, i.fallback_numerator)) for m in ms],
+        [
+            (i.id, m, rank, len(ms))
+            for i in indicators
+            for rank, ms in enumerate((i.numerator, i.fallback_numerator))
+            for m in ms
+        ],
         columns=["indicator_id", "term", "rank", "n_terms"],
     )
     nj = expanded.merge(terms, left_on="measure", right_on="term")
-    num = nj.groupby(["indicator_id", "rank", "n_terms", "area_code", "period", "year"],
-                     sort=False).agg(
-        total=("value", "sum"), present=("value", "count"), provisional=("provisional", "any"),
-    ).reset_index()
+    num = (
+        nj.groupby(["indicator_id", "rank", "n_terms", "area_code", "period", "year"], sort=False)
+        .agg(
+            total=("value", "sum"),
+            present=("value", "count"),
+            provisional=("provisional", "any"),
+        )
+        .reset_index()
+    )
     num["complete"] = num["present"] == num["n_terms"]
-    num = num.sort_values(["indicator_id", "area_code", "period", "complete", "rank"],
-                          ascending=[True, True, True, False, True])
+    num = num.sort_values(
+        ["indicator_id", "area_code", "period", "complete", "rank"], ascending=[True, True, True, False, True]
+    )
     num = num.drop_duplicates(["indicator_id", "area_code", "period"])
     num["numerator"] = num["total"].where(num["complete"])
     num = num.rename(columns={"rank": "source_rank"})
 
     # Denominators: same year, else nearest within tolerance (tie → later year).
-    specs = pd.DataFrame({
-        "indicator_id": [i.id for i in indicators],
-        "kind": [i.kind.value for i in indicators],
-        "den_measure": [i.denominator or "" for i in indicators],
-        "per": [float(i.per or 1) for i in indicators],
-        "tolerance": [i.denominator_tolerance_years for i in indicators],
-    })
+    specs = pd.DataFrame(
+        {
+            "indicator_id": [i.id for i in indicators],
+            "kind": [i.kind.value for i in indicators],
+            "den_measure": [i.denominator or "" for i in indicators],
+            "per": [float(i.per or 1) for i in indicators],
+            "tolerance": [i.denominator_tolerance_years for i in indicators],
+        }
+    )
     num = num.merge(specs, on="indicator_id")
     pops = expanded[expanded["measure"].isin(specs["den_measure"]) & expanded["value"].notna()]
     pops = pops[["area_code", "measure", "year", "value"]].set_axis(
-        ["area_code", "den_measure", "d_year", "d_value"], axis=1)
+        ["area_code", "den_measure", "d_year", "d_value"], axis=1
+    )
     keys = ["indicator_id", "area_code", "period"]
-    cand = num[[*keys, "year", "den_measure", "tolerance"]].merge(
-        pops, on=["area_code", "den_measure"])
+    cand = num[[*keys, "year", "den_measure", "tolerance"]].merge(pops, on=["area_code", "den_measure"])
     cand["dist"] = (cand["d_year"] - cand["year"]).abs()
     cand = cand[cand["dist"] <= cand["tolerance"]]
     cand = cand.sort_values([*keys, "dist", "d_year"], ascending=[True] * 4 + [False])
     cand = cand.drop_duplicates(keys)[[*keys, "d_year", "d_value"]]
     t = num.merge(cand, on=keys, how="left").merge(
-        areas[["code", "level"]], left_on="area_code", right_on="code")
+        areas[["code", "level"]], left_on="area_code", right_on="code"
+    )
 
     is_rate = t["kind"] == "rate"
     den = t["d_value"].where(is_rate)
-    value = np.where(~is_rate, t["numerator"],
-                     np.where(den > 0, t["numerator"] * t["per"] / den, np.nan))
+    value = np.where(~is_rate, t["numerator"], np.where(den > 0, t["numerator"] * t["per"] / den, np.nan))
     reason = np.select(
         [t["numerator"].isna(), is_rate & den.isna(), is_rate & (den <= 0)],
         ["numerator-incomplete", "denominator-missing", "denominator-zero"],
         default=None,
     )
-    out = pd.DataFrame({
-        "indicator_id": t["indicator_id"], "area_code": t["area_code"], "level": t["level"],
-        "period": t["period"], "year": t["year"], "value": value,
-        "numerator": t["numerator"], "denominator": den,
-        "denominator_year": t["d_year"].where(is_rate), "per": t["per"].where(is_rate),
-        "approximate": is_rate & (t["d_year"] != t["year"]) & t["d_year"].notna(),
-        "provisional": t["provisional"], "source_rank": t["source_rank"],
-        "survey_low": np.nan, "survey_high": np.nan, "reason": reason,
-    })
+    out = pd.DataFrame(
+        {
+            "indicator_id": t["indicator_id"],
+            "area_code": t["area_code"],
+            "level": t["level"],
+            "period": t["period"],
+            "year": t["year"],
+            "value": value,
+            "numerator": t["numerator"],
+            "denominator": den,
+            "denominator_year": t["d_year"].where(is_rate),
+            "per": t["per"].where(is_rate),
+            "approximate": is_rate & (t["d_year"] != t["year"]) & t["d_year"].notna(),
+            "provisional": t["provisional"],
+            "source_rank": t["source_rank"],
+            "survey_low": np.nan,
+            "survey_high": np.nan,
+            "reason": reason,
+        }
+    )
     return add_intervals(out, {i.id: i.kind for i in indicators})
 
 
@@ -568,7 +625,9 @@ def _patched_with_denominators(num: Any, expanded: Any, specs: Any) -> Any:
 
     with_spec = num.join(specs, "indicator_id")
     pops = expanded.select(
-        d_area=expanded.area_code, d_measure=expanded.measure, d_year=expanded.year,
+        d_area=expanded.area_code,
+        d_measure=expanded.measure,
+        d_year=expanded.year,
         d_value=expanded.value,
     )
     joined = with_spec.left_join(
@@ -576,9 +635,7 @@ def _patched_with_denominators(num: Any, expanded: Any, specs: Any) -> Any:
         [
             with_spec.area_code == pops.d_area,
             with_spec.den_measure == pops.d_measure,
-            pops.d_year.between(
-                with_spec.year - with_spec.tolerance, with_spec.year + with_spec.tolerance
-            ),
+            pops.d_year.between(with_spec.year - with_spec.tolerance, with_spec.year + with_spec.tolerance),
             pops.d_value.notnull(),
         ],
     )
@@ -645,10 +702,18 @@ def child(impl: str, database: Path, repeat: int, out: Path) -> None:
             expr = compute(ibis_yearly(w.observations()), w.areas(), indicators)
             out.with_suffix(".sql").write_text(str(ibis.to_sql(expr)))
     result[RESULT_COLUMNS].to_parquet(out)
-    print(json.dumps({
-        "impl": impl, "times": times, "best": min(times), "peak_mb": peak,
-        "baseline_mb": baseline, "rows": len(result),
-    }))
+    print(
+        json.dumps(
+            {
+                "impl": impl,
+                "times": times,
+                "best": min(times),
+                "peak_mb": peak,
+                "baseline_mb": baseline,
+                "rows": len(result),
+            }
+        )
+    )
 
 
 @dataclass
@@ -664,15 +729,25 @@ class Run:
     timed_out: float | None = None
 
 
-def spawn(impl: str, database: Path, repeat: int, out: Path, scale: float,
-          timeout: float | None = None) -> Run:
+def spawn(
+    impl: str, database: Path, repeat: int, out: Path, scale: float, timeout: float | None = None
+) -> Run:
     """Run one implementation in a fresh process (its own peak memory); None-safe timeout."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", impl,
-           "--database", str(database), "--repeat", str(repeat), "--out", str(out)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        impl,
+        "--database",
+        str(database),
+        "--repeat",
+        str(repeat),
+        "--out",
+        str(out),
+    ]
     print(f"running {impl} (scale {scale:g}, {repeat}×) ...", flush=True)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                              timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=timeout)
     except subprocess.TimeoutExpired:
         print(f"  {impl}: timed out after {timeout:.0f} s", flush=True)
         return Run(impl, math.inf, [], math.nan, math.nan, 0, scale, out, timed_out=timeout)
@@ -680,8 +755,9 @@ def spawn(impl: str, database: Path, repeat: int, out: Path, scale: float,
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit(f"{impl} failed (exit {proc.returncode})")
     data = json.loads(proc.stdout.strip().splitlines()[-1])
-    return Run(impl, data["best"], data["times"], data["peak_mb"], data["baseline_mb"],
-               data["rows"], scale, out)
+    return Run(
+        impl, data["best"], data["times"], data["peak_mb"], data["baseline_mb"], data["rows"], scale, out
+    )
 
 
 # --------------------------------------------------------------------------- compare
@@ -697,11 +773,23 @@ def compare(a_path: Path, b_path: Path, label: str) -> str:
     for k in [*keys, "level"]:
         if not (a[k].astype(str).to_numpy() == b[k].astype(str).to_numpy()).all():
             raise AssertionError(f"{label}: column {k} differs")
-    for c in ["value", "numerator", "denominator", "denominator_year", "per", "year",
-              "source_rank", "ci_low", "ci_high"]:
+    for c in [
+        "value",
+        "numerator",
+        "denominator",
+        "denominator_year",
+        "per",
+        "year",
+        "source_rank",
+        "ci_low",
+        "ci_high",
+    ]:
         np.testing.assert_allclose(
-            a[c].astype(float).to_numpy(), b[c].astype(float).to_numpy(), rtol=1e-9,
-            equal_nan=True, err_msg=f"{label}: column {c}",
+            a[c].astype(float).to_numpy(),
+            b[c].astype(float).to_numpy(),
+            rtol=1e-9,
+            equal_nan=True,
+            err_msg=f"{label}: column {c}",
         )
     for c in ["reason", "approximate", "provisional"]:
         x = np.where(a[c].isna(), "<null>", a[c].astype(str))
@@ -754,18 +842,26 @@ def main() -> None:
     p.add_argument("--scale", type=float, default=1.0, help="share of buurten (1.0 = all)")
     p.add_argument("--seed", type=int, default=20240101)
     p.add_argument("--database", type=Path, help="DuckDB file (default: a temp dir)")
-    p.add_argument("--reuse", action="store_true",
-                   help="reuse --database when it was generated with the same scale/seed")
+    p.add_argument(
+        "--reuse", action="store_true", help="reuse --database when it was generated with the same scale/seed"
+    )
     p.add_argument("--repeat", type=int, default=3, help="runs of veiligstad and hand SQL")
     p.add_argument("--pandas-repeat", type=int, default=1)
-    p.add_argument("--pandas-scale", type=float,
-                   help="run pandas on this smaller scale and extrapolate linearly "
-                        "(default: the same scale up to 0.25, else 0.25)")
+    p.add_argument(
+        "--pandas-scale",
+        type=float,
+        help="run pandas on this smaller scale and extrapolate linearly "
+        "(default: the same scale up to 0.25, else 0.25)",
+    )
     p.add_argument("--skip-pandas", action="store_true")
-    p.add_argument("--no-patched", action="store_true",
-                   help="skip the run of veiligstad with the BETWEEN fix monkeypatched in")
-    p.add_argument("--timeout", type=float, default=900,
-                   help="seconds per implementation subprocess (all its repeats)")
+    p.add_argument(
+        "--no-patched",
+        action="store_true",
+        help="skip the run of veiligstad with the BETWEEN fix monkeypatched in",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=900, help="seconds per implementation subprocess (all its repeats)"
+    )
     p.add_argument("--keep", action="store_true", help="keep the temp dir")
     p.add_argument("--child", choices=IMPLEMENTATIONS, help=argparse.SUPPRESS)
     p.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -790,8 +886,7 @@ def main() -> None:
         )
         impls = ["veiligstad", "hand-sql"] + ([] if args.no_patched else ["veiligstad-patched"])
         runs = {
-            impl: spawn(impl, db, args.repeat, tmp / f"{impl}.parquet", scale, args.timeout)
-            for impl in impls
+            impl: spawn(impl, db, args.repeat, tmp / f"{impl}.parquet", scale, args.timeout) for impl in impls
         }
         checks = [
             compare(runs["hand-sql"].out, runs[impl].out, f"{impl} vs hand-sql")
@@ -803,18 +898,17 @@ def main() -> None:
             if pandas_scale < scale:
                 small = _database(args.database, tmp, pandas_scale, args.seed, "pandas")
                 sgen = _prepare(small, pandas_scale, args.seed, args.reuse)
-                print(f"pandas data: {sgen['observations']:,} observations "
-                      f"(scale {pandas_scale:g})", flush=True)
+                print(
+                    f"pandas data: {sgen['observations']:,} observations (scale {pandas_scale:g})", flush=True
+                )
                 ref = spawn("hand-sql", small, 1, tmp / "hand-sql-small.parquet", pandas_scale)
-                pandas_run = spawn("pandas", small, args.pandas_repeat,
-                                   tmp / "pandas.parquet", pandas_scale)
-                checks.append(compare(ref.out, pandas_run.out,
-                                      f"pandas vs hand-sql (scale {pandas_scale:g})"))
+                pandas_run = spawn("pandas", small, args.pandas_repeat, tmp / "pandas.parquet", pandas_scale)
+                checks.append(
+                    compare(ref.out, pandas_run.out, f"pandas vs hand-sql (scale {pandas_scale:g})")
+                )
             else:
-                pandas_run = spawn("pandas", db, args.pandas_repeat,
-                                   tmp / "pandas.parquet", scale)
-                checks.append(compare(runs["hand-sql"].out, pandas_run.out,
-                                      "pandas vs hand-sql"))
+                pandas_run = spawn("pandas", db, args.pandas_repeat, tmp / "pandas.parquet", scale)
+                checks.append(compare(runs["hand-sql"].out, pandas_run.out, "pandas vs hand-sql"))
             runs["pandas"] = pandas_run
         report(runs, scale, gen, checks, args)
         if (tmp / "veiligstad.sql").exists() and args.keep:
@@ -826,58 +920,62 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def report(runs: dict[str, Run], scale: float, gen: dict[str, Any], checks: list[str],
-           args: argparse.Namespace) -> None:
+def report(
+    runs: dict[str, Run], scale: float, gen: dict[str, Any], checks: list[str], args: argparse.Namespace
+) -> None:
     sql = runs["hand-sql"]
     print()
-    print(f"veiligstad national benchmark — {datetime.now():%Y-%m-%d %H:%M}, "
-          f"{os.cpu_count()} cores, scale {scale:g}, seed {args.seed}, "
-          f"{gen['observations']:,} observations (generated in {gen['seconds']:.0f} s)")
+    print(
+        f"veiligstad national benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{os.cpu_count()} cores, scale {scale:g}, seed {args.seed}, "
+        f"{gen['observations']:,} observations (generated in {gen['seconds']:.0f} s)"
+    )
     done = next((r for r in runs.values() if r.timed_out is None and r.impl != "pandas"), sql)
     print(summary(done.out))
     for line in checks:
         print("match:", line)
     print()
-    header = (f"{'implementation':<20}{'wall s':>10}{'peak MB':>10}{'rows':>12}"
-              f"{'vs SQL':>9}  runs")
+    header = f"{'implementation':<20}{'wall s':>10}{'peak MB':>10}{'rows':>12}{'vs SQL':>9}  runs"
     print(header)
     print("-" * len(header))
     est: dict[str, tuple[float, float]] = {}
     for name, run in runs.items():
         if run.timed_out is not None:
             est[name] = (math.inf, math.nan)
-            print(f"{name:<20}{'> ' + format(run.timed_out, '.0f'):>10}{'?':>10}{'?':>12}"
-                  f"{'':>9}  TIMED OUT (all {args.repeat} runs within {run.timed_out:.0f} s)")
+            print(
+                f"{name:<20}{'> ' + format(run.timed_out, '.0f'):>10}{'?':>10}{'?':>12}"
+                f"{'':>9}  TIMED OUT (all {args.repeat} runs within {run.timed_out:.0f} s)"
+            )
             continue
         factor = scale / run.scale
         wall = run.best * factor
         peak = run.baseline_mb + (run.peak_mb - run.baseline_mb) * factor
         est[name] = (wall, peak)
         rows = f"{run.rows:,}" if factor == 1 else f"({run.rows:,})"
-        flag = "" if factor == 1 else (
-            f"  EXTRAPOLATED ×{factor:g} from scale {run.scale:g} "
-            f"(measured {run.best:.2f} s, {run.peak_mb:.0f} MB, rows at that scale)"
+        flag = (
+            ""
+            if factor == 1
+            else (
+                f"  EXTRAPOLATED ×{factor:g} from scale {run.scale:g} "
+                f"(measured {run.best:.2f} s, {run.peak_mb:.0f} MB, rows at that scale)"
+            )
         )
         runs_txt = " ".join(f"{t:.2f}" for t in run.times)
-        print(f"{name:<20}{wall:>10.2f}{peak:>10.0f}{rows:>12}{wall / sql.best:>8.2f}×  "
-              f"[{runs_txt}]{flag}")
+        print(f"{name:<20}{wall:>10.2f}{peak:>10.0f}{rows:>12}{wall / sql.best:>8.2f}×  [{runs_txt}]{flag}")
     print()
     for name in [n for n in runs if n.startswith("veiligstad")]:
         wall, peak = est[name]
         label = name if name == "veiligstad" else f"{name} (fix monkeypatched, not src/)"
         print(f"{label}:")
         ratio_sql = wall / sql.best
-        print(f"  / hand SQL: {ratio_sql:.2f}× (goal ≤ 1.5×): "
-              f"{'met' if ratio_sql <= 1.5 else 'NOT met'}")
+        print(f"  / hand SQL: {ratio_sql:.2f}× (goal ≤ 1.5×): {'met' if ratio_sql <= 1.5 else 'NOT met'}")
         if "pandas" in est:
             speedup = est["pandas"][0] / wall
             extra = " (pandas extrapolated)" if runs["pandas"].scale != scale else ""
-            print(f"  pandas / it: {speedup:.1f}× (goal ≥ 5×){extra}: "
-                  f"{'met' if speedup >= 5 else 'NOT met'}")
+            print(f"  pandas / it: {speedup:.1f}× (goal ≥ 5×){extra}: {'met' if speedup >= 5 else 'NOT met'}")
         ok = wall < 10 and peak < 4096
         note = "" if scale == 1 else f" (at scale {scale:g}; the goal is for scale 1)"
-        print(f"  < 10 s and < 4 GB: {wall:.2f} s, {peak:.0f} MB: "
-              f"{'met' if ok else 'NOT met'}{note}")
+        print(f"  < 10 s and < 4 GB: {wall:.2f} s, {peak:.0f} MB: {'met' if ok else 'NOT met'}{note}")
 
 
 if __name__ == "__main__":
