@@ -90,7 +90,7 @@ def _sum_into(base: ir.Table, links: ir.Table) -> ir.Table:
 
 def _prefer_direct(direct: ir.Table, derived: ir.Table) -> ir.Table:
     """Derived rows only where no stored observation exists for the same key."""
-    keys = direct.select(*_KEYS).distinct().view()
+    keys = direct.select(*_KEYS).view()  # an anti join needs no DISTINCT
     missing = derived.view().anti_join(keys, list(_KEYS))
     return direct.union(missing)
 
@@ -187,20 +187,25 @@ def _numerators(expanded: ir.Table, terms: ir.Table) -> ir.Table:
     )
 
 
-def _with_denominators(num: ir.Table, expanded: ir.Table, specs: ir.Table) -> ir.Table:
+def _with_denominators(
+    num: ir.Table, expanded: ir.Table, specs: ir.Table, denominators: Sequence[str]
+) -> ir.Table:
     with_spec = num.join(specs, "indicator_id")
-    pops = expanded.select(
-        d_area=expanded.area_code,
-        d_measure=expanded.measure,
-        d_year=expanded.year,
-        d_value=expanded.value,
+    population = expanded.filter(expanded.measure.isin(list(denominators) or [""]))
+    pops = population.select(
+        d_area=population.area_code,
+        d_measure=population.measure,
+        d_year=population.year,
+        d_value=population.value,
     )
     joined = with_spec.left_join(
         pops,
         [
             with_spec.area_code == pops.d_area,
             with_spec.den_measure == pops.d_measure,
-            (pops.d_year - with_spec.year).abs() <= with_spec.tolerance,
+            # BETWEEN, not abs(...) <= tolerance: engines plan the latter in an outer join
+            # as a nested loop over all pairs (DuckDB 1.4: 50 s instead of 0.02 s at 200k rows).
+            pops.d_year.between(with_spec.year - with_spec.tolerance, with_spec.year + with_spec.tolerance),
             pops.d_value.notnull(),
         ],
     )
@@ -213,14 +218,17 @@ def _with_denominators(num: ir.Table, expanded: ir.Table, specs: ir.Table) -> ir
     return joined.filter(joined.pick == 0)
 
 
-def _with_margins(table: ir.Table, expanded: ir.Table) -> ir.Table:
+def _with_margins(table: ir.Table, expanded: ir.Table, margins: Sequence[str]) -> ir.Table:
+    if not margins:
+        return table.mutate(low_value=ibis.null("float64"), high_value=ibis.null("float64"))
+    bounds = expanded.filter(expanded.measure.isin(list(margins)))
     for side in ("low", "high"):
-        margin = expanded.select(
+        margin = bounds.select(
             **{
-                f"{side}_area": expanded.area_code,
-                f"{side}_key": expanded.measure,
-                f"{side}_period": expanded.period,
-                f"{side}_value": expanded.value,
+                f"{side}_area": bounds.area_code,
+                f"{side}_key": bounds.measure,
+                f"{side}_period": bounds.period,
+                f"{side}_value": bounds.value,
             }
         )
         table = table.left_join(
@@ -244,7 +252,10 @@ def compute(observations: ir.Table, areas: ir.Table, indicators: Sequence[Indica
     )
     expanded = expand_levels(yearly, areas, additive)
     num = _numerators(expanded, _terms(indicators))
-    table = _with_margins(_with_denominators(num, expanded, _specs(indicators)), expanded)
+    denominators = sorted({i.denominator for i in indicators if i.denominator})
+    margins = sorted({m for i in indicators for m in (i.margin_lower, i.margin_upper) if m})
+    with_denominators = _with_denominators(num, expanded, _specs(indicators), denominators)
+    table = _with_margins(with_denominators, expanded, margins)
 
     is_rate = table.kind == IndicatorKind.RATE.value
     den = is_rate.ifelse(table.d_value, ibis.null("float64"))

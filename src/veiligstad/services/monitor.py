@@ -130,7 +130,7 @@ def _reconcile(frame: pd.DataFrame) -> pd.DataFrame:
 def indicator_values(warehouse: Warehouse, definitions: Definitions) -> pd.DataFrame:
     """Every indicator × area × year: value, interval, published value, reconciliation."""
     indicators = definitions.indicators()
-    computed = compute(warehouse.observations(), warehouse.areas(), indicators).to_pandas()
+    computed = compute(warehouse.observations(), warehouse.areas(), indicators).to_pyarrow().to_pandas()
     computed = add_intervals(computed, {i.id: i.kind for i in indicators})
     published = published_frame(definitions.programme)
     frame = computed.merge(published, on=["indicator_id", "area_code", "period"], how="outer")
