@@ -69,7 +69,7 @@ INDICATOR_IDS = [
     "vernielingen-openbare-ruimte",
     "misdrijven-totaal",
 ]
-IMPLEMENTATIONS = ("veiligstad", "veiligstad-patched", "hand-sql", "pandas")
+IMPLEMENTATIONS = ("veiligstad", "hand-sql", "pandas")
 RESULT_COLUMNS = [
     "indicator_id", "area_code", "level", "period", "year", "value", "numerator",
     "denominator", "denominator_year", "per", "approximate", "provisional", "source_rank",
@@ -233,37 +233,12 @@ def generate(path: Path, scale: float, seed: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- veiligstad
 
 
-def ibis_yearly(observations: Any) -> Any:
-    """Monthly observations → yearly sums (complete years), unioned with stored years."""
-    import ibis
-
-    obs = observations
-    monthly = obs.filter(obs.period_type == "maand")
-    g = monthly.group_by(["measure", "area_code", "year"]).agg(
-        months=monthly.count(),
-        known=monthly.value.count(),
-        total=monthly.value.sum(),
-        provisional=(monthly.status == "voorlopig").any(),
-    )
-    g = g.filter(g.months == 12)
-    rolled = g.select(
-        measure=g.measure,
-        area_code=g.area_code,
-        period=g.year.cast("string"),
-        period_type=ibis.literal("jaar"),
-        year=g.year,
-        value=(g.known == 12).ifelse(g.total, ibis.null("float64")),
-        status=g.provisional.ifelse("voorlopig", "definitief"),
-    )
-    stored = obs.filter(obs.period_type == "jaar").select(*rolled.columns)
-    return rolled.union(stored)
-
-
 def run_veiligstad(w: Any, indicators: list[Any]) -> pd.DataFrame:
     from veiligstad.engine.compute import add_intervals, compute
 
-    expr = compute(ibis_yearly(w.observations()), w.areas(), indicators)
-    return add_intervals(expr.to_pandas(), {i.id: i.kind for i in indicators})
+    # The engine rolls the monthly observations up into years itself (engine.rollup).
+    expr = compute(w.observations(), w.areas(), indicators)
+    return add_intervals(expr.to_pyarrow().to_pandas(), {i.id: i.kind for i in indicators})
 
 
 # --------------------------------------------------------------------------- hand SQL
@@ -619,49 +594,8 @@ def run_pandas(w: Any, indicators: list[Any]) -> pd.DataFrame:
     return add_intervals(out, {i.id: i.kind for i in indicators})
 
 
-def _patched_with_denominators(num: Any, expanded: Any, specs: Any) -> Any:
-    """The engine's ``_with_denominators`` with the year condition as BETWEEN (a fix to try)."""
-    import ibis
-
-    with_spec = num.join(specs, "indicator_id")
-    pops = expanded.select(
-        d_area=expanded.area_code,
-        d_measure=expanded.measure,
-        d_year=expanded.year,
-        d_value=expanded.value,
-    )
-    joined = with_spec.left_join(
-        pops,
-        [
-            with_spec.area_code == pops.d_area,
-            with_spec.den_measure == pops.d_measure,
-            pops.d_year.between(with_spec.year - with_spec.tolerance, with_spec.year + with_spec.tolerance),
-            pops.d_value.notnull(),
-        ],
-    )
-    window = ibis.window(
-        group_by=[joined.indicator_id, joined.area_code, joined.period],
-        order_by=[(joined.d_year - joined.year).abs(), ibis.desc(joined.d_year)],
-    )
-    joined = joined.mutate(pick=ibis.row_number().over(window))
-    return joined.filter(joined.pick == 0)
-
-
-def run_veiligstad_patched(w: Any, indicators: list[Any]) -> pd.DataFrame:
-    """veiligstad with ``_with_denominators`` monkeypatched (BETWEEN); src/ is unchanged."""
-    from veiligstad.engine import compute as engine
-
-    original = engine._with_denominators
-    engine._with_denominators = _patched_with_denominators
-    try:
-        return run_veiligstad(w, indicators)
-    finally:
-        engine._with_denominators = original
-
-
 RUNNERS = {
     "veiligstad": run_veiligstad,
-    "veiligstad-patched": run_veiligstad_patched,
     "hand-sql": run_hand_sql,
     "pandas": run_pandas,
 }
@@ -699,7 +633,7 @@ def child(impl: str, database: Path, repeat: int, out: Path) -> None:
 
             from veiligstad.engine.compute import compute
 
-            expr = compute(ibis_yearly(w.observations()), w.areas(), indicators)
+            expr = compute(w.observations(), w.areas(), indicators)
             out.with_suffix(".sql").write_text(str(ibis.to_sql(expr)))
     result[RESULT_COLUMNS].to_parquet(out)
     print(
@@ -855,11 +789,6 @@ def main() -> None:
     )
     p.add_argument("--skip-pandas", action="store_true")
     p.add_argument(
-        "--no-patched",
-        action="store_true",
-        help="skip the run of veiligstad with the BETWEEN fix monkeypatched in",
-    )
-    p.add_argument(
         "--timeout", type=float, default=900, help="seconds per implementation subprocess (all its repeats)"
     )
     p.add_argument("--keep", action="store_true", help="keep the temp dir")
@@ -884,7 +813,7 @@ def main() -> None:
             + (" (reused)" if gen.get("reused") else ""),
             flush=True,
         )
-        impls = ["veiligstad", "hand-sql"] + ([] if args.no_patched else ["veiligstad-patched"])
+        impls = ["veiligstad", "hand-sql"]
         runs = {
             impl: spawn(impl, db, args.repeat, tmp / f"{impl}.parquet", scale, args.timeout) for impl in impls
         }
@@ -965,8 +894,7 @@ def report(
     print()
     for name in [n for n in runs if n.startswith("veiligstad")]:
         wall, peak = est[name]
-        label = name if name == "veiligstad" else f"{name} (fix monkeypatched, not src/)"
-        print(f"{label}:")
+        print(f"{name}:")
         ratio_sql = wall / sql.best
         print(f"  / hand SQL: {ratio_sql:.2f}× (goal ≤ 1.5×): {'met' if ratio_sql <= 1.5 else 'NOT met'}")
         if "pandas" in est:

@@ -6,6 +6,8 @@ for every area and year is computed by joins and group-bys, never row by row.
 
 Steps:
 
+0. **Years.** Monthly figures are summed into years where all 12 months exist
+   (``engine.rollup``); a stored year wins.
 1. **Levels.** Observations stored for an area are used as they are. Where an area has
    none for a measure, counts are summed from its buurten (buurt → wijk, stadsdeel,
    gemeente), but only when every buurt has a value: a sum with a withheld part is not a
@@ -34,8 +36,8 @@ import pandas as pd
 
 from veiligstad.domain.areas import BUURT_PARENT_LEVELS, NETHERLANDS, AreaLevel
 from veiligstad.domain.indicators import Indicator, IndicatorKind
-from veiligstad.domain.periods import PeriodType
 from veiligstad.engine.intervals import poisson_interval
+from veiligstad.engine.rollup import yearly
 
 #: Columns of the observations table the engine reads.
 OBSERVATION_COLUMNS = ("measure", "area_code", "period", "period_type", "year", "value", "status")
@@ -247,10 +249,8 @@ def compute(observations: ir.Table, areas: ir.Table, indicators: Sequence[Indica
     additive = sorted({m for i in indicators if i.kind is not IndicatorKind.SURVEY for m in i.all_measures})
     # The census is always read: it says which gemeenten make up the country in a year.
     needed = sorted({CENSUS_MEASURE, *(m for i in indicators for m in i.all_measures)})
-    yearly = observations.filter(
-        (observations.period_type == PeriodType.YEAR.value) & observations.measure.isin(needed)
-    )
-    expanded = expand_levels(yearly, areas, additive)
+    years = yearly(observations.filter(observations.measure.isin(needed)))
+    expanded = expand_levels(years, areas, additive)
     num = _numerators(expanded, _terms(indicators))
     denominators = sorted({i.denominator for i in indicators if i.denominator})
     margins = sorted({m for i in indicators for m in (i.margin_lower, i.margin_upper) if m})
