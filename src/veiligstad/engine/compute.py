@@ -12,7 +12,8 @@ Steps:
    none for a measure, counts are summed from its buurten (buurt → wijk, stadsdeel,
    gemeente), but only when every buurt has a value: a sum with a withheld part is not a
    total. Gemeenten are summed into the country when (nearly) all of them report, see
-   ``COUNTRY_COVERAGE``. Survey figures are never summed.
+   ``COUNTRY_COVERAGE``; below full coverage the value is marked approximate. Survey
+   figures are never summed.
 2. **Numerator.** The numerator's measures (crime-type codes) are summed; all must be
    present. Where they are not, the fallback measures (another source) are tried.
 3. **Denominator.** The population on 1 January of the same year; where a definition
@@ -67,6 +68,7 @@ def _base(observations: ir.Table) -> ir.Table:
         year=obs.year.cast("int32"),
         value=obs.value.cast("float64"),
         provisional=obs.status == "voorlopig",
+        complete=ibis.literal(True),
     )
 
 
@@ -87,6 +89,7 @@ def _sum_into(base: ir.Table, links: ir.Table) -> ir.Table:
         year=summed.year,
         value=(summed.present == summed.expected).ifelse(summed.total, ibis.null("float64")),
         provisional=summed.provisional,
+        complete=ibis.literal(True),  # a sum with a missing buurt has no value at all
     )
 
 
@@ -134,6 +137,8 @@ def expand_levels(observations: ir.Table, areas: ir.Table, additive: Sequence[st
             country.total, ibis.null("float64")
         ),
         provisional=country.provisional,
+        # Between 99% and 100% coverage the sum is a slight undercount: marked approximate.
+        complete=country.present >= country.expected,
     )
     return _prefer_direct(local, country)
 
@@ -170,6 +175,7 @@ def _numerators(expanded: ir.Table, terms: ir.Table) -> ir.Table:
         total=joined.value.sum(),
         present=joined.value.count(),
         provisional=joined.provisional.any(),
+        partial=(~joined.complete).any(),
     )
     num = num.mutate(complete=num.present == num.n_terms)
     window = ibis.window(
@@ -184,6 +190,7 @@ def _numerators(expanded: ir.Table, terms: ir.Table) -> ir.Table:
         "period",
         "year",
         "provisional",
+        "partial",
         numerator=num.complete.ifelse(num.total, ibis.null("float64")),
         source_rank=num["rank"],
     )
@@ -283,7 +290,7 @@ def compute(observations: ir.Table, areas: ir.Table, indicators: Sequence[Indica
         denominator=den,
         denominator_year=is_rate.ifelse(result.d_year, ibis.null("int32")),
         per=is_rate.ifelse(result.per, ibis.null("float64")),
-        approximate=is_rate & (result.d_year != result.year).fill_null(False),
+        approximate=(is_rate & (result.d_year != result.year).fill_null(False)) | result.partial,
         provisional=result.provisional,
         source_rank=result.source_rank,
         survey_low=result.low_value,
