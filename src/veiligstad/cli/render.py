@@ -262,8 +262,10 @@ def series(out: Console, indicator: Indicator, area: Area, rows: pd.DataFrame) -
         )
     for _, row in rows.iterrows():
         notes = []
-        if row["approximate"] is True:
-            notes.append(f"benaderd: bevolking {int(row['denominator_year'])}")
+        if row["approximate"] is True and row["denominator_year"] != row["year"]:
+            notes.append(f"benaderd: bevolking op 1 januari {int(row['denominator_year'])}")
+        if row["partial"] is True:
+            notes.append("benaderd: niet alle gemeenten geteld (ten minste 99%)")
         if row["provisional"] is True:
             notes.append("voorlopig")
         if isinstance(row["reason"], str):

@@ -290,7 +290,9 @@ def compute(observations: ir.Table, areas: ir.Table, indicators: Sequence[Indica
         denominator=den,
         denominator_year=is_rate.ifelse(result.d_year, ibis.null("int32")),
         per=is_rate.ifelse(result.per, ibis.null("float64")),
-        approximate=(is_rate & (result.d_year != result.year).fill_null(False)) | result.partial,
+        approximate=value.notnull()
+        & ((is_rate & (result.d_year != result.year).fill_null(False)) | result.partial),
+        partial=value.notnull() & result.partial,
         provisional=result.provisional,
         source_rank=result.source_rank,
         survey_low=result.low_value,
