@@ -89,16 +89,12 @@ def test_stored_gemeente_total_wins_over_the_buurt_sum(values: pd.DataFrame) -> 
     assert _row(values, "misdrijven-totaal", "GM0935", "2023").numerator == 7840
 
 
-def test_missing_source_data_is_a_reason_not_a_zero(values: pd.DataFrame) -> None:
+def test_missing_source_data_is_a_reason_not_a_zero(values: pd.DataFrame, definitions: Definitions) -> None:
     halt = values[values.indicator_id == "halt-verwijzingen"]
     assert halt.value.isna().all()
     assert (halt.reason == "no-source-data").all()
-    assert "halt:verwijzingen" in monitor.reason_text("no-source-data", _halt(values))
-
-
-def _halt(values: pd.DataFrame) -> object:
-    del values
-    return monitor.load_definitions().indicator("halt-verwijzingen")
+    definition = definitions.indicator("halt-verwijzingen")
+    assert "halt:verwijzingen" in monitor.reason_text("no-source-data", definition)
 
 
 def test_status_per_programme_indicator(values: pd.DataFrame, definitions: Definitions) -> None:

@@ -40,8 +40,6 @@ from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.engine.intervals import poisson_interval
 from veiligstad.engine.rollup import yearly
 
-#: Columns of the observations table the engine reads.
-OBSERVATION_COLUMNS = ("measure", "area_code", "period", "period_type", "year", "value", "status")
 _KEYS = ("measure", "area_code", "period")
 
 #: The population measure that says which gemeenten existed in a year.

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from veiligstad.errors import Problem
 from veiligstad.sources import embedded
-from veiligstad.sources.category_mapping import apply_mapping, load_mapping
+from veiligstad.sources.category_mapping import CategoryMapping, apply_mapping, load_mapping
 from veiligstad.storage.warehouse import (
     AREA_SCHEMA,
     OBSERVATION_SCHEMA,
@@ -77,57 +77,69 @@ def initialise(warehouse: Warehouse, progress: Progress = no_progress) -> InitRe
     report = InitReport()
     warehouse.ensure_schema()
     entries = embedded.manifest()
-    root = embedded.embedded_root()
     mapping_path = embedded.data_root() / "mappings" / MAPPING_FILE
     mapping = load_mapping(mapping_path)
-    total = len(entries) + 2
-    areas_path = root / "areas" / "areas.csv"
-    areas_hash = embedded.file_hash(
-        areas_path, root / "areas" / "maastricht.geojson", root / "areas" / "gemeenten_2022.geojson"
-    )
+    total = len(entries) + 1
     progress("gebieden", 0, total)
-    if warehouse.has_batch(AREAS_SOURCE, areas_hash):
-        report.unchanged.append(AREAS_SOURCE)
-    else:
-        areas = embedded.read_areas()
-        table = pa.Table.from_pandas(areas, schema=AREA_SCHEMA.to_pyarrow(), preserve_index=False)
-        entry = embedded.SourceEntry(
-            id=AREAS_SOURCE,
-            file="areas/areas.csv",
-            title="Gebiedsindeling en grenzen",
-            publisher="CBS / Gemeente Maastricht",
-            attribution="Bron: CBS, PDOK, Gemeente Maastricht",
-            notes="zie data/embedded/README.md",
-        )
-        warehouse.replace_areas(table, _batch(entry, areas_hash, len(areas)))
-        report.loaded[AREAS_SOURCE] = len(areas)
+    _load_areas(warehouse, report)
     for index, entry in enumerate(entries, start=1):
         progress(entry.id, index, total)
-        path = root / entry.file
-        digest = embedded.file_hash(path)
-        if warehouse.has_batch(entry.id, digest):
-            report.unchanged.append(entry.id)
-        else:
-            frame = embedded.read_observations(path, entry.status)
-            batch = _batch(entry, digest, len(frame))
-            warehouse.replace_source(batch, _to_arrow(frame, batch))
-            report.loaded[entry.id] = len(frame)
+        path = embedded.embedded_root() / entry.file
+        _load_source(warehouse, entry, path, report)
         if entry.id == mapping.source:
-            _load_mapped(warehouse, entry, path, mapping_path, report)
+            _load_mapped(warehouse, entry, path, mapping, mapping_path, report)
     progress("klaar", total, total)
     return report
+
+
+def _load_areas(warehouse: Warehouse, report: InitReport) -> None:
+    """The area register with its boundaries, as one batch."""
+    folder = embedded.embedded_root() / "areas"
+    digest = embedded.file_hash(
+        folder / "areas.csv", folder / "maastricht.geojson", folder / "gemeenten_2022.geojson"
+    )
+    if warehouse.has_batch(AREAS_SOURCE, digest):
+        report.unchanged.append(AREAS_SOURCE)
+        return
+    areas = embedded.read_areas()
+    table = pa.Table.from_pandas(areas, schema=AREA_SCHEMA.to_pyarrow(), preserve_index=False)
+    entry = embedded.SourceEntry(
+        id=AREAS_SOURCE,
+        file="areas/areas.csv",
+        title="Gebiedsindeling en grenzen",
+        publisher="CBS / Gemeente Maastricht",
+        attribution="Bron: CBS, PDOK, Gemeente Maastricht",
+        notes="zie data/embedded/README.md",
+    )
+    warehouse.replace_areas(table, _batch(entry, digest, len(areas)))
+    report.loaded[AREAS_SOURCE] = len(areas)
+
+
+def _load_source(warehouse: Warehouse, entry: embedded.SourceEntry, path: Path, report: InitReport) -> None:
+    """One observation file, unless this version of it is loaded already."""
+    digest = embedded.file_hash(path)
+    if warehouse.has_batch(entry.id, digest):
+        report.unchanged.append(entry.id)
+        return
+    frame = embedded.read_observations(path, entry.status)
+    batch = _batch(entry, digest, len(frame))
+    warehouse.replace_source(batch, _to_arrow(frame, batch))
+    report.loaded[entry.id] = len(frame)
 
 
 def _load_mapped(
     warehouse: Warehouse,
     entry: embedded.SourceEntry,
     path: Path,
+    mapping: CategoryMapping,
     mapping_path: Path,
     report: InitReport,
 ) -> None:
     """Police crime-type codes derived from a source's own categories."""
-    mapping = load_mapping(mapping_path)
     digest = embedded.file_hash(path, mapping_path)
+    if warehouse.has_batch(mapping.derived_source, digest):
+        report.unchanged.append(mapping.derived_source)
+        return
     derived = entry.model_copy(
         update={
             "id": mapping.derived_source,
@@ -135,12 +147,8 @@ def _load_mapped(
             "notes": f"Afgeleid met data/mappings/{mapping_path.name}. {entry.notes}",
         }
     )
-    frame = embedded.read_observations(path, entry.status)
-    coded, problems = apply_mapping(frame, mapping)
+    coded, problems = apply_mapping(embedded.read_observations(path, entry.status), mapping)
     report.problems.extend(problems)
-    if warehouse.has_batch(derived.id, digest):
-        report.unchanged.append(derived.id)
-        return
     coded["unit"] = "aantal"
     coded = embedded.with_period_columns(coded)
     batch = _batch(derived, digest, len(coded))
