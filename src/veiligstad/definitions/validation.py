@@ -93,8 +93,8 @@ def programme_references(defs: Definitions) -> Iterator[Problem]:
                 "unknown-indicator",
                 f"{where}.id",
                 f"indicator '{item.id}' bestaat niet in de catalogus",
-                "gebruik een id uit de catalogus (veiligstad validate --list) of definieer "
-                "hem onder local_indicators",
+                f"kies uit de catalogus ({', '.join(i.id for i in defs.indicators())}) of "
+                "definieer hem onder local_indicators",
             )
         if item.theme is not None and item.theme not in theme_ids:
             yield Problem(
