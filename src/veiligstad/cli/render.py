@@ -85,7 +85,7 @@ def _direction(indicator: Indicator) -> str:
 
 def _signal_text(row: StatusRow) -> str:
     if row.comparison is None:
-        return "geen meting na het basisjaar" if row.latest_year is not None else ""
+        return "nog geen cijfer na het basisjaar" if row.latest_year is not None else ""
     text = row.comparison.signal.value
     if row.comparison.signal in (Signal.ROSE, Signal.FELL):
         good = (row.comparison.signal is Signal.FELL) == (
@@ -109,8 +109,8 @@ def _change(row: StatusRow) -> str:
 def _point_text(year: int | None, value: float | None, source: str, decimals: int) -> str:
     if year is None:
         return formatting.MISSING
-    marker = " (gepubl.)" if source == "gepubliceerd" else ""
-    return f"{year}: {formatting.number(value, decimals)}{marker}"
+    marker = "*" if source == "gepubliceerd" else ""
+    return f"{formatting.number(value, decimals)}{marker} ({year})"
 
 
 def _computed_text(row: StatusRow) -> str:
@@ -125,8 +125,8 @@ def _computed_text(row: StatusRow) -> str:
 def _status_table(rows: list[StatusRow], baseline_year: int) -> Table:
     table = Table(show_lines=True, expand=False)
     table.add_column("Indicator (eenheid, richting)", ratio=3)
-    table.add_column(f"Basis {baseline_year}", justify="right")
-    table.add_column("Laatste", justify="right")
+    table.add_column(f"Basis {baseline_year}", justify="right", no_wrap=True)
+    table.add_column("Laatste", justify="right", no_wrap=True)
     table.add_column("Verandering en signaal", ratio=2)
     table.add_column("Laatst berekend [95%-interval]", ratio=2)
     table.add_column("Gepubliceerd vs berekend", ratio=2)
@@ -144,11 +144,15 @@ def _status_table(rows: list[StatusRow], baseline_year: int) -> Table:
             else formatting.MISSING
         )
         if row.published_unit:
-            reconciliation += f"; let op: het MJP publiceert '{row.published_unit}'"
+            note = f"let op: het MJP publiceert '{row.published_unit}'"
+            reconciliation = note if reconciliation == formatting.MISSING else f"{reconciliation}; {note}"
+        same = (row.latest_year, row.latest_source) == (row.baseline_year, row.baseline_source)
         table.add_row(
             f"{label}\n[dim]{row.indicator.unit}, {_direction(row.indicator)}[/dim]",
             _point_text(row.baseline_year, row.baseline_value, row.baseline_source, decimals),
-            _point_text(row.latest_year, row.latest_value, row.latest_source, decimals),
+            "= basis"
+            if same
+            else _point_text(row.latest_year, row.latest_value, row.latest_source, decimals),
             change_text,
             _computed_text(row),
             reconciliation,
@@ -187,8 +191,9 @@ def status(out: Console, definitions: Definitions, rows: list[StatusRow]) -> Non
         out.print(_status_table(context, prog.baseline_year))
     out.print()
     out.print(
-        "Berekend = door veiligstad uit registraties en bevolking op 1 januari; gepubliceerd = tabel "
-        "in het MJP. Signaal: exacte toets (tellingen) of marges (enquête), 5%-niveau."
+        "* = gepubliceerd in het MJP (zonder telling; geen toets mogelijk). Berekend = door veiligstad "
+        "uit registraties en bevolking op 1 januari. Signaal: exacte toets (tellingen) of marges "
+        "(enquête), 5%-niveau. Details per indicator: veiligstad indicator ID."
     )
     out.print(ATTRIBUTION)
 

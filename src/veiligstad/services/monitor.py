@@ -163,8 +163,9 @@ def reason_text(code: str | float | None, indicator: Indicator | None = None) ->
     if not isinstance(code, str) or not code:
         return ""
     if code == "no-source-data":
-        measures = ", ".join(indicator.numerator) if indicator else "de bronmetingen"
-        return f"geen brongegevens ({measures})"
+        if indicator is None:
+            return "geen brongegevens"
+        return f"geen brongegevens ({', '.join(indicator.numerator)})"
     return REASONS.get(code, code)
 
 
@@ -262,7 +263,7 @@ def _status_row(
     reason = ""
     if computed.empty:
         missing = own["reason"].dropna()
-        reason = reason_text(missing.iloc[-1] if not missing.empty else "no-source-data", indicator)
+        reason = reason_text(missing.iloc[-1] if not missing.empty else "no-source-data")
     return StatusRow(
         indicator=indicator,
         theme_id=theme,
