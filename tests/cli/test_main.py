@@ -150,3 +150,17 @@ def test_init_reports_what_it_loaded(monkeypatch: pytest.MonkeyPatch, empty_url:
     assert "politie-47013ned-gemeenten-2022-2024" in first["loaded"]
     second = runner.invoke(app, ["init"])
     assert second.exit_code == 0 and "al geladen, ongewijzigd" in second.output
+
+
+def test_a_second_municipality_needs_only_a_yaml_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    programme = Path(__file__).parents[1] / "fixtures" / "programmes" / "voorbeeld-amsterdam.yaml"
+    monkeypatch.setenv("VEILIGSTAD_PROGRAMME", str(programme))
+    assert runner.invoke(app, ["validate"]).exit_code == 0
+    data = json.loads(runner.invoke(app, ["status", "--json"]).stdout)
+    assert data["municipality"] == "GM0363"
+    by_id = {i["id"]: i for i in data["indicators"]}
+    # registered crime per 1,000 for Amsterdam from the embedded 47013NED and 37230NED data
+    assert by_id["misdrijven-totaal"]["computed"]["year"] == 2024
+    assert by_id["misdrijven-totaal"]["signal"] is not None
+    # the programme's own indicator (crimes per km², area from KWB 2022) is computed too
+    assert by_id["misdrijven-per-vierkante-km"]["computed"]["value"] > 0

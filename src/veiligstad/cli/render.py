@@ -22,7 +22,7 @@ from veiligstad.services.bootstrap import InitReport, no_progress
 from veiligstad.services.bootstrap import Progress as ProgressCallback
 from veiligstad.services.monitor import StatusRow, reason_text
 
-ATTRIBUTION = "Bron: Politie / CBS; Veiligheidsmonitor (CBS); MJP Maastricht 2023-2026."
+ATTRIBUTION = "Bron: Politie / CBS; Veiligheidsmonitor (CBS)"
 
 
 @contextmanager
@@ -73,10 +73,16 @@ def validation(out: Console, definitions: Definitions, problems: list[Problem]) 
     for problem in problems:
         out.print(f"  {problem.severity}: {problem.render()}", markup=False, highlight=False)
     if not errors:
+        themes = _count(len(prog.themes), "thema", "thema's")
         out.print(
-            f"'{prog.title}': {len(prog.themes)} thema's, {len(prog.indicators)} indicatoren, "
-            f"{len(definitions.indicators())} definities in de catalogus."
+            f"'{prog.title}': {themes}, "
+            f"{_count(len(prog.indicators), 'indicator', 'indicatoren')}, "
+            f"{_count(len(definitions.indicators()), 'definitie', 'definities')} in de catalogus."
         )
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{formatting.number(n)} {one if n == 1 else many}"
 
 
 def _direction(indicator: Indicator) -> str:
@@ -195,7 +201,7 @@ def status(out: Console, definitions: Definitions, rows: list[StatusRow]) -> Non
         "uit registraties en bevolking op 1 januari. Signaal: exacte toets (tellingen) of marges "
         "(enquête), 5%-niveau. Details per indicator: veiligstad indicator ID."
     )
-    out.print(ATTRIBUTION)
+    out.print(f"{ATTRIBUTION}; {prog.title}.")
 
 
 def status_json(definitions: Definitions, rows: list[StatusRow]) -> dict[str, Any]:

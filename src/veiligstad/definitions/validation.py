@@ -187,12 +187,13 @@ def kind_fields(defs: Definitions) -> Iterator[Problem]:
                     "een rate heeft een noemer (denominator) en een factor (per) nodig",
                     "vul bijv. 'denominator: inwoners' en 'per: 1000' in",
                 )
-            elif indicator.per not in (100, 1000, 10000, 100000):
+            elif indicator.per not in (1, 10, 100, 1000, 10000, 100000):
                 yield Problem(
                     "unusual-per",
                     f"{where}: per",
                     f"factor {indicator.per} is ongebruikelijk",
-                    "gebruik 1000 of 10000",
+                    "gebruik een macht van tien, meestal 1000 of 10000",
+                    WARNING,
                 )
         elif indicator.denominator is not None:
             yield Problem(
