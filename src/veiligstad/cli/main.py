@@ -183,7 +183,7 @@ def indicator_command(
     area_code = (area or definitions.programme.municipality).strip().upper()
     with _warehouse(settings, quiet=json_output) as warehouse:
         found = area_service.find(warehouse, area_code)
-        values = monitor.indicator_values(warehouse, definitions)
+        values = monitor.indicator_values(warehouse, definitions, only=indicator_id)
     rows = monitor.series(values, indicator_id, area_code)
     if json_output:
         _print_json(render.series_json(indicator, found, rows))

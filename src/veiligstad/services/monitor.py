@@ -127,12 +127,16 @@ def _reconcile(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def indicator_values(warehouse: Warehouse, definitions: Definitions) -> pd.DataFrame:
-    """Every indicator × area × year: value, interval, published value, reconciliation."""
-    indicators = definitions.indicators()
+def indicator_values(warehouse: Warehouse, definitions: Definitions, only: str | None = None) -> pd.DataFrame:
+    """Every indicator × area × year: value, interval, published value, reconciliation.
+
+    ``only`` restricts the computation to one indicator id.
+    """
+    indicators = [i for i in definitions.indicators() if only is None or i.id == only]
     computed = compute(warehouse.observations(), warehouse.areas(), indicators).to_pyarrow().to_pandas()
     computed = add_intervals(computed, {i.id: i.kind for i in indicators})
     published = published_frame(definitions.programme)
+    published = published[published["indicator_id"].isin([i.id for i in indicators])]
     frame = computed.merge(published, on=["indicator_id", "area_code", "period"], how="outer")
     names = warehouse.areas().select("code", "name", "level").to_pandas()
     frame = frame.drop(columns=["level"]).merge(
