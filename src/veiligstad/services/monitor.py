@@ -17,7 +17,7 @@ from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.domain.programme import NO_MEASUREMENT, Programme
 from veiligstad.engine.compute import REASONS, add_intervals, compute
 from veiligstad.engine.significance import Comparison, Signal, compare_counts, compare_estimates
-from veiligstad.errors import DefinitionError, NotFound
+from veiligstad.errors import DefinitionError
 from veiligstad.storage.warehouse import Warehouse
 
 #: Reconciliation labels (published vs computed).
@@ -175,8 +175,6 @@ def reason_text(code: str | float | None, indicator: Indicator | None = None) ->
 
 def series(values: pd.DataFrame, indicator_id: str, area_code: str) -> pd.DataFrame:
     """One indicator's values for one area, by period."""
-    if indicator_id not in set(values["indicator_id"]):
-        raise NotFound(f"Onbekende indicator '{indicator_id}'.", hint="Zie `veiligstad status`.")
     rows = values[(values["indicator_id"] == indicator_id) & (values["area_code"] == area_code)]
     return rows.sort_values("period").reset_index(drop=True)
 
