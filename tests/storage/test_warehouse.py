@@ -3,10 +3,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pandas as pd
+import pyarrow as pa
 import pytest
 
 from veiligstad.errors import WarehouseError
-from veiligstad.storage.warehouse import SCHEMAS, Warehouse
+from veiligstad.storage.warehouse import (
+    BATCH_SCHEMA,
+    OBSERVATION_SCHEMA,
+    SCHEMAS,
+    STAGE_PREFIX,
+    Batch,
+    Warehouse,
+)
 
 
 def test_schema_is_created_once(empty_url: str) -> None:
@@ -20,3 +31,81 @@ def test_schema_is_created_once(empty_url: str) -> None:
 def test_unknown_backend_is_a_clear_error() -> None:
     with pytest.raises(WarehouseError, match="Kan het warehouse niet openen"), Warehouse.open("nosuchdb://x"):
         pass
+
+
+def _batch(source: str, version: str) -> Batch:
+    return Batch(
+        batch_id=f"{source}@{version}",
+        source_id=source,
+        title="t",
+        publisher="p",
+        attribution="Bron: test",
+        table_id=None,
+        file="f.csv",
+        file_hash=version,
+        origin="",
+        licence="",
+        notes="",
+        rows=1,
+        loaded_at=dt.datetime.now(dt.UTC),
+        kind="upload",
+    )
+
+
+def _rows(value: float) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {
+                "measure": "inwoners",
+                "area_code": "GM0935",
+                "period": "2023",
+                "period_type": "jaar",
+                "year": 2023,
+                "value": value,
+                "unit": "aantal",
+                "status": "definitief",
+                "source_id": "s",
+                "batch_id": "s@x",
+            }
+        ],
+        schema=OBSERVATION_SCHEMA.to_pyarrow(),
+    )
+
+
+def test_a_new_version_replaces_the_old_and_keeps_it_in_history(empty_url: str) -> None:
+    with Warehouse.open(empty_url) as warehouse:
+        warehouse.ensure_schema()
+        warehouse.replace_source(_batch("s", "v1"), _rows(1.0))
+        warehouse.replace_source(_batch("s", "v2"), _rows(2.0))
+        assert list(warehouse.observations().value.execute()) == [2.0]
+        assert list(warehouse.history().value.execute()) == [1.0]
+        batches = warehouse.batches().order_by("batch_id").execute()
+        assert batches.replaced_by.iloc[0] == "s@v2" and pd.isna(batches.replaced_by.iloc[1])
+        assert warehouse.has_batch("s", "v2") and not warehouse.has_batch("s", "v1")
+
+
+def test_a_failed_load_writes_nothing(empty_url: str) -> None:
+    with Warehouse.open(empty_url) as warehouse:
+        warehouse.ensure_schema()
+        warehouse.replace_source(_batch("s", "v1"), _rows(1.0))
+        bad = _batch("s", "v2").__class__(**{**_batch("s", "v2").__dict__, "source_id": "BAD ID"})
+        with pytest.raises(WarehouseError):
+            warehouse.replace_source(bad, _rows(2.0))
+        assert list(warehouse.observations().value.execute()) == [1.0]
+        assert warehouse.batches().count().execute() == 1
+
+
+def test_scratch_tables_of_a_killed_load_are_removed(empty_url: str) -> None:
+    with Warehouse.open(empty_url) as warehouse:
+        warehouse.ensure_schema()
+        warehouse._stage(_rows(1.0))  # what a load killed before its transaction leaves
+        assert any(t.startswith(STAGE_PREFIX) for t in warehouse.con.list_tables())
+    with Warehouse.open(empty_url) as warehouse:
+        assert not any(t.startswith(STAGE_PREFIX) for t in warehouse.con.list_tables())
+
+
+def test_older_warehouses_get_the_new_columns(empty_url: str) -> None:
+    with Warehouse.open(empty_url) as warehouse:
+        warehouse.con.raw_sql("CREATE TABLE batches (batch_id VARCHAR, source_id VARCHAR)")
+        warehouse.ensure_schema()
+        assert set(BATCH_SCHEMA.names) <= set(warehouse.batches().columns)

@@ -3,29 +3,38 @@
 
 DuckDB (one file) is the default; any Ibis backend URL works. Connections are
 short-lived (open, work, close), so a running server does not lock out the CLI.
-Ibis has no transaction API: a source is replaced by deleting its rows and inserting the
-new ones, and its batch record is written last, so an interrupted load is simply redone.
+
+Loads are atomic. Ibis has no transaction API, so a load first writes its rows to a
+scratch table (``_stage_…``; a process killed there leaves only that table, which the next
+open removes) and then, in one backend transaction, moves the source's current rows to
+``observations_history``, inserts the staged rows and records the batch. A corrected
+file therefore replaces the earlier version, and the earlier version stays in the
+history with its batch record (``replaced_by``).
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
 from veiligstad.errors import WarehouseError
 
 OBSERVATIONS = "observations"
+HISTORY = "observations_history"
 AREAS = "areas"
 BATCHES = "batches"
+STAGE_PREFIX = "_stage_"
 
 OBSERVATION_SCHEMA = ibis.schema(
     {
@@ -68,16 +77,38 @@ BATCH_SCHEMA = ibis.schema(
         "notes": "string",
         "rows": "int64",
         "loaded_at": "timestamp('UTC')",
+        "kind": "string",
+        "retrieved_at": "timestamp('UTC')",
+        "rows_rejected": "int64",
+        "loaded_by": "string",
+        "replaced_by": "string",
     }
 )
-SCHEMAS = {OBSERVATIONS: OBSERVATION_SCHEMA, AREAS: AREA_SCHEMA, BATCHES: BATCH_SCHEMA}
+SCHEMAS = {
+    OBSERVATIONS: OBSERVATION_SCHEMA,
+    HISTORY: OBSERVATION_SCHEMA,
+    AREAS: AREA_SCHEMA,
+    BATCHES: BATCH_SCHEMA,
+}
 
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
+_SQL_TYPES = {
+    dt.String: "VARCHAR",
+    dt.Int32: "INTEGER",
+    dt.Int64: "BIGINT",
+    dt.Float64: "DOUBLE PRECISION",
+    dt.Boolean: "BOOLEAN",
+    dt.Timestamp: "TIMESTAMP WITH TIME ZONE",
+}
 
 
 @dataclass(frozen=True)
 class Batch:
-    """Provenance of one load: where the figures came from and when they were loaded."""
+    """Provenance of one load: where the figures came from, when and by whom they were loaded.
+
+    ``rows`` counts the rows accepted, ``rows_rejected`` those left out (only when the
+    user asked to load the valid rows of a file with problems).
+    """
 
     batch_id: str
     source_id: str
@@ -92,6 +123,11 @@ class Batch:
     notes: str
     rows: int
     loaded_at: Any
+    kind: str = "embedded"
+    retrieved_at: Any = None
+    rows_rejected: int = 0
+    loaded_by: str = ""
+    replaced_by: str | None = field(default=None)
 
 
 def _prepare_url(url: str) -> str:
@@ -111,7 +147,7 @@ class Warehouse:
     @classmethod
     @contextmanager
     def open(cls, url: str) -> Iterator[Warehouse]:
-        """Connect, yield, and always disconnect."""
+        """Connect, remove scratch tables of interrupted loads, yield, and always disconnect."""
         try:
             con = ibis.connect(_prepare_url(url))
         except Exception as exc:  # every backend raises its own error types
@@ -120,64 +156,129 @@ class Warehouse:
                 hint="Controleer VEILIGSTAD_DATABASE_URL.",
             ) from exc
         try:
-            yield cls(con, url)
+            warehouse = cls(con, url)
+            warehouse.drop_stale_stages()
+            yield warehouse
         finally:
             con.disconnect()
 
     def ensure_schema(self) -> None:
-        """Create missing tables; existing tables are left alone."""
+        """Create missing tables and add columns that newer versions introduced."""
         existing = set(self.con.list_tables())
         for name, schema in SCHEMAS.items():
             if name not in existing:
                 self.con.create_table(name, schema=schema)
+                continue
+            present = set(self.con.table(name).columns)
+            for column, dtype in schema.items():
+                if column not in present:
+                    sql_type = _SQL_TYPES[type(dtype)]
+                    self.con.raw_sql(f'ALTER TABLE {name} ADD COLUMN "{column}" {sql_type}')
+
+    def drop_stale_stages(self) -> None:
+        """Remove scratch tables left by a load that was killed before it committed."""
+        for name in self.con.list_tables():
+            if name.startswith(STAGE_PREFIX):
+                self._drop(name)
 
     def table(self, name: str) -> ir.Table:
         """A deferred table expression."""
         return self.con.table(name)
 
     def observations(self) -> ir.Table:
-        """All observations."""
+        """All current observations."""
         return self.table(OBSERVATIONS)
+
+    def history(self) -> ir.Table:
+        """Observations of earlier versions of a source, replaced by a later load."""
+        return self.table(HISTORY)
 
     def areas(self) -> ir.Table:
         """All areas."""
         return self.table(AREAS)
 
     def batches(self) -> ir.Table:
-        """All import batches (provenance)."""
+        """All import batches (provenance), current and replaced."""
         return self.table(BATCHES)
 
     def has_batch(self, source_id: str, file_hash: str) -> bool:
-        """Whether this exact version of a source is loaded already."""
+        """Whether this exact version of a source is the current one."""
         b = self.batches()
-        found = b.filter((b.source_id == source_id) & (b.file_hash == file_hash)).count()
+        found = b.filter(
+            (b.source_id == source_id) & (b.file_hash == file_hash) & b.replaced_by.isnull()
+        ).count()
         return bool(found.execute())
 
     def replace_source(self, batch: Batch, rows: pa.Table) -> None:
-        """Replace every observation of a source by ``rows`` and record the batch."""
+        """Make ``rows`` the current observations of a source, atomically, keeping history."""
         source = _checked(batch.source_id)
-        self.con.raw_sql(f"DELETE FROM {OBSERVATIONS} WHERE source_id = '{source}'")
-        self.con.raw_sql(f"DELETE FROM {BATCHES} WHERE source_id = '{source}'")
-        if rows.num_rows:
-            self.con.insert(OBSERVATIONS, rows.select(OBSERVATION_SCHEMA.names))
-        self._record(batch)
+        stage = self._stage(rows.select(OBSERVATION_SCHEMA.names))
+        columns = _column_list(OBSERVATION_SCHEMA)
+        with self.transaction():
+            self.con.raw_sql(
+                f"INSERT INTO {HISTORY} ({columns}) "
+                f"SELECT {columns} FROM {OBSERVATIONS} WHERE source_id = '{source}'"
+            )
+            self.con.raw_sql(f"DELETE FROM {OBSERVATIONS} WHERE source_id = '{source}'")
+            self.con.raw_sql(f"INSERT INTO {OBSERVATIONS} ({columns}) SELECT {columns} FROM {stage}")
+            self._record(batch)
+        self._drop(stage)
 
     def replace_areas(self, rows: pa.Table, batch: Batch) -> None:
-        """Replace the area register and record where it came from."""
-        self.con.raw_sql(f"DELETE FROM {AREAS}")
-        self.con.raw_sql(f"DELETE FROM {BATCHES} WHERE source_id = '{_checked(batch.source_id)}'")
-        self.con.insert(AREAS, rows.select(AREA_SCHEMA.names))
-        self._record(batch)
+        """Replace the area register and record where it came from, atomically."""
+        stage = self._stage(rows.select(AREA_SCHEMA.names))
+        columns = _column_list(AREA_SCHEMA)
+        with self.transaction():
+            self.con.raw_sql(f"DELETE FROM {AREAS}")
+            self.con.raw_sql(f"INSERT INTO {AREAS} ({columns}) SELECT {columns} FROM {stage}")
+            self._record(batch)
+        self._drop(stage)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One backend transaction: everything inside is written, or nothing."""
+        self.con.raw_sql("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.raw_sql("ROLLBACK")
+            raise
+        self.con.raw_sql("COMMIT")
+
+    def _drop(self, name: str) -> None:
+        self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+
+    def _stage(self, rows: pa.Table) -> str:
+        name = f"{STAGE_PREFIX}{uuid.uuid4().hex}"
+        self.con.create_table(name, schema=ibis.Schema.from_pyarrow(rows.schema))
+        if rows.num_rows:
+            self.con.insert(name, rows)
+        return name
 
     def _record(self, batch: Batch) -> None:
+        """Mark the source's current batch as replaced and insert the new one (in a transaction)."""
+        source = _checked(batch.source_id)
+        new_id = batch.batch_id.replace("'", "''")
+        self.con.raw_sql(
+            f"UPDATE {BATCHES} SET replaced_by = '{new_id}' "
+            f"WHERE source_id = '{source}' AND replaced_by IS NULL"
+        )
         record = pa.Table.from_pylist([asdict(batch)], schema=BATCH_SCHEMA.to_pyarrow())
-        self.con.insert(BATCHES, record)
+        stage = self._stage(record)
+        columns = _column_list(BATCH_SCHEMA)
+        self.con.raw_sql(f"INSERT INTO {BATCHES} ({columns}) SELECT {columns} FROM {stage}")
+        self._drop(stage)
 
     def is_empty(self) -> bool:
         """Whether nothing has been loaded yet."""
         if BATCHES not in self.con.list_tables():
             return True
         return int(self.batches().count().execute()) == 0
+
+
+def _column_list(schema: ibis.Schema) -> str:
+    """Quoted column names for hand-written SQL (``rows`` is a keyword in some dialects)."""
+    return ", ".join(f'"{name}"' for name in schema.names)
 
 
 def _checked(identifier: str) -> str:
