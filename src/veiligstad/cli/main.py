@@ -16,8 +16,7 @@ import typer
 from rich.console import Console
 
 from veiligstad import formatting
-from veiligstad.cli import import_boundaries, import_cbs, import_file  # noqa: F401  (register commands)
-from veiligstad.cli import render
+from veiligstad.cli import import_boundaries, import_cbs, import_file, render
 from veiligstad.cli.imports import import_app
 from veiligstad.definitions.loader import load_catalogue, load_programme
 from veiligstad.definitions.validation import Definitions, validate
@@ -37,6 +36,8 @@ app = typer.Typer(
 export_app = typer.Typer(help="Gegevens exporteren.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
+#: Importing these modules registers their commands on ``import_app``.
+COMMAND_MODULES = (import_cbs, import_file, import_boundaries)
 
 P = ParamSpec("P")
 R = TypeVar("R")
