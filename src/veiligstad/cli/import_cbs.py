@@ -1,4 +1,102 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""CLI commands: import cbs (see docs/how-to)."""
+"""CLI command ``veiligstad import cbs TABLE``: CBS / Politie open data (see docs/how-to/import-cbs.md)."""
 
 from __future__ import annotations
+
+import getpass
+import json
+import sys
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from veiligstad import formatting
+from veiligstad.cli import render
+from veiligstad.cli.imports import import_app
+from veiligstad.services import cbs_import
+from veiligstad.settings import Settings
+from veiligstad.sources.cbs_odata import ODataClient, load_definition
+
+#: Tests replace this with an ``httpx.MockTransport`` serving recorded responses.
+TRANSPORT: httpx.BaseTransport | None = None
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name (containers)
+        return ""
+
+
+@import_app.command("cbs")
+def cbs_command(
+    table: Annotated[str, typer.Argument(metavar="TABLE", help="Tabelnummer, bijv. 47018NED.")],
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="Gemeentecode; standaard die van het programma.")
+    ] = None,
+    since: Annotated[int | None, typer.Option("--since", help="Eerste jaar, bijv. 2012.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url", help="Andere OData-basis-URL (spiegel of test); standaard die van de tabel."
+        ),
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Machineleesbare JSON-uitvoer.")] = False,
+) -> None:
+    """Importeer een CBS/Politie-tabel (OData) voor één gemeente met haar wijken en buurten."""
+    # main imports this module, so its helpers are looked up when the command runs.
+    from veiligstad.cli import main
+
+    main.handled(_run)(table, municipality, since, base_url, json_output)
+
+
+def _run(table: str, municipality: str | None, since: int | None, base_url: str | None, quiet: bool) -> None:
+    from veiligstad.cli import main
+
+    settings = Settings()
+    definition = load_definition(table)
+    code = cbs_import.check_municipality(municipality or main._definitions(settings).programme.municipality)
+    # Fetch and validate first: without network or with a bad answer nothing is opened or written.
+    with (
+        ODataClient(base_url or definition.base_url, transport=TRANSPORT) as client,
+        render.progress(quiet) as step,
+    ):
+        fetched = cbs_import.fetch_table(definition, code, since, client, step)
+    with main._warehouse(settings, quiet=quiet) as warehouse:
+        report = cbs_import.store(warehouse, fetched, _user())
+    if quiet:
+        sys.stdout.write(json.dumps(vars(report), ensure_ascii=False, indent=2) + "\n")
+        return
+    summary(main.console(), report)
+
+
+def summary(out: Console, report: cbs_import.ImportReport) -> None:
+    """Dutch summary: what was loaded, per measure, which periods, which are provisional."""
+    if report.loaded:
+        out.print(
+            f"{report.table_id} ({report.title}) voor {report.municipality}: "
+            f"{formatting.number(report.rows)} cijfers geladen als bron {report.source_id}."
+        )
+    else:
+        out.print(
+            f"{report.table_id} voor {report.municipality}: niets gewijzigd, "
+            f"deze cijfers stonden al in het warehouse (bron {report.source_id})."
+        )
+    table = Table(title_justify="left")
+    table.add_column("Maat")
+    table.add_column("Cijfers", justify="right")
+    for measure, rows in report.rows_per_measure.items():
+        table.add_row(measure, formatting.number(rows))
+    out.print(table)
+    if report.periods:
+        out.print(f"Perioden: {report.periods[0]} t/m {report.periods[-1]} ({len(report.periods)} perioden).")
+    if report.provisional:
+        out.print(f"Voorlopig (nog onvolledig): {', '.join(report.provisional)}.")
+    if report.withheld:
+        out.print(
+            f"{formatting.number(report.withheld)} cellen niet gepubliceerd (geheim of onbekend); "
+            "opgeslagen als leeg, niet als 0."
+        )

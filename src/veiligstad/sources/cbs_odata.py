@@ -1,0 +1,614 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""CBS / Politie open data over OData: table definitions (YAML), a small client, normalisation.
+
+- **Table definitions** live in ``data/sources/cbs/<TABLE>.yaml``: host, dimensions, which
+  topics (measures) to take, the warehouse measure-id template, period types, units and the
+  code lists per year. A new year or table is a data change.
+- **The client** talks OData v3 (``ODataApi``: ``TableInfos``, ``DataProperties``, dimension
+  lists, ``TypedDataSet``) over httpx with explicit timeouts and follows ``odata.nextLink``.
+  The transport is injectable, so tests serve recorded responses (``httpx.MockTransport``).
+  ``observations_v4`` reads the cell-based v4 ``Observations`` shape (``Measure``/``Value``).
+- **Normalisation**: keys are stripped (CBS pads them with spaces), topic keys are found in
+  ``DataProperties`` by their name without the ``_<n>`` suffix, periods are parsed
+  (``2023JJ00`` → year, ``2023MM03`` → month, ``2023KW01`` → quarter: separate rows, never
+  summed), an empty cell is *withheld* (null), never zero, and the newest months of a monthly
+  table are marked ``voorlopig``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import httpx
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from veiligstad.domain.periods import Period, PeriodType, parse_period
+from veiligstad.errors import DataError, VeiligstadError
+
+#: Connect quickly or give up; a slow page may take a little longer.
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+#: Withheld / missing markers in untyped data sets (CBS symbol convention).
+_WITHHELD = {"", ".", "x", "-", "?"}
+_SUFFIX = re.compile(r"_\d+$")
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(step: str, done: int, total: int) -> None:
+    del step, done, total
+
+
+class SourceUnavailable(VeiligstadError):
+    """The open-data service could not be reached (no network, timeout, server error)."""
+
+    exit_code = 3
+
+
+# --------------------------------------------------------------------------- definitions
+
+
+class MeasureSpec(BaseModel):
+    """One topic of a table and the warehouse measure id it becomes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topic: str = Field(description="Topic key without its _<n> suffix, e.g. GeregistreerdeMisdrijven.")
+    measure: str = Field(description="Measure-id template; {Dimension} and {margin} are filled in.")
+    unit: str
+    metadata_units: tuple[str, ...] = Field(
+        default=(), description="Units the table's DataProperties may state for this topic."
+    )
+    optional: bool = Field(
+        default=False, description="Skip (and report) instead of failing when the table lacks the topic."
+    )
+
+
+class CodeList(BaseModel):
+    """The category codes a table publishes in a range of years (inclusive; open-ended if null)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    from_year: int
+    until_year: int | None = None
+    codes: tuple[str, ...]
+
+    def covers(self, year: int) -> bool:
+        return self.from_year <= year and (self.until_year is None or year <= self.until_year)
+
+
+class TableDefinition(BaseModel):
+    """Everything the importer needs to know about one CBS / Politie table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    table_id: str
+    title: str
+    publisher: Literal["CBS", "Politie"]
+    attribution: str
+    licence: str = "CC BY 4.0"
+    api: Literal["v3"] = "v3"
+    base_url: str
+    region_dimension: str
+    region_levels: tuple[Literal["GM", "WK", "BU"], ...] = ("GM", "WK", "BU")
+    period_dimension: str | None = "Perioden"
+    period_types: tuple[PeriodType, ...] = (PeriodType.YEAR,)
+    fixed_period: str | None = Field(
+        default=None, description="Period of a table without a time dimension (KWB: 1 January)."
+    )
+    category_dimension: str | None = None
+    code_lists: tuple[CodeList, ...] = ()
+    margin_dimension: str | None = None
+    margins: dict[str, str] = Field(default_factory=dict)
+    measures: tuple[MeasureSpec, ...]
+    provisional_months: int = 0
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TableDefinition:
+        if (self.period_dimension is None) == (self.fixed_period is None):
+            raise ValueError("geef precies één van period_dimension en fixed_period")
+        if self.margin_dimension and not self.margins:
+            raise ValueError("margin_dimension vraagt om margins (code → achtervoegsel)")
+        return self
+
+    @property
+    def host(self) -> str:
+        return urlparse(self.base_url).netloc
+
+    def code_list(self, year: int) -> CodeList | None:
+        for candidate in self.code_lists:
+            if candidate.covers(year):
+                return candidate
+        return None
+
+
+def definitions_root() -> Path:
+    """The folder of the table definitions shipped with the package."""
+    return Path(str(resources.files("veiligstad") / "data" / "sources" / "cbs"))
+
+
+def known_tables(root: Path | None = None) -> list[str]:
+    """The table ids that have a definition."""
+    return sorted(p.stem for p in (root or definitions_root()).glob("*.yaml"))
+
+
+def load_definition(table_id: str, root: Path | None = None) -> TableDefinition:
+    """The definition of one table; DataError (Dutch) if unknown or invalid."""
+    table = table_id.strip().upper()
+    base = root or definitions_root()
+    path = base / f"{table}.yaml"
+    if not path.is_file():
+        raise DataError(
+            f"Tabel '{table_id}' is niet bekend.",
+            hint=f"Bekende tabellen: {', '.join(known_tables(base))}. "
+            f"Een nieuwe tabel is een YAML-bestand in data/sources/cbs/.",
+        )
+    try:
+        definition = TableDefinition.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise DataError(f"{path.name}: ongeldige tabeldefinitie: {exc}") from exc
+    if definition.table_id.upper() != table:
+        raise DataError(f"{path.name}: table_id '{definition.table_id}' past niet bij de bestandsnaam.")
+    return definition
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+@dataclass(frozen=True)
+class DataProperty:
+    """One entry of a table's ``DataProperties``: a dimension or a topic (measure)."""
+
+    key: str
+    title: str
+    type: str
+    unit: str | None = None
+    datatype: str | None = None
+
+    @property
+    def stem(self) -> str:
+        """The key without its ``_<n>`` suffix (``GeregistreerdeMisdrijven_1`` → ``…Misdrijven``)."""
+        return _SUFFIX.sub("", self.key)
+
+
+@dataclass(frozen=True)
+class DimensionCode:
+    """One code of a dimension list, key stripped."""
+
+    key: str
+    title: str
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class TableMetadata:
+    """What the service says about a table: infos, properties and the period list."""
+
+    table_id: str
+    title: str
+    modified: str
+    explanatory_text: str
+    properties: tuple[DataProperty, ...]
+    periods: tuple[DimensionCode, ...] = ()
+    categories: tuple[DimensionCode, ...] = ()
+
+    def topic(self, stem: str) -> DataProperty | None:
+        for prop in self.properties:
+            if prop.type == "Topic" and prop.stem.lower() == stem.lower():
+                return prop
+        return None
+
+    def topics(self) -> list[str]:
+        return [p.key for p in self.properties if p.type == "Topic"]
+
+
+# --------------------------------------------------------------------------- client
+
+
+class ODataClient:
+    """A small OData v3 client for one catalogue host (e.g. dataderden.cbs.nl)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        max_pages: int = 1000,
+    ) -> None:
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.host = urlparse(self.base_url).netloc
+        self.max_pages = max_pages
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=timeout,
+            transport=transport,
+            headers={"Accept": "application/json"},
+            follow_redirects=True,
+        )
+
+    def __enter__(self) -> ODataClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get(self, url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """GET one resource as JSON; network trouble → SourceUnavailable, bad answers → DataError."""
+        query = {"$format": "json", **(params or {})}
+        try:
+            response = self._http.get(url, params=query if "$format=json" not in url else params)
+        except httpx.TransportError as exc:
+            raise SourceUnavailable(
+                f"Geen verbinding met CBS/Politie open data ({self.host}): "
+                f"{_describe(exc)}. Er is niets gewijzigd.",
+                hint="Controleer de netwerkverbinding (of proxy) en probeer het later opnieuw.",
+            ) from exc
+        if response.status_code == 404:
+            raise DataError(
+                f"{self.host} kent '{url}' niet (HTTP 404). Er is niets gewijzigd.",
+                hint="Controleer het tabelnummer en de host in de tabeldefinitie (data/sources/cbs/).",
+            )
+        if response.status_code >= 400:
+            raise SourceUnavailable(
+                f"CBS/Politie open data ({self.host}) antwoordt met HTTP {response.status_code}. "
+                "Er is niets gewijzigd.",
+                hint="Probeer het later opnieuw.",
+            )
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            raise DataError(f"{self.host} stuurde geen geldige JSON voor '{url}'.") from exc
+        if not isinstance(payload, dict):
+            raise DataError(f"{self.host} stuurde een onverwacht antwoord voor '{url}'.")
+        return payload
+
+    def collection(self, url: str, params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """All rows of a collection, following ``odata.nextLink`` (v3) / ``@odata.nextLink`` (v4)."""
+        return [row for page in self.pages(url, params) for row in page]
+
+    def pages(self, url: str, params: Mapping[str, str] | None = None) -> Iterator[list[dict[str, Any]]]:
+        """The pages of a collection, one list of rows each."""
+        payload = self.get(url, params)
+        for _ in range(self.max_pages):
+            rows = payload.get("value")
+            if not isinstance(rows, list):
+                raise DataError(f"{self.host}: antwoord op '{url}' heeft geen 'value'-lijst.")
+            yield rows
+            next_link = payload.get("odata.nextLink") or payload.get("@odata.nextLink")
+            if not next_link:
+                return
+            payload = self.get(str(next_link))
+        raise DataError(f"{self.host}: meer dan {self.max_pages} pagina's voor '{url}'; afgebroken.")
+
+    def metadata(self, definition: TableDefinition) -> TableMetadata:
+        """TableInfos, DataProperties and the period and category lists of a table."""
+        table = definition.table_id
+        infos = self.collection(f"{table}/TableInfos")
+        info = infos[0] if infos else {}
+        properties = tuple(
+            DataProperty(
+                key=str(p.get("Key") or "").strip(),
+                title=str(p.get("Title") or ""),
+                type=str(p.get("Type") or ""),
+                unit=p.get("Unit"),
+                datatype=p.get("Datatype"),
+            )
+            for p in self.collection(f"{table}/DataProperties")
+        )
+        periods: tuple[DimensionCode, ...] = ()
+        if definition.period_dimension:
+            periods = self.dimension(table, definition.period_dimension)
+        categories: tuple[DimensionCode, ...] = ()
+        if definition.category_dimension:
+            categories = self.dimension(table, definition.category_dimension)
+        return TableMetadata(
+            table_id=table,
+            title=str(info.get("Title") or definition.title),
+            modified=str(info.get("Modified") or ""),
+            explanatory_text=str(info.get("ExplanatoryText") or "").strip(),
+            properties=properties,
+            periods=periods,
+            categories=categories,
+        )
+
+    def dimension(self, table: str, name: str) -> tuple[DimensionCode, ...]:
+        """A dimension list with stripped keys."""
+        return tuple(
+            DimensionCode(
+                key=str(row.get("Key") or "").strip(),
+                title=str(row.get("Title") or "").strip(),
+                status=row.get("Status"),
+            )
+            for row in self.collection(f"{table}/{name}")
+        )
+
+
+def _describe(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "geen antwoord binnen de tijdslimiet"
+    if isinstance(exc, httpx.ConnectError):
+        return f"verbinding mislukt ({exc})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def region_filter(definition: TableDefinition, municipality: str) -> str:
+    """Select one gemeente and its wijken/buurten (the form of CBS's own DefaultSelection).
+
+    ``substring(<dim>,2,4) eq '0935'`` matches ``GM0935``, ``WK0935xx`` and ``BU0935xxxx``
+    whatever the padding; rows of other levels are dropped when normalising.
+    """
+    number = municipality[2:]
+    dim = definition.region_dimension
+    if definition.region_levels == ("GM",):
+        return f"startswith({dim},{_quote(municipality)})"
+    return f"substring({dim},2,4) eq {_quote(number)}"
+
+
+def period_chunks(
+    definition: TableDefinition, metadata: TableMetadata, since: int | None
+) -> list[list[DimensionCode]]:
+    """The wanted periods, listed explicitly (never ``ge``), grouped per year."""
+    by_year: dict[int, list[DimensionCode]] = {}
+    for code in metadata.periods:
+        period = _period_or_none(code.key)
+        if period is None or period.type not in definition.period_types:
+            continue
+        if since is not None and period.year < since:
+            continue
+        by_year.setdefault(period.year, []).append(code)
+    return [by_year[year] for year in sorted(by_year)]
+
+
+def _period_or_none(key: str) -> Period | None:
+    try:
+        return parse_period(key)
+    except DataError:
+        return None
+
+
+def dataset_requests(
+    definition: TableDefinition, metadata: TableMetadata, municipality: str, since: int | None
+) -> list[tuple[str, dict[str, str]]]:
+    """The TypedDataSet requests for a table: one per year (a few hundred characters of filter)."""
+    region = region_filter(definition, municipality)
+    columns = [definition.region_dimension]
+    for dim in (definition.category_dimension, definition.margin_dimension, definition.period_dimension):
+        if dim:
+            columns.append(dim)
+    for spec in definition.measures:
+        prop = metadata.topic(spec.topic)
+        if prop is not None:
+            columns.append(prop.key)
+    select = ",".join(columns)
+    url = f"{definition.table_id}/TypedDataSet"
+    if definition.period_dimension is None:
+        return [(url, {"$filter": region, "$select": select})]
+    requests = []
+    for chunk in period_chunks(definition, metadata, since):
+        periods = " or ".join(f"{definition.period_dimension} eq {_quote(c.key)}" for c in chunk)
+        requests.append((url, {"$filter": f"({region}) and ({periods})", "$select": select}))
+    return requests
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+@dataclass
+class Normalised:
+    """Observations of one table in warehouse columns, plus what was noticed on the way."""
+
+    frame: pd.DataFrame
+    provisional: list[str] = field(default_factory=list)
+    withheld: int = 0
+    missing_topics: list[str] = field(default_factory=list)
+
+
+def check_metadata(
+    definition: TableDefinition, metadata: TableMetadata
+) -> list[tuple[MeasureSpec, DataProperty]]:
+    """Find the topics of the definition in DataProperties, each with a unit it may have."""
+    found = []
+    for spec in definition.measures:
+        prop = metadata.topic(spec.topic)
+        if prop is None and spec.optional:
+            continue
+        if prop is None:
+            raise DataError(
+                f"Tabel {definition.table_id} heeft geen onderwerp '{spec.topic}'. Er is niets gewijzigd.",
+                hint=f"Beschikbaar: {', '.join(metadata.topics())}. Pas data/sources/cbs/"
+                f"{definition.table_id}.yaml aan.",
+            )
+        if spec.metadata_units and prop.unit is not None and prop.unit.strip() not in spec.metadata_units:
+            raise DataError(
+                f"Tabel {definition.table_id}: onderwerp {prop.key} heeft eenheid '{prop.unit}', "
+                f"verwacht {' of '.join(spec.metadata_units)}. Er is niets gewijzigd.",
+                hint="CBS heeft de tabel gewijzigd; controleer de tabeldefinitie.",
+            )
+        found.append((spec, prop))
+    return found
+
+
+def _value(raw: Any) -> float | None:
+    """A cell: JSON number, or untyped right-aligned text; empty/null/'.'/'x' = withheld."""
+    if raw is None or isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        return float(raw)
+    text = str(raw).strip()
+    if text in _WITHHELD:
+        return None
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise DataError(f"Onverwachte waarde '{raw}' in het antwoord van CBS/Politie.") from exc
+
+
+def _in_municipality(code: str, municipality: str, levels: Sequence[str]) -> bool:
+    number = municipality[2:]
+    return any(code.startswith(f"{level}{number}") for level in levels) and (
+        not code.startswith("GM") or code == municipality
+    )
+
+
+def normalise(
+    definition: TableDefinition,
+    metadata: TableMetadata,
+    rows: Sequence[Mapping[str, Any]],
+    municipality: str,
+) -> Normalised:
+    """Raw TypedDataSet rows → warehouse observation columns (validated; DataError on problems)."""
+    pairs = check_metadata(definition, metadata)
+    found = {spec.topic for spec, _ in pairs}
+    missing = [spec.topic for spec in definition.measures if spec.topic not in found]
+    records: list[dict[str, Any]] = []
+    unknown: dict[int, set[str]] = {}
+    withheld = 0
+    for row in rows:
+        area = str(row.get(definition.region_dimension) or "").strip()
+        if not _in_municipality(area, municipality, definition.region_levels):
+            continue
+        if definition.period_dimension:
+            period_text = str(row.get(definition.period_dimension) or "").strip()
+        else:
+            period_text = str(definition.fixed_period)
+        period = parse_period(period_text)
+        if period.type not in definition.period_types:
+            continue
+        codes = {
+            dim: str(row.get(dim) or "").strip()
+            for dim in (definition.category_dimension, definition.margin_dimension)
+            if dim
+        }
+        if definition.category_dimension:
+            code = codes[definition.category_dimension]
+            allowed = definition.code_list(period.year)
+            if allowed is not None and code not in allowed.codes:
+                unknown.setdefault(period.year, set()).add(code)
+                continue
+            if allowed is None and definition.code_lists:
+                unknown.setdefault(period.year, set()).add(code)
+                continue
+        margin = ""
+        if definition.margin_dimension:
+            margin_code = codes[definition.margin_dimension]
+            if margin_code not in definition.margins:
+                continue
+            margin = definition.margins[margin_code]
+        for spec, prop in pairs:
+            value = _value(row.get(prop.key))
+            withheld += value is None
+            records.append(
+                {
+                    "area_code": area,
+                    "period": period.code,
+                    "period_type": period.type.value,
+                    "year": period.year,
+                    "measure": spec.measure.format(margin=margin, **codes),
+                    "value": value,
+                    "unit": spec.unit,
+                    "status": "definitief",
+                }
+            )
+    if unknown:
+        listing = "; ".join(f"{year}: {', '.join(sorted(codes))}" for year, codes in sorted(unknown.items()))
+        raise DataError(
+            f"Tabel {definition.table_id} levert codes die niet in de codelijst staan ({listing}). "
+            "Er is niets gewijzigd.",
+            hint=f"Voeg de codes (of een nieuwe jaarversie) toe aan code_lists in "
+            f"data/sources/cbs/{definition.table_id}.yaml.",
+        )
+    frame = pd.DataFrame.from_records(
+        records,
+        columns=["area_code", "period", "period_type", "year", "measure", "value", "unit", "status"],
+    )
+    frame["value"] = frame["value"].astype("float64")
+    frame["year"] = frame["year"].astype("int32")
+    duplicated = frame.duplicated(["measure", "area_code", "period"])
+    if duplicated.any():
+        first = frame[duplicated].iloc[0]
+        raise DataError(
+            f"Tabel {definition.table_id}: dubbele cijfers voor {first['measure']} {first['area_code']} "
+            f"{first['period']}. Er is niets gewijzigd."
+        )
+    provisional = _provisional_periods(definition, metadata, frame)
+    frame.loc[frame["period"].isin(provisional), "status"] = "voorlopig"
+    frame = frame.sort_values(["measure", "area_code", "period"], kind="stable").reset_index(drop=True)
+    return Normalised(frame=frame, provisional=sorted(provisional), withheld=withheld, missing_topics=missing)
+
+
+def _provisional_periods(
+    definition: TableDefinition, metadata: TableMetadata, frame: pd.DataFrame
+) -> set[str]:
+    """Periods the service marks provisional, plus the newest N months of a monthly table."""
+    marked = {
+        parse_period(code.key).code
+        for code in metadata.periods
+        if (code.status or "").strip().lower().startswith("voorlopig") and _period_or_none(code.key)
+    }
+    months = sorted(set(frame.loc[frame["period_type"] == PeriodType.MONTH.value, "period"]))
+    if definition.provisional_months and months:
+        marked.update(months[-definition.provisional_months :])
+    return marked & set(frame["period"])
+
+
+# --------------------------------------------------------------------------- OData v4
+
+
+def observations_v4(
+    payload: Mapping[str, Any],
+    measures: Mapping[str, str],
+    period_dimension: str = "Perioden",
+    region_dimension: str | None = None,
+) -> pd.DataFrame:
+    """Read a v4 ``Observations`` page (``Measure``/``Value``/``ValueAttribute``) into long rows.
+
+    ``measures`` maps a v4 ``Measure`` code (``M001924``) to a warehouse measure id; other
+    measures are skipped. A null value or a ``ValueAttribute`` other than ``None`` (e.g.
+    ``Impossible``, ``Confidential``) is withheld.
+    """
+    rows = payload.get("value")
+    if not isinstance(rows, list):
+        raise DataError("Het v4-antwoord heeft geen 'value'-lijst.")
+    records = []
+    for row in rows:
+        measure = str(row.get("Measure") or "").strip()
+        if measure not in measures:
+            continue
+        period = parse_period(str(row.get(period_dimension) or ""))
+        attribute = str(row.get("ValueAttribute") or "None")
+        value = _value(row.get("Value")) if attribute == "None" else None
+        records.append(
+            {
+                "area_code": str(row.get(region_dimension) or "").strip() if region_dimension else "",
+                "period": period.code,
+                "period_type": period.type.value,
+                "year": period.year,
+                "measure": measures[measure],
+                "value": value,
+                "status": "voorlopig" if attribute.lower().startswith("provisional") else "definitief",
+            }
+        )
+    frame = pd.DataFrame.from_records(
+        records, columns=["area_code", "period", "period_type", "year", "measure", "value", "status"]
+    )
+    frame["value"] = frame["value"].astype("float64")
+    return frame
