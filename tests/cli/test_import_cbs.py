@@ -30,7 +30,8 @@ def url(monkeypatch: pytest.MonkeyPatch, loaded_url: str, tmp_path: Path) -> str
     return copy
 
 
-def test_import_prints_a_dutch_summary(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+@pytest.mark.usefixtures("url")
+def test_import_prints_a_dutch_summary(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(import_cbs, "TRANSPORT", recorded_transport())
     result = runner.invoke(app, ["import", "cbs", "47022NED", "--since", "2024"])
     assert result.exit_code == 0, result.output
@@ -40,7 +41,8 @@ def test_import_prints_a_dutch_summary(monkeypatch: pytest.MonkeyPatch, url: str
     assert "niets gewijzigd" in again.output
 
 
-def test_import_json(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+@pytest.mark.usefixtures("url")
+def test_import_json(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(import_cbs, "TRANSPORT", recorded_transport())
     result = runner.invoke(app, ["import", "cbs", "85984ned", "--municipality", "gm0935", "--json"])
     assert result.exit_code == 0, result.output
@@ -64,7 +66,8 @@ def test_connection_error_gives_dutch_message_and_changes_nothing(
     assert not Path(empty_url.removeprefix("duckdb://")).exists()  # warehouse not even created
 
 
-def test_unknown_table(url: str) -> None:
+@pytest.mark.usefixtures("url")
+def test_unknown_table() -> None:
     result = runner.invoke(app, ["import", "cbs", "12345XYZ"])
     assert result.exit_code == 1
     assert "Tabel '12345XYZ' is niet bekend" in result.output and "47018NED" in result.output
