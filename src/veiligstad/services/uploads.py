@@ -287,10 +287,12 @@ def check(parsed: ParsedUpload, areas: Areas) -> Checked:
     checker = _Checker(parsed, areas)
     rejected: set[int] = {p.row for p in parsed.problems if p.row and p.row > 1 and p.severity == ERROR}
     accepted: list[tuple[int, list[Any], str]] = []
+    reported: set[tuple[str, int | None, str | None, str | None]] = set()
     for row in parsed.rows:
         values, problems = checker.check(row)
         if problems:
-            checked.problems.extend(problems)
+            # a wide row repeats its area for every period: report such a problem once
+            checked.problems.extend(p for p in problems if _once(p, reported))
             rejected.add(row.row)
         elif values is not None:
             accepted.append((row.row, values, row.source))
@@ -308,6 +310,14 @@ def check(parsed: ParsedUpload, areas: Areas) -> Checked:
     checked.rejected = rejected
     checked.rows_rejected = len(rejected)
     return checked
+
+
+def _once(problem: UploadProblem, reported: set[tuple[str, int | None, str | None, str | None]]) -> bool:
+    key = (problem.code, problem.row, problem.column, problem.value)
+    if key in reported:
+        return False
+    reported.add(key)
+    return True
 
 
 def check_conflicts(warehouse: Warehouse, checked: Checked, source_id: str) -> None:

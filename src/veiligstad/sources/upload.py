@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -57,7 +56,33 @@ _ALIASES = {
 _WIDE_PERIOD = re.compile(r"^\d{4}(?:JJ00)?$")
 _DELIMITERS = (";", ",", "\t")
 _DELIMITER_NAMES = {";": "puntkomma", ",": "komma", "\t": "tab"}
-_MAX_PROBLEMS_PER_CODE = 10_000
+#: Every problem code a report can contain (documented in docs/how-to/import-file.md).
+PROBLEM_CODES = frozenset(
+    {
+        "empty-file",
+        "encoding",
+        "delimiter",
+        "unreadable-file",
+        "missing-column",
+        "duplicate-column",
+        "unknown-column",
+        "missing-measure",
+        "column-count",
+        "unknown-area",
+        "bad-period",
+        "unknown-measure",
+        "unit-mismatch",
+        "bad-status",
+        "not-a-number",
+        "negative-count",
+        "not-an-integer",
+        "impossible-percentage",
+        "impossible-score",
+        "negative-value",
+        "duplicate-row",
+        "conflict",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -226,7 +251,12 @@ def _read_xlsx(data: bytes, parsed: ParsedUpload) -> list[list[str]] | None:
     parsed.encoding = "xlsx"
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError, IndexError, EOFError) as exc:
+        sheet = workbook.worksheets[0]
+        try:
+            return [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except Exception as exc:  # openpyxl raises many different types for a damaged workbook
         parsed.problems.append(
             UploadProblem(
                 "unreadable-file",
@@ -238,11 +268,6 @@ def _read_xlsx(data: bytes, parsed: ParsedUpload) -> list[list[str]] | None:
             )
         )
         return None
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
 # --------------------------------------------------------------------------- shapes
