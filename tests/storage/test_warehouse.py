@@ -52,7 +52,7 @@ def _batch(source: str, version: str) -> Batch:
     )
 
 
-def _rows(value: float) -> pa.Table:
+def _rows(value: float, batch: Batch | None = None) -> pa.Table:
     return pa.Table.from_pylist(
         [
             {
@@ -64,8 +64,8 @@ def _rows(value: float) -> pa.Table:
                 "value": value,
                 "unit": "aantal",
                 "status": "definitief",
-                "source_id": "s",
-                "batch_id": "s@x",
+                "source_id": batch.source_id if batch else "s",
+                "batch_id": batch.batch_id if batch else "s@x",
             }
         ],
         schema=OBSERVATION_SCHEMA.to_pyarrow(),
@@ -109,3 +109,15 @@ def test_older_warehouses_get_the_new_columns(empty_url: str) -> None:
         warehouse.con.raw_sql("CREATE TABLE batches (batch_id VARCHAR, source_id VARCHAR)")
         warehouse.ensure_schema()
         assert set(BATCH_SCHEMA.names) <= set(warehouse.batches().columns)
+
+
+def test_overlapping_sources_count_once_and_the_latest_load_wins(empty_url: str) -> None:
+    with Warehouse.open(empty_url) as warehouse:
+        warehouse.ensure_schema()
+        first = _batch("embedded-extract", "v1")
+        warehouse.replace_source(first, _rows(1.0, first))
+        later = _batch("cbs-import", "v1")
+        later = Batch(**{**later.__dict__, "loaded_at": later.loaded_at + dt.timedelta(seconds=1)})
+        warehouse.replace_source(later, _rows(2.0, later))
+        assert warehouse.observations().count().execute() == 2  # both kept
+        assert list(warehouse.current_observations().value.execute()) == [2.0]  # one counts

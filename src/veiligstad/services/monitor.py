@@ -133,7 +133,8 @@ def indicator_values(warehouse: Warehouse, definitions: Definitions, only: str |
     ``only`` restricts the computation to one indicator id.
     """
     indicators = [i for i in definitions.indicators() if only is None or i.id == only]
-    computed = compute(warehouse.observations(), warehouse.areas(), indicators).to_pyarrow().to_pandas()
+    observations = warehouse.current_observations()
+    computed = compute(observations, warehouse.areas(), indicators).to_pyarrow().to_pandas()
     computed = add_intervals(computed, {i.id: i.kind for i in indicators})
     published = published_frame(definitions.programme)
     published = published[published["indicator_id"].isin([i.id for i in indicators])]

@@ -189,6 +189,21 @@ class Warehouse:
         """All current observations."""
         return self.table(OBSERVATIONS)
 
+    def current_observations(self) -> ir.Table:
+        """One value per measure, area and period: where two sources hold the same figure
+        (e.g. the embedded 47018NED extract and a later import of that table), the most
+        recently loaded batch wins, so a figure is never counted twice."""
+        obs = self.observations()
+        batches = self.batches()
+        loads = batches.select(b_id=batches.batch_id, b_loaded=batches.loaded_at)
+        joined = obs.join(loads, obs.batch_id == loads.b_id)
+        window = ibis.window(
+            group_by=[joined.measure, joined.area_code, joined.period],
+            order_by=[ibis.desc(joined.b_loaded), ibis.desc(joined.batch_id)],
+        )
+        ranked = joined.mutate(load_rank=ibis.row_number().over(window))
+        return ranked.filter(ranked.load_rank == 0).select(*OBSERVATION_SCHEMA.names)
+
     def history(self) -> ir.Table:
         """Observations of earlier versions of a source, replaced by a later load."""
         return self.table(HISTORY)
