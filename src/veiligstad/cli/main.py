@@ -16,13 +16,14 @@ import typer
 from rich.console import Console
 
 from veiligstad import formatting
-from veiligstad.cli import import_boundaries, import_cbs, import_file, render
+from veiligstad.cli import import_boundaries, import_cbs, import_file, render, sources
 from veiligstad.cli.imports import import_app
 from veiligstad.definitions.loader import load_catalogue, load_programme
 from veiligstad.definitions.validation import Definitions, validate
 from veiligstad.errors import DefinitionError, NotFound, VeiligstadError
 from veiligstad.services import areas as area_service
 from veiligstad.services import bootstrap, monitor
+from veiligstad.services import municipality as municipality_service
 from veiligstad.settings import Settings
 from veiligstad.storage.warehouse import Warehouse
 
@@ -36,6 +37,7 @@ app = typer.Typer(
 export_app = typer.Typer(help="Gegevens exporteren.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
+app.add_typer(sources.sources_app, name="sources")
 #: Importing these modules registers their commands on ``import_app``.
 COMMAND_MODULES = (import_cbs, import_file, import_boundaries)
 
@@ -103,21 +105,42 @@ def _definitions(settings: Settings) -> Definitions:
 
 @app.command("init")
 @handled
-def init_command(json_output: JsonOption = False) -> None:
-    """Laad de ingebouwde open data in het warehouse (idempotent)."""
+def init_command(
+    municipality: Annotated[
+        str | None,
+        typer.Option("--municipality", help="Gemeentecode (GM0363): maak een startprogramma."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Startprogramma (standaard ./programma-<gm>.yaml).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overschrijf een bestaand startprogramma.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Laad de ingebouwde open data (idempotent); met --municipality ook een startprogramma."""
     settings = Settings()
-    with Warehouse.open(settings.resolved_database_url()) as warehouse, render.progress(json_output) as step:
-        report = bootstrap.initialise(warehouse, step)
-    if json_output:
-        _print_json(
-            {
-                "loaded": report.loaded,
-                "unchanged": report.unchanged,
-                "problems": [p.render() for p in report.problems],
-            }
+    if municipality is not None:
+        municipality = municipality_service.normalise_code(municipality)
+    with Warehouse.open(settings.resolved_database_url()) as warehouse:
+        with render.progress(json_output) as step:
+            report = bootstrap.initialise(warehouse, step)
+        summary = (
+            municipality_service.write_starter(warehouse, municipality, output, force, settings.catalogue)
+            if municipality is not None
+            else None
         )
+    if json_output:
+        data: dict[str, Any] = {
+            "loaded": report.loaded,
+            "unchanged": report.unchanged,
+            "problems": [p.render() for p in report.problems],
+        }
+        if summary is not None:
+            data["municipality"] = sources.municipality_json(summary)
+        _print_json(data)
         return
     render.init_report(console(), report, settings.resolved_database_url())
+    if summary is not None:
+        sources.render_municipality(console(), summary)
 
 
 @app.command("validate")
