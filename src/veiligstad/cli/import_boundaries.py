@@ -3,36 +3,20 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
 
 from veiligstad import formatting
+from veiligstad.cli.common import console, current_user, handled, open_warehouse, print_json
 from veiligstad.cli.imports import import_app
 from veiligstad.services.boundaries import BoundaryReport, import_boundaries
 from veiligstad.settings import Settings
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
 #: How many codes of a list are printed before "en N meer".
 SHOWN_CODES = 12
-
-
-def handled_later(func: Callable[P, R]) -> Callable[P, R]:
-    """``main.handled``, looked up at call time (main imports this module)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from veiligstad.cli.main import handled
-
-        return handled(func)(*args, **kwargs)
-
-    return wrapper
 
 
 def _codes(codes: list[str]) -> str:
@@ -42,7 +26,7 @@ def _codes(codes: list[str]) -> str:
 
 
 @import_app.command("boundaries")
-@handled_later
+@handled
 def boundaries_command(
     file: Annotated[Path, typer.Argument(help="GeoJSON- of GeoPackage-bestand met gebiedsgrenzen.")],
     year: Annotated[int, typer.Option("--year", help="Jaar van de gebiedsindeling, bijv. 2024.")],
@@ -59,24 +43,27 @@ def boundaries_command(
     json_output: Annotated[bool, typer.Option("--json", help="Machineleesbare JSON-uitvoer.")] = False,
 ) -> None:
     """Importeer buurt-, wijk- of gemeentegrenzen (elk CRS; opgeslagen in WGS84 met het grensjaar)."""
-    from veiligstad.cli import main as cli
-
     settings = Settings()
-    with cli._warehouse(settings, quiet=json_output) as warehouse:
+    with open_warehouse(settings, quiet=json_output) as warehouse:
         report = import_boundaries(
-            warehouse, file, year, level=level, code_field=code_field, name_field=name_field, layer=layer
+            warehouse,
+            file,
+            year,
+            level=level,
+            code_field=code_field,
+            name_field=name_field,
+            layer=layer,
+            user=current_user(),
         )
     if json_output:
         data = asdict(report)
         data["problems"] = [p.render() for p in report.problems]
-        cli._print_json(data)
+        print_json(data)
         return
     _render(report)
 
 
 def _render(report: BoundaryReport) -> None:
-    from veiligstad.cli.main import console
-
     out = console()
     for problem in report.problems:
         out.print(f"Let op: {problem.render()}", markup=False, highlight=False)

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import getpass
-import json
-import sys
 from typing import Annotated
 
 import httpx
@@ -15,6 +12,7 @@ from rich.table import Table
 
 from veiligstad import formatting
 from veiligstad.cli import render
+from veiligstad.cli.common import console, current_user, definitions, handled, open_warehouse, print_json
 from veiligstad.cli.imports import import_app
 from veiligstad.services import cbs_import
 from veiligstad.settings import Settings
@@ -22,13 +20,6 @@ from veiligstad.sources.cbs_odata import ODataClient, load_definition
 
 #: Tests replace this with an ``httpx.MockTransport`` serving recorded responses.
 TRANSPORT: httpx.BaseTransport | None = None
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no user name (containers)
-        return ""
 
 
 @import_app.command("cbs")
@@ -47,30 +38,26 @@ def cbs_command(
     json_output: Annotated[bool, typer.Option("--json", help="Machineleesbare JSON-uitvoer.")] = False,
 ) -> None:
     """Importeer een CBS/Politie-tabel (OData) voor één gemeente met haar wijken en buurten."""
-    # main imports this module, so its helpers are looked up when the command runs.
-    from veiligstad.cli import main
-
-    main.handled(_run)(table, municipality, since, base_url, json_output)
+    _run(table, municipality, since, base_url, json_output)
 
 
+@handled
 def _run(table: str, municipality: str | None, since: int | None, base_url: str | None, quiet: bool) -> None:
-    from veiligstad.cli import main
-
     settings = Settings()
     definition = load_definition(table)
-    code = cbs_import.check_municipality(municipality or main._definitions(settings).programme.municipality)
+    code = cbs_import.check_municipality(municipality or definitions(settings).programme.municipality)
     # Fetch and validate first: without network or with a bad answer nothing is opened or written.
     with (
         ODataClient(base_url or definition.base_url, transport=TRANSPORT) as client,
         render.progress(quiet) as step,
     ):
         fetched = cbs_import.fetch_table(definition, code, since, client, step)
-    with main._warehouse(settings, quiet=quiet) as warehouse:
-        report = cbs_import.store(warehouse, fetched, _user())
+    with open_warehouse(settings, quiet=quiet) as warehouse:
+        report = cbs_import.store(warehouse, fetched, current_user())
     if quiet:
-        sys.stdout.write(json.dumps(vars(report), ensure_ascii=False, indent=2) + "\n")
+        print_json(vars(report))
         return
-    summary(main.console(), report)
+    summary(console(), report)
 
 
 def summary(out: Console, report: cbs_import.ImportReport) -> None:

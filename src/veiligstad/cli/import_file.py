@@ -7,7 +7,6 @@ loaded; 1 when it was refused (nothing written) or could not be read.
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from veiligstad import formatting
+from veiligstad.cli.common import console, current_user, handled, open_warehouse, print_json
 from veiligstad.cli.imports import import_app
 from veiligstad.errors import DataError
 from veiligstad.services import uploads
@@ -27,13 +27,6 @@ _OUTCOME = {
     "ongewijzigd": "Al geladen, niets gewijzigd",
     "geweigerd": "Geweigerd: er is niets geschreven",
 }
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers
-        return ""
 
 
 def render_report(console: Console, report: uploads.UploadReport) -> None:
@@ -84,32 +77,29 @@ def import_file_command(
     json_output: Annotated[bool, typer.Option("--json", help="Machineleesbare JSON-uitvoer.")] = False,
 ) -> None:
     """Importeer een bestand met cijfers: eerst alles controleren, dan alles of niets laden."""
-    from veiligstad.cli import main  # imported late: main imports this module
-
-    main.handled(_run)(file, measure, valid_only, json_output)
+    _run(file, measure, valid_only, json_output)
 
 
+@handled
 def _run(file: Path, measure: str | None, valid_only: bool, json_output: bool) -> None:
-    from veiligstad.cli import main
-
     try:
         data = file.read_bytes()
     except OSError as exc:
         raise DataError(f"Kan {file} niet lezen: {exc.strerror}.", hint="Controleer het pad.") from exc
     settings = Settings()
-    with main._warehouse(settings, quiet=json_output) as warehouse:
+    with open_warehouse(settings, quiet=json_output) as warehouse:
         report = uploads.import_bytes(
             warehouse,
             data,
             file.name,
             measure=measure,
             valid_only=valid_only,
-            loaded_by=_user(),
+            loaded_by=current_user(),
             origin=str(file.resolve()),
         )
     if json_output:
-        main._print_json(report.as_dict())
+        print_json(report.as_dict())
     else:
-        render_report(main.console(), report)
+        render_report(console(), report)
     if report.outcome == "geweigerd":
         raise typer.Exit(1)

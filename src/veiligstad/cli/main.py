@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-import functools
-import json
-import sys
-import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from veiligstad import formatting
-from veiligstad.cli import import_boundaries, import_cbs, import_file, render, sources
+from veiligstad.cli import common, import_boundaries, import_cbs, import_file, render, sources
+from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, print_json
+from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.cli.imports import import_app
 from veiligstad.definitions.loader import load_catalogue, load_programme
 from veiligstad.definitions.validation import Definitions, validate
@@ -41,66 +36,13 @@ app.add_typer(sources.sources_app, name="sources")
 #: Importing these modules registers their commands on ``import_app``.
 COMMAND_MODULES = (import_cbs, import_file, import_boundaries)
 
-P = ParamSpec("P")
-R = TypeVar("R")
-_state = {"debug": False}
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Machineleesbare JSON-uitvoer.")]
-
-
-def console() -> Console:
-    """A console that does not wrap tables when output is not a terminal."""
-    out = Console(soft_wrap=False)
-    return out if out.is_terminal else Console(width=200, soft_wrap=False)
-
-
-def handled(func: Callable[P, R]) -> Callable[P, R]:
-    """Render veiligstad errors once: one Dutch line, non-zero exit; --debug adds the traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except VeiligstadError as exc:
-            err = Console(stderr=True, width=200, soft_wrap=False)
-            if _state["debug"]:
-                err.print(traceback.format_exc(), markup=False, highlight=False)
-            err.print(f"Fout: {exc.message}", markup=False, highlight=False)
-            for problem in getattr(exc, "problems", ()):
-                err.print(f"  - {problem.render()}", markup=False, highlight=False)
-            if exc.hint:
-                err.print(exc.hint, markup=False, highlight=False)
-            raise typer.Exit(exc.exit_code) from None
-
-    return wrapper
-
 
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Toon de volledige traceback bij fouten.")] = False,
 ) -> None:
     """Veiligheidsmonitor voor Nederlandse gemeenten (standaard: MJP Veiligheid Maastricht 2023-2026)."""
-    _state["debug"] = debug
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-@contextmanager
-def _warehouse(settings: Settings, quiet: bool = False) -> Iterator[Warehouse]:
-    """Open the warehouse and load the embedded data on first use."""
-    with Warehouse.open(settings.resolved_database_url()) as warehouse:
-        if warehouse.is_empty():
-            if not quiet:
-                console().print("Eerste gebruik: ingebouwde gegevens laden (veiligstad init)…")
-            with render.progress(quiet) as step:
-                bootstrap.initialise(warehouse, step)
-        yield warehouse
-
-
-def _definitions(settings: Settings) -> Definitions:
-    return monitor.load_definitions(settings.programme, settings.catalogue)
+    common.state["debug"] = debug
 
 
 @app.command("init")
@@ -136,7 +78,7 @@ def init_command(
         }
         if summary is not None:
             data["municipality"] = sources.municipality_json(summary)
-        _print_json(data)
+        print_json(data)
         return
     render.init_report(console(), report, settings.resolved_database_url())
     if summary is not None:
@@ -165,13 +107,13 @@ def validate_command(
         )
     except DefinitionError as exc:
         if json_output:
-            _print_json({"valid": False, "stage": "structuur", "problems": [vars(p) for p in exc.problems]})
+            print_json({"valid": False, "stage": "structuur", "problems": [vars(p) for p in exc.problems]})
             raise typer.Exit(1) from None
         raise
     problems = validate(definitions)
     errors = [p for p in problems if p.severity == "fout"]
     if json_output:
-        _print_json({"valid": not errors, "stage": "betekenis", "problems": [vars(p) for p in problems]})
+        print_json({"valid": not errors, "stage": "betekenis", "problems": [vars(p) for p in problems]})
     else:
         render.validation(console(), definitions, problems)
     if errors:
@@ -183,12 +125,12 @@ def validate_command(
 def status_command(json_output: JsonOption = False) -> None:
     """Stand van het programma: per thema de indicatoren, basis, laatste waarde en signaal."""
     settings = Settings()
-    definitions = _definitions(settings)
-    with _warehouse(settings, quiet=json_output) as warehouse:
+    definitions = definitions_in_force(settings)
+    with open_warehouse(settings, quiet=json_output) as warehouse:
         values = monitor.indicator_values(warehouse, definitions)
     rows = monitor.status(values, definitions)
     if json_output:
-        _print_json(render.status_json(definitions, rows))
+        print_json(render.status_json(definitions, rows))
         return
     render.status(console(), definitions, rows)
 
@@ -202,18 +144,18 @@ def indicator_command(
 ) -> None:
     """De reeks van één indicator voor één gebied, met 95%-intervallen."""
     settings = Settings()
-    definitions = _definitions(settings)
+    definitions = definitions_in_force(settings)
     indicator = definitions.indicator(indicator_id)
     if indicator is None:
         known = ", ".join(i.id for i in definitions.indicators())
         raise NotFound(f"Onbekende indicator '{indicator_id}'.", hint=f"Bekende indicatoren: {known}")
     area_code = (area or definitions.programme.municipality).strip().upper()
-    with _warehouse(settings, quiet=json_output) as warehouse:
+    with open_warehouse(settings, quiet=json_output) as warehouse:
         found = area_service.find(warehouse, area_code)
         values = monitor.indicator_values(warehouse, definitions, only=indicator_id)
     rows = monitor.series(values, indicator_id, area_code)
     if json_output:
-        _print_json(render.series_json(indicator, found, rows))
+        print_json(render.series_json(indicator, found, rows))
         return
     render.series(console(), indicator, found, rows)
 
@@ -229,11 +171,11 @@ def areas_command(
 ) -> None:
     """De gebieden van een gemeente met hun indeling."""
     settings = Settings()
-    code = (municipality or _definitions(settings).programme.municipality).strip().upper()
-    with _warehouse(settings, quiet=json_output) as warehouse:
+    code = (municipality or definitions_in_force(settings).programme.municipality).strip().upper()
+    with open_warehouse(settings, quiet=json_output) as warehouse:
         frame = area_service.listing(warehouse, code, level)
     if json_output:
-        _print_json(frame.to_dict(orient="records"))
+        print_json(frame.to_dict(orient="records"))
         return
     render.areas(console(), code, frame)
 
@@ -247,8 +189,8 @@ def export_indicators(
     if output.suffix.lower() != ".csv":
         raise VeiligstadError(f"Onbekend uitvoerformaat '{output.suffix}'.", hint="Gebruik een .csv-bestand.")
     settings = Settings()
-    definitions = _definitions(settings)
-    with _warehouse(settings) as warehouse:
+    definitions = definitions_in_force(settings)
+    with open_warehouse(settings) as warehouse:
         values = monitor.indicator_values(warehouse, definitions)
     frame = monitor.export_frame(values)
     try:

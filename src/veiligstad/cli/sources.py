@@ -17,11 +17,19 @@ from rich.console import Console
 from rich.table import Table
 
 from veiligstad import formatting
-from veiligstad.cli.import_boundaries import handled_later
+from veiligstad.cli.common import (
+    JsonOption,
+    console,
+    current_user,
+    definitions,
+    handled,
+    open_warehouse,
+    print_json,
+)
 from veiligstad.domain.documents import Confidentiality, Document
 from veiligstad.errors import NotFound
 from veiligstad.services import documents as document_service
-from veiligstad.services import freshness, monitor
+from veiligstad.services import freshness
 from veiligstad.services.municipality import MunicipalitySummary, summary_frame
 from veiligstad.settings import Settings
 
@@ -30,23 +38,9 @@ sources_app = typer.Typer(
     invoke_without_command=True,
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Machineleesbare JSON-uitvoer.")]
-
-
-def _console() -> Console:
-    from veiligstad.cli.main import console
-
-    return console()
-
-
-def _print_json(data: Any) -> None:
-    from veiligstad.cli.main import _print_json as print_json
-
-    print_json(data)
-
 
 @sources_app.callback()
-@handled_later
+@handled
 def sources_command(
     ctx: typer.Context,
     theme: Annotated[str | None, typer.Option("--theme", help="Thema-id uit het programma.")] = None,
@@ -66,46 +60,42 @@ def sources_command(
     """Kwalitatieve bronnen zoeken op thema en gebied; met --status de actualiteit per bron."""
     if ctx.invoked_subcommand is not None:
         return
-    from veiligstad.cli import main as cli
-
     settings = Settings()
     if status:
-        with cli._warehouse(settings, quiet=json_output) as warehouse:
+        with open_warehouse(settings, quiet=json_output) as warehouse:
             rows = freshness.source_status(warehouse)
         if json_output:
-            _print_json([asdict(row) for row in rows])
+            print_json([asdict(row) for row in rows])
         else:
-            render_status(_console(), rows)
+            render_status(console(), rows)
         return
-    programme = monitor.load_definitions(settings.programme, settings.catalogue).programme
+    programme = definitions(settings).programme
     if theme is not None and programme.theme(theme) is None:
         known = ", ".join(t.id for t in programme.themes)
         raise NotFound(f"Onbekend thema '{theme}'.", hint=f"Thema's van dit programma: {known}")
-    with cli._warehouse(settings, quiet=json_output) as warehouse:
+    with open_warehouse(settings, quiet=json_output) as warehouse:
         found = document_service.find_documents(warehouse, theme, area, search, confidentiality)
     if json_output:
-        _print_json([doc.model_dump(mode="json") for doc in found])
+        print_json([doc.model_dump(mode="json") for doc in found])
         return
-    render_documents(_console(), found, {t.id: t.name for t in programme.themes})
+    render_documents(console(), found, {t.id: t.name for t in programme.themes})
 
 
 @sources_app.command("add")
-@handled_later
+@handled
 def add_command(
     file: Annotated[Path, typer.Argument(help="YAML-bestand met één of meer documenten.")],
     json_output: JsonOption = False,
 ) -> None:
     """Registreer onderzoeken, analyses en rapporten uit een YAML-bestand (alles of niets)."""
-    from veiligstad.cli import main as cli
-
     settings = Settings()
-    programme = monitor.load_definitions(settings.programme, settings.catalogue).programme
-    with cli._warehouse(settings, quiet=json_output) as warehouse:
-        report = document_service.add_documents(warehouse, file, programme)
+    programme = definitions(settings).programme
+    with open_warehouse(settings, quiet=json_output) as warehouse:
+        report = document_service.add_documents(warehouse, file, programme, user=current_user())
     if json_output:
-        _print_json(asdict(report))
+        print_json(asdict(report))
         return
-    out = _console()
+    out = console()
     if report.added:
         out.print(f"Geregistreerd: {', '.join(report.added)}", markup=False, highlight=False)
     if report.replaced:

@@ -11,7 +11,6 @@ through ``Warehouse.replace_areas`` with its own batch record (kind ``boundaries
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,13 +47,6 @@ class BoundaryReport:
     def changed_codes(self) -> bool:
         """Whether codes differ between the file and the warehouse."""
         return bool(self.missing_in_file or self.new_in_file)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no user name in some containers
-        return ""
 
 
 def _source_id(levels: list[str], gemeenten: list[str], year: int) -> str:
@@ -137,7 +129,7 @@ def import_boundaries(
         loaded_at=now or dt.datetime.now(dt.UTC),
         kind="boundaries",
         retrieved_at=None,
-        loaded_by=_user() if user is None else user,
+        loaded_by=user or "",
     )
     warehouse.replace_areas(table, batch)
     return report

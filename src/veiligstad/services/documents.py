@@ -10,7 +10,6 @@ its fix; nothing is saved unless all documents are valid.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,13 +58,6 @@ class AddReport:
     file: str
     added: list[str]
     replaced: list[str]
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
 
 
 class _TextDatesLoader(yaml.SafeLoader):
@@ -223,7 +215,7 @@ def add_documents(
             f"{path.name}: {len(problems)} probleem/problemen; niets geregistreerd.", problems
         )
     existing = {doc.id for doc in load_documents(warehouse)}
-    save_documents(warehouse, documents, now or dt.datetime.now(dt.UTC), _user() if user is None else user)
+    save_documents(warehouse, documents, now or dt.datetime.now(dt.UTC), user or "")
     ids = [doc.id for doc in documents]
     return AddReport(
         file=path.name,

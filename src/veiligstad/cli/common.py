@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""What every command shares: the console, error rendering, JSON output, the warehouse."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from veiligstad.cli import render
+from veiligstad.definitions.validation import Definitions
+from veiligstad.errors import VeiligstadError
+from veiligstad.services import bootstrap, monitor
+from veiligstad.settings import Settings
+from veiligstad.storage.warehouse import Warehouse
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Set by the ``--debug`` option of the main command.
+state = {"debug": False}
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Machineleesbare JSON-uitvoer.")]
+
+
+def console() -> Console:
+    """A console that does not wrap tables when output is not a terminal."""
+    out = Console(soft_wrap=False)
+    return out if out.is_terminal else Console(width=200, soft_wrap=False)
+
+
+def handled(func: Callable[P, R]) -> Callable[P, R]:
+    """Render veiligstad errors once: one Dutch line, non-zero exit; --debug adds the traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except VeiligstadError as exc:
+            err = Console(stderr=True, width=200, soft_wrap=False)
+            if state["debug"]:
+                err.print(traceback.format_exc(), markup=False, highlight=False)
+            err.print(f"Fout: {exc.message}", markup=False, highlight=False)
+            for problem in getattr(exc, "problems", ()):
+                err.print(f"  - {problem.render()}", markup=False, highlight=False)
+            if exc.hint:
+                err.print(exc.hint, markup=False, highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def current_user() -> str:
+    """The OS user, recorded with every load; empty where the system has no user name."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # containers without a passwd entry
+        return ""
+
+
+def print_json(data: Any) -> None:
+    """Machine output on stdout."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def open_warehouse(settings: Settings, quiet: bool = False) -> Iterator[Warehouse]:
+    """Open the warehouse and load the embedded data on first use."""
+    with Warehouse.open(settings.resolved_database_url()) as warehouse:
+        if warehouse.is_empty():
+            if not quiet:
+                console().print("Eerste gebruik: ingebouwde gegevens laden (veiligstad init)…")
+            with render.progress(quiet) as step:
+                bootstrap.initialise(warehouse, step)
+        yield warehouse
+
+
+def definitions(settings: Settings) -> Definitions:
+    """The programme and catalogue in force, checked."""
+    return monitor.load_definitions(settings.programme, settings.catalogue)
