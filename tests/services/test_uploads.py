@@ -143,12 +143,25 @@ def test_valid_only_loads_the_good_rows_and_counts_the_rest(warehouse: Warehouse
     assert (batch["rows"], batch["rows_rejected"]) == (1, 12)
 
 
-def test_conflict_with_another_source_is_refused(url: str) -> None:
-    before = snapshot(url)
+def test_a_figure_another_source_holds_is_overridden_with_a_warning(url: str) -> None:
     with Warehouse.open(url) as warehouse:
         report = load(warehouse, b"area_code,period,measure,value\nGM0935,2024,misdrijven:0.0.0,1\n")
-    assert [(p.code, p.row) for p in report.problems] == [("conflict", 2)]
-    assert snapshot(url) == before
+        assert [(p.code, p.row, p.severity) for p in report.problems] == [("conflict", 2, "waarschuwing")]
+        assert report.outcome == "geladen"
+        obs = warehouse.current_observations()
+        key = (obs.measure == "misdrijven:0.0.0") & (obs.area_code == "GM0935") & (obs.period == "2024")
+        assert list(obs.filter(key).value.execute()) == [1.0]  # the newest load counts, once
+        everything = warehouse.observations()
+        assert (
+            everything.filter(
+                (everything.measure == "misdrijven:0.0.0")
+                & (everything.area_code == "GM0935")
+                & (everything.period == "2024")
+            )
+            .count()
+            .execute()
+            == 2
+        )  # the embedded 47013NED figure is kept
 
 
 def test_same_file_twice_changes_nothing(url: str) -> None:

@@ -25,7 +25,7 @@ from veiligstad.domain import measures
 from veiligstad.domain.periods import Period, parse_period
 from veiligstad.errors import DataError
 from veiligstad.sources import upload
-from veiligstad.sources.upload import ERROR, ParsedUpload, UploadProblem, UploadRow
+from veiligstad.sources.upload import ERROR, WARNING, ParsedUpload, UploadProblem, UploadRow
 from veiligstad.storage.warehouse import OBSERVATION_SCHEMA, Batch, Warehouse
 
 STATUSES = frozenset({"definitief", "voorlopig", "nader voorlopig"})
@@ -321,7 +321,12 @@ def _once(problem: UploadProblem, reported: set[tuple[str, int | None, str | Non
 
 
 def check_conflicts(warehouse: Warehouse, checked: Checked, source_id: str) -> None:
-    """Reject values that another source already holds (the engine would add the two up)."""
+    """Warn where another source already holds a figure: the newest load counts from now on.
+
+    Nothing is added up twice (``Warehouse.current_observations`` keeps one value per
+    measure, area and period) and the other source's value stays stored, but the analyst
+    should know that an upload overrides it.
+    """
     if not checked.rows_valid:
         return
     keys = pa.table(
@@ -334,13 +339,8 @@ def check_conflicts(warehouse: Warehouse, checked: Checked, source_id: str) -> N
     )
     obs = warehouse.observations()
     obs = obs.filter(obs.source_id != source_id).select("measure", "area_code", "period", "source_id")
-    new = ibis.memtable(keys)
-    hits = new.join(obs, ["measure", "area_code", "period"]).execute()
-    if hits.empty:
-        return
-    bad_rows = set()
+    hits = ibis.memtable(keys).join(obs, ["measure", "area_code", "period"]).execute()
     for hit in hits.sort_values("file_row").itertuples(index=False):
-        bad_rows.add(int(hit.file_row))
         checked.problems.append(
             UploadProblem(
                 "conflict",
@@ -348,16 +348,12 @@ def check_conflicts(warehouse: Warehouse, checked: Checked, source_id: str) -> N
                 "measure",
                 str(hit.measure),
                 f"{hit.measure} voor {hit.area_code} in {hit.period} staat al in het warehouse "
-                f"(bron {hit.source_id}); twee bronnen voor één cijfer zouden worden opgeteld.",
-                "Haal deze rij uit het bestand, of gebruik een eigen maat-id.",
+                f"(bron {hit.source_id}); na het laden telt de waarde uit dit bestand, de andere "
+                "blijft bewaard.",
+                "Geen actie nodig als dit de bedoeling is; haal anders de rij uit het bestand.",
+                WARNING,
             )
         )
-    keep = [i for i, r in enumerate(checked.file_rows) if r not in bad_rows]
-    for name in _COLUMNS:
-        checked.columns[name] = [checked.columns[name][i] for i in keep]
-    checked.file_rows = [checked.file_rows[i] for i in keep]
-    checked.rejected |= bad_rows
-    checked.rows_rejected = len(checked.rejected)
 
 
 # --------------------------------------------------------------------------- load
