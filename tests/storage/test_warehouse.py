@@ -98,7 +98,7 @@ def test_a_failed_load_writes_nothing(empty_url: str) -> None:
 def test_scratch_tables_of_a_killed_load_are_removed(empty_url: str) -> None:
     with Warehouse.open(empty_url) as warehouse:
         warehouse.ensure_schema()
-        warehouse._stage(_rows(1.0))  # what a load killed before its transaction leaves
+        warehouse.stage(_rows(1.0))  # what a load killed before its transaction leaves
         assert any(t.startswith(STAGE_PREFIX) for t in warehouse.con.list_tables())
     with Warehouse.open(empty_url) as warehouse:
         assert not any(t.startswith(STAGE_PREFIX) for t in warehouse.con.list_tables())

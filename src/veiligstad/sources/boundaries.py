@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd  # type: ignore[import-untyped]
+import geopandas as gpd
 import pandas as pd
-import shapely  # type: ignore[import-untyped]
+import shapely
 from pyproj import CRS
-from shapely.geometry import mapping  # type: ignore[import-untyped]
+from shapely.geometry import mapping
 
 from veiligstad.domain.areas import AreaLevel
 from veiligstad.errors import DataError, Problem

@@ -246,7 +246,7 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(data: bytes, parsed: ParsedUpload) -> list[list[str]] | None:
-    import openpyxl  # type: ignore[import-untyped]  # only needed for workbooks
+    import openpyxl  # only needed for workbooks
 
     parsed.encoding = "xlsx"
     try:

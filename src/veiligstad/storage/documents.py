@@ -58,12 +58,12 @@ def save_documents(
         for doc in documents
     ]
     table = pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA.to_pyarrow())
-    stage = warehouse._stage(table)
+    stage = warehouse.stage(table)
     columns = ", ".join(f'"{name}"' for name in DOCUMENT_SCHEMA.names)
     with warehouse.transaction():
         warehouse.con.raw_sql(f"DELETE FROM {DOCUMENTS} WHERE id IN (SELECT id FROM {stage})")
         warehouse.con.raw_sql(f"INSERT INTO {DOCUMENTS} ({columns}) SELECT {columns} FROM {stage}")
-    warehouse._drop(stage)
+    warehouse.drop(stage)
 
 
 def load_documents(warehouse: Warehouse) -> list[Document]:

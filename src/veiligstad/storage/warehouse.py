@@ -179,7 +179,7 @@ class Warehouse:
         """Remove scratch tables left by a load that was killed before it committed."""
         for name in self.con.list_tables():
             if name.startswith(STAGE_PREFIX):
-                self._drop(name)
+                self.drop(name)
 
     def table(self, name: str) -> ir.Table:
         """A deferred table expression."""
@@ -227,7 +227,7 @@ class Warehouse:
     def replace_source(self, batch: Batch, rows: pa.Table) -> None:
         """Make ``rows`` the current observations of a source, atomically, keeping history."""
         source = _checked(batch.source_id)
-        stage = self._stage(rows.select(OBSERVATION_SCHEMA.names))
+        stage = self.stage(rows.select(OBSERVATION_SCHEMA.names))
         columns = _column_list(OBSERVATION_SCHEMA)
         with self.transaction():
             self.con.raw_sql(
@@ -237,17 +237,17 @@ class Warehouse:
             self.con.raw_sql(f"DELETE FROM {OBSERVATIONS} WHERE source_id = '{source}'")
             self.con.raw_sql(f"INSERT INTO {OBSERVATIONS} ({columns}) SELECT {columns} FROM {stage}")
             self._record(batch)
-        self._drop(stage)
+        self.drop(stage)
 
     def replace_areas(self, rows: pa.Table, batch: Batch) -> None:
         """Replace the area register and record where it came from, atomically."""
-        stage = self._stage(rows.select(AREA_SCHEMA.names))
+        stage = self.stage(rows.select(AREA_SCHEMA.names))
         columns = _column_list(AREA_SCHEMA)
         with self.transaction():
             self.con.raw_sql(f"DELETE FROM {AREAS}")
             self.con.raw_sql(f"INSERT INTO {AREAS} ({columns}) SELECT {columns} FROM {stage}")
             self._record(batch)
-        self._drop(stage)
+        self.drop(stage)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -260,10 +260,12 @@ class Warehouse:
             raise
         self.con.raw_sql("COMMIT")
 
-    def _drop(self, name: str) -> None:
+    def drop(self, name: str) -> None:
+        """Drop a table if it exists (scratch tables)."""
         self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
 
-    def _stage(self, rows: pa.Table) -> str:
+    def stage(self, rows: pa.Table) -> str:
+        """Write rows to a new scratch table; commit them with one INSERT … SELECT."""
         name = f"{STAGE_PREFIX}{uuid.uuid4().hex}"
         self.con.create_table(name, schema=ibis.Schema.from_pyarrow(rows.schema))
         if rows.num_rows:
@@ -279,10 +281,10 @@ class Warehouse:
             f"WHERE source_id = '{source}' AND replaced_by IS NULL"
         )
         record = pa.Table.from_pylist([asdict(batch)], schema=BATCH_SCHEMA.to_pyarrow())
-        stage = self._stage(record)
+        stage = self.stage(record)
         columns = _column_list(BATCH_SCHEMA)
         self.con.raw_sql(f"INSERT INTO {BATCHES} ({columns}) SELECT {columns} FROM {stage}")
-        self._drop(stage)
+        self.drop(stage)
 
     def is_empty(self) -> bool:
         """Whether nothing has been loaded yet."""
