@@ -9,7 +9,17 @@ from typing import Annotated, Any
 import typer
 
 from veiligstad import formatting
-from veiligstad.cli import common, import_boundaries, import_cbs, import_file, render, sources
+from veiligstad.cli import (
+    alerts,
+    common,
+    hotspots,
+    import_boundaries,
+    import_cbs,
+    import_file,
+    render,
+    sources,
+    trends,
+)
 from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, print_json
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.cli.imports import import_app
@@ -35,6 +45,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(sources.sources_app, name="sources")
 #: Importing these modules registers their commands on ``import_app``.
 COMMAND_MODULES = (import_cbs, import_file, import_boundaries)
+for _analysis in (trends, hotspots, alerts):
+    _analysis.register(app)
 
 
 @app.callback()
