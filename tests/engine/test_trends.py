@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Mann–Kendall and Sen's slope against pymannkendall and scipy (tolerance 1e-12);
+labels, the fewer-than-4-points rule and year-on-year signals."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pymannkendall
+import pytest
+from scipy.stats import theilslopes
+
+from veiligstad.engine.significance import Signal, compare_counts
+from veiligstad.engine.trends import MIN_POINTS, Point, changes, mann_kendall, sen_slope, trend
+
+TOL = 1e-12
+RNG = np.random.default_rng(20260128)
+
+SERIES = {
+    "rising-4": [1.0, 2.0, 3.0, 4.0],
+    "falling-5": [9.0, 7.0, 6.0, 3.0, 1.0],
+    "constant": [5.0] * 8,
+    "ties": [1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 1.0, 4.0, 4.0],
+    "zigzag": [3.0, 1.0, 3.0, 1.0, 3.0, 1.0],
+    "rates-gm0935": [124.2, 130.4, 119.2, 108.3, 109.1, 93.7, 78.6, 73.2, 66.0, 73.1, 56.3],
+    **{f"random-{n}": list(RNG.normal(10, 3, n).round(1)) for n in (4, 7, 12, 20, 30)},
+    **{f"trend-{n}": list((np.arange(n) * 0.3 + RNG.normal(0, 1, n)).round(2)) for n in (6, 15, 30)},
+    "integer-counts": list(RNG.poisson(4, 25).astype(float)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SERIES))
+def test_mann_kendall_equals_pymannkendall(name: str) -> None:
+    x = SERIES[name]
+    times = list(range(2000, 2000 + len(x)))
+    ours = mann_kendall(times, x)
+    ref = pymannkendall.original_test(x)
+    assert ours.n == len(x)
+    assert ours.tau == pytest.approx(float(ref.Tau), abs=TOL)
+    assert ours.s == pytest.approx(float(ref.s), abs=TOL)
+    assert ours.z == pytest.approx(float(ref.z), abs=TOL)
+    assert ours.p_value == pytest.approx(float(ref.p), abs=TOL)
+    assert ours.slope == pytest.approx(float(ref.slope), abs=TOL)  # evenly spaced: same slope
+    expected = {"increasing": Signal.ROSE, "decreasing": Signal.FELL, "no trend": Signal.NO_CHANGE}
+    assert ours.signal is expected[ref.trend]
+
+
+def test_sen_slope_uses_real_years_with_gaps() -> None:
+    years = [2014, 2015, 2016, 2017, 2018, 2019, 2020, 2022, 2023, 2024]
+    x = [10.0, 9.5, 9.0, 8.7, 8.0, 7.2, 7.1, 6.0, 5.9, 5.1]
+    expected = theilslopes(x, years).slope
+    assert sen_slope(years, x) == pytest.approx(expected, abs=TOL)
+    # pymannkendall counts steps, not years: with a gap the slopes differ.
+    assert not math.isclose(float(pymannkendall.original_test(x).slope), expected)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_fewer_than_four_points_is_too_little(n: int) -> None:
+    result = mann_kendall(list(range(n)), [float(i) for i in range(n)])
+    assert result.signal is Signal.TOO_LITTLE
+    assert result.p_value is None and result.slope is None
+    assert f"minstens {MIN_POINTS}" in result.reason
+
+
+def test_unknown_values_do_not_count_as_points() -> None:
+    result = mann_kendall([1, 2, 3, 4, 5], [1.0, None, 3.0, float("nan"), 5.0])
+    assert result.signal is Signal.TOO_LITTLE and result.n == 3
+
+
+def test_constant_series_has_no_trend() -> None:
+    result = mann_kendall(range(10), [2.0] * 10)
+    assert result.signal is Signal.NO_CHANGE and result.p_value == 1.0 and result.slope == 0.0
+
+
+def test_strong_monotone_series_is_significant_both_ways() -> None:
+    assert mann_kendall(range(8), list(range(8))).signal is Signal.ROSE
+    assert mann_kendall(range(8), list(range(8, 0, -1))).signal is Signal.FELL
+    assert mann_kendall(range(4), [1.0, 2.0, 3.0, 4.0]).signal is Signal.NO_CHANGE  # n=4: p = 0.089
+
+
+def test_trend_leaves_out_provisional_points() -> None:
+    points = [Point(2000 + i, str(2000 + i), float(10 - i)) for i in range(5)]
+    points.append(Point(2005, "2005", 100.0, provisional=True))
+    result = trend(points)
+    assert result.n == 5 and result.last == 6.0
+
+
+def test_year_on_year_uses_the_exact_count_test() -> None:
+    points = [
+        Point(2022, "2022", 10.0, numerator=1000, denominator=100000),
+        Point(2023, "2023", 12.0, numerator=1200, denominator=100000),
+        Point(2024, "2024", None),
+        Point(2025, "2025", 12.1, numerator=1210, denominator=100000, provisional=True),
+    ]
+    found = changes(points, survey=False)
+    assert [(c.before.label, c.after.label) for c in found] == [("2022", "2023"), ("2023", "2025")]
+    first = found[0]
+    assert first.comparison == compare_counts(1000, 100000, 1200, 100000)
+    assert first.comparison.signal is Signal.ROSE
+    assert first.relative == pytest.approx(0.2, abs=TOL)
+    assert found[1].comparison.signal is Signal.TOO_LITTLE
+    assert "voorlopig" in found[1].comparison.reason
+
+
+def test_year_on_year_small_counts_are_not_significant() -> None:
+    # 2 -> 4 is +100%, but well within chance.
+    points = [Point(1, "2023", 2.0, numerator=2), Point(2, "2024", 4.0, numerator=4)]
+    (change,) = changes(points, survey=False)
+    assert change.relative == pytest.approx(1.0) and change.comparison.signal is Signal.NO_CHANGE
+
+
+def test_year_on_year_survey_uses_margins() -> None:
+    points = [
+        Point(2017, "2017", 30.0, low=28.0, high=32.0),
+        Point(2019, "2019", 38.0, low=36.0, high=40.0),
+        Point(2021, "2021", 37.0),
+    ]
+    first, second = changes(points, survey=True)
+    assert first.comparison.signal is Signal.ROSE
+    assert second.comparison.signal is Signal.TOO_LITTLE and second.comparison.reason == "marges onbekend"
