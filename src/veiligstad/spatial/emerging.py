@@ -1,0 +1,382 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Emerging hotspots: space-time Gi* per area and period, Mann–Kendall, 17 categories.
+
+Pure: numpy/scipy/libpysal/pymannkendall in, arrays and categories out. The rules and
+the choices where Esri and sfdep disagree are in ``docs/explanation/emerging-hotspots.md``.
+
+* :func:`space_time_gi` — Getis–Ord Gi* for every area × step. The neighbourhood of area
+  *i* at step *t* is *i* itself and its spatial neighbours in ``w`` at steps
+  *t*, *t*−1 … *t*−``time_lag`` (binary weights, as Esri's space-time Gi* and sfdep's
+  time-lag neighbours). The population the neighbourhood is compared with is every area
+  at those same steps (the window), so with ``time_lag=0`` the result is exactly
+  ``esda.G_Local(y, w, transform="B", star=True)`` per step (``Zs`` and ``p_norm``).
+* :func:`classify` — per area: significant hot/cold per step from ``(z, p)``, a
+  Mann–Kendall test (``pymannkendall.original_test``) on the Gi* z series, one
+  :class:`Category`.
+* :func:`emerging_hotspots` — both, with the minimum-steps refusal.
+
+z is always the analytical Gi* z-score. p-values follow esda's convention: one-sided
+in the direction of the observed value ("folded"). By default (``permutations=199``, as
+sfdep) p is the pseudo p-value of conditional randomisation (esda's ``p_sim``): the
+value of the area at step *t* stays, the other members of its space-time neighbourhood
+are drawn without replacement from the rest of the window. With ``permutations=0`` p is
+the normal approximation ``norm.sf(|z|)`` (esda's ``p_norm``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from veiligstad.errors import DataError, VeiligstadError
+
+#: Fewer monthly (or other) steps than this are refused: the 90% rules and the
+#: Mann–Kendall test mean little on shorter series (anchors §5.6: "e.g. ≥ 10 monthly steps").
+MIN_STEPS = 10
+ALPHA = 0.05
+MK_ALPHA = 0.05
+PERMUTATIONS = 199
+SEED = 20240101
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class TooFewSteps(VeiligstadError):
+    """The series is too short for an emerging-hotspot analysis."""
+
+
+class Category(StrEnum):
+    """Emerging-hotspot category; the value is the Dutch label, :attr:`code` the English code."""
+
+    NEW_HOTSPOT = "nieuwe hotspot"
+    CONSECUTIVE_HOTSPOT = "opeenvolgende hotspot"
+    INTENSIFYING_HOTSPOT = "intensiverende hotspot"
+    PERSISTENT_HOTSPOT = "aanhoudende hotspot"
+    DIMINISHING_HOTSPOT = "afnemende hotspot"
+    SPORADIC_HOTSPOT = "sporadische hotspot"
+    OSCILLATING_HOTSPOT = "oscillerende hotspot"
+    HISTORICAL_HOTSPOT = "historische hotspot"
+    NEW_COLDSPOT = "nieuwe coldspot"
+    CONSECUTIVE_COLDSPOT = "opeenvolgende coldspot"
+    INTENSIFYING_COLDSPOT = "intensiverende coldspot"
+    PERSISTENT_COLDSPOT = "aanhoudende coldspot"
+    DIMINISHING_COLDSPOT = "afnemende coldspot"
+    SPORADIC_COLDSPOT = "sporadische coldspot"
+    OSCILLATING_COLDSPOT = "oscillerende coldspot"
+    HISTORICAL_COLDSPOT = "historische coldspot"
+    NO_PATTERN = "geen patroon"
+
+    @property
+    def code(self) -> str:
+        """English code, e.g. ``new_hotspot`` (stable, for files and APIs)."""
+        return self.name.lower()
+
+    @property
+    def is_hot(self) -> bool:
+        return self.name.endswith("_HOTSPOT")
+
+    @property
+    def is_cold(self) -> bool:
+        return self.name.endswith("_COLDSPOT")
+
+
+_HOT = {
+    "new": Category.NEW_HOTSPOT,
+    "consecutive": Category.CONSECUTIVE_HOTSPOT,
+    "intensifying": Category.INTENSIFYING_HOTSPOT,
+    "persistent": Category.PERSISTENT_HOTSPOT,
+    "diminishing": Category.DIMINISHING_HOTSPOT,
+    "sporadic": Category.SPORADIC_HOTSPOT,
+    "oscillating": Category.OSCILLATING_HOTSPOT,
+    "historical": Category.HISTORICAL_HOTSPOT,
+}
+_COLD = {
+    "new": Category.NEW_COLDSPOT,
+    "consecutive": Category.CONSECUTIVE_COLDSPOT,
+    "intensifying": Category.INTENSIFYING_COLDSPOT,
+    "persistent": Category.PERSISTENT_COLDSPOT,
+    "diminishing": Category.DIMINISHING_COLDSPOT,
+    "sporadic": Category.SPORADIC_COLDSPOT,
+    "oscillating": Category.OSCILLATING_COLDSPOT,
+    "historical": Category.HISTORICAL_COLDSPOT,
+}
+
+
+@dataclass(frozen=True)
+class EmergingHotspots:
+    """Result of :func:`emerging_hotspots`: arrays are areas × steps, in ``w``'s row order."""
+
+    z: FloatArray
+    p: FloatArray
+    categories: list[Category]
+    time_lag: int
+    permutations: int
+    alpha: float
+    mk_alpha: float
+
+
+def check_steps(n_steps: int) -> None:
+    """Raise :class:`TooFewSteps` when a series of ``n_steps`` is too short."""
+    if n_steps < MIN_STEPS:
+        raise TooFewSteps(
+            f"Te weinig perioden voor een analyse van opkomende hotspots: {n_steps}, "
+            f"minimaal {MIN_STEPS} nodig.",
+            hint=f"Kies een langere reeks of kortere perioden (bijvoorbeeld maanden); "
+            f"minimaal {MIN_STEPS} perioden.",
+        )
+
+
+def _binary_star(w: Any, n_areas: int) -> sparse.csr_matrix:
+    """The neighbour structure of ``w`` as 0/1 weights with 1 on the diagonal (Gi*)."""
+    if w.n != n_areas:
+        raise DataError(
+            f"De ruimtelijke gewichten beschrijven {w.n} gebieden, de waarden {n_areas} gebieden."
+        )
+    matrix = sparse.csr_matrix(w.sparse, dtype=np.float64, copy=True)
+    matrix.data[:] = 1.0
+    matrix.setdiag(1.0)
+    matrix.eliminate_zeros()
+    return matrix.tocsr()
+
+
+def _window_sums(a: FloatArray, time_lag: int) -> FloatArray:
+    """Sum over the window t−time_lag … t along the last axis (shorter at the start)."""
+    steps = a.shape[-1]
+    csum = np.concatenate([np.zeros((*a.shape[:-1], 1)), np.cumsum(a, axis=-1)], axis=-1)
+    end = np.arange(1, steps + 1)
+    start = np.maximum(end - (time_lag + 1), 0)
+    result: FloatArray = csum[..., end] - csum[..., start]
+    return result
+
+
+def space_time_gi(
+    values: npt.ArrayLike,
+    w: Any,
+    time_lag: int = 1,
+    permutations: int = PERMUTATIONS,
+    seed: int = SEED,
+) -> tuple[FloatArray, FloatArray]:
+    """Space-time Gi* z-scores and p-values, both areas × steps.
+
+    ``values`` is areas × steps (areas in the row order of ``w``, steps oldest first),
+    complete (no NaN). ``w`` is a libpysal ``W``; only its neighbour structure is used
+    (binary weights, self-weight 1). ``permutations > 0`` gives conditional-randomisation
+    pseudo p-values (seeded), ``permutations=0`` the normal approximation. A step in
+    which the window has no variation at all gets z = 0 and p = 1.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 2:
+        raise DataError("De waarden moeten een tabel gebieden × perioden zijn.")
+    if not np.isfinite(x).all():
+        raise DataError(
+            "De waarden bevatten ontbrekende of oneindige getallen; "
+            "een analyse van opkomende hotspots vraagt een volledige reeks per gebied."
+        )
+    if time_lag < 0:
+        raise DataError(f"Het aantal vorige perioden in de buurt (time_lag) is negatief: {time_lag}.")
+    if permutations < 0:
+        raise DataError(f"Het aantal permutaties is negatief: {permutations}.")
+    n_areas, n_steps = x.shape
+    star = _binary_star(w, n_areas)
+    cardinality = np.asarray(star.sum(axis=1)).ravel()
+
+    lagged = np.asarray(star @ x)  # neighbourhood sum per step (space only)
+    local = _window_sums(lagged, time_lag)  # + the same at the lagged steps
+    length = _window_sums(np.ones((1, n_steps)), time_lag)[0]  # steps in each window
+    population = n_areas * length
+    total = _window_sums(x.sum(axis=0)[None, :], time_lag)[0]
+    squares = _window_sums((x**2).sum(axis=0)[None, :], time_lag)[0]
+    mean = total / population
+    variance = squares / population - mean**2
+
+    weight = cardinality[:, None] * length[None, :]  # W_i (= S1_i for binary weights)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = (population * weight - weight**2) / (population - 1)
+        degenerate = (variance <= 1e-12 * np.maximum(mean**2, 1.0))[None, :] | ~(spread > 0)
+        z = (local - mean * weight) / np.sqrt(variance[None, :] * spread)
+    z = np.where(degenerate, 0.0, z)
+
+    from scipy.stats import norm  # imported here: scipy.stats costs seconds at start-up
+
+    if permutations == 0:
+        p = norm.sf(np.abs(z))
+    else:
+        p = _conditional_p(x, local, cardinality, time_lag, permutations, seed)
+    p = np.where(degenerate, 1.0, p)
+    return z, np.asarray(p, dtype=np.float64)
+
+
+def _conditional_p(
+    x: FloatArray,
+    local: FloatArray,
+    cardinality: npt.NDArray[np.float64],
+    time_lag: int,
+    permutations: int,
+    seed: int,
+) -> FloatArray:
+    """Folded pseudo p-values: the area's own value stays, the rest of the neighbourhood
+    is a random draw without replacement from the other values in the window.
+
+    As in esda, one random draw per permutation is shared by all areas of a step: the
+    first ``W_i − 1`` values of a random ordering of the window, skipping the area's own
+    value, are a uniform sample for every area at once (prefix sums).
+    """
+    rng = np.random.default_rng(seed)
+    n_areas, n_steps = x.shape
+    areas = np.arange(n_areas)
+    p = np.empty_like(local)
+    for t in range(n_steps):
+        first = max(0, t - time_lag)
+        window = x[:, first : t + 1].T.ravel()  # index = offset × n_areas + area
+        length = t + 1 - first
+        own = (length - 1) * n_areas  # index of the area's own value at step t
+        others = (cardinality * length - 1).astype(np.int64)
+        draw = int(others.max()) + 1
+        observed = local[:, t]
+        larger = np.zeros(n_areas, dtype=np.int64)
+        position = np.empty(n_areas, dtype=np.int64)
+        for _ in range(permutations):
+            picked = rng.choice(window.size, size=draw, replace=False)
+            drawn = window[picked]
+            prefix = np.concatenate([[0.0], np.cumsum(drawn)])
+            position.fill(draw)
+            is_own = picked >= own
+            position[picked[is_own] - own] = np.flatnonzero(is_own)
+            has_own = position < others
+            simulated = np.where(
+                has_own,
+                prefix[others + 1] - drawn[np.minimum(position, draw - 1)],
+                prefix[others],
+            )
+            larger += (simulated + x[areas, t]) >= observed
+        larger = np.where(permutations - larger < larger, permutations - larger, larger)
+        p[:, t] = (larger + 1.0) / (permutations + 1.0)
+    return p
+
+
+BoolArray = npt.NDArray[np.bool_]
+
+
+def _significant(z: FloatArray, p: FloatArray, alpha: float, fdr: bool) -> tuple[BoolArray, BoolArray]:
+    if fdr:
+        from scipy.stats import false_discovery_control
+
+        p = np.apply_along_axis(false_discovery_control, 0, p)
+    significant = p < alpha
+    return significant & (z > 0), significant & (z < 0)
+
+
+def _trend(series: FloatArray, mk_alpha: float) -> int:
+    """+1 significant increase, −1 significant decrease, 0 none (Mann–Kendall on Gi* z)."""
+    import pymannkendall
+
+    result = pymannkendall.original_test(series, alpha=mk_alpha)
+    if result.p < mk_alpha and result.s > 0:
+        return 1
+    if result.p < mk_alpha and result.s < 0:
+        return -1
+    return 0
+
+
+def _history(sig: Sequence[bool], other: Sequence[bool]) -> str:
+    """New/consecutive/oscillating/sporadic for a series whose final step is significant
+    (``sig``) — ``other`` is the opposite sign. Called only when < 90% of steps are ``sig``."""
+    n = len(sig)
+    run = 0
+    while run < n and sig[n - 1 - run]:
+        run += 1
+    before = n - run
+    if any(other[:before]):
+        return "oscillating"
+    if not any(sig[:before]):
+        return "new" if run == 1 else "consecutive"
+    return "sporadic"
+
+
+def classify(
+    z: npt.ArrayLike,
+    p: npt.ArrayLike,
+    alpha: float = ALPHA,
+    mk_alpha: float = MK_ALPHA,
+    fdr: bool = False,
+) -> list[Category]:
+    """One category per area (row) from Gi* z-scores and p-values (areas × steps).
+
+    A step is a significant hot (cold) spot when ``p < alpha`` and z > 0 (z < 0); with
+    ``fdr=True`` the p-values of each step are first adjusted over the areas
+    (Benjamini–Hochberg). Order of evaluation, hot and cold mirrored:
+
+    1. ≥ 90% of steps hot and the final step hot: Mann–Kendall on the z series
+       significantly up → intensifying, down → diminishing, otherwise persistent;
+    2. final step hot (< 90%): earlier significant cold step → oscillating; otherwise
+       no significant step before the final run → new (run of 1) / consecutive (≥ 2);
+       otherwise sporadic (on and off, never cold);
+    3. ≥ 90% of steps hot, final step not hot → historical;
+    4. otherwise no pattern.
+    """
+    z_arr = np.asarray(z, dtype=np.float64)
+    p_arr = np.asarray(p, dtype=np.float64)
+    if z_arr.shape != p_arr.shape or z_arr.ndim != 2:
+        raise DataError("z en p moeten tabellen gebieden × perioden van gelijke vorm zijn.")
+    n_steps = z_arr.shape[1]
+    check_steps(n_steps)
+    hot, cold = _significant(z_arr, p_arr, alpha, fdr)
+    # "≥ 90% of steps" in integers: 10·count ≥ 9·n
+    mostly_hot = 10 * hot.sum(axis=1) >= 9 * n_steps
+    mostly_cold = 10 * cold.sum(axis=1) >= 9 * n_steps
+
+    categories: list[Category] = []
+    for i in range(z_arr.shape[0]):
+        categories.append(_classify_one(z_arr[i], hot[i], cold[i], mostly_hot[i], mostly_cold[i], mk_alpha))
+    return categories
+
+
+def _classify_one(
+    z: FloatArray,
+    hot: BoolArray,
+    cold: BoolArray,
+    mostly_hot: bool,
+    mostly_cold: bool,
+    mk_alpha: float,
+) -> Category:
+    for sig, mostly, names, sign in ((hot, mostly_hot, _HOT, 1), (cold, mostly_cold, _COLD, -1)):
+        if mostly and sig[-1]:
+            trend = _trend(z, mk_alpha) * sign
+            if trend > 0:
+                return names["intensifying"]
+            if trend < 0:
+                return names["diminishing"]
+            return names["persistent"]
+    for sig, other, mostly, names in ((hot, cold, mostly_hot, _HOT), (cold, hot, mostly_cold, _COLD)):
+        if sig[-1] and not mostly:
+            return names[_history(sig.tolist(), other.tolist())]
+    if mostly_hot:
+        return Category.HISTORICAL_HOTSPOT
+    if mostly_cold:
+        return Category.HISTORICAL_COLDSPOT
+    return Category.NO_PATTERN
+
+
+def emerging_hotspots(
+    values: npt.ArrayLike,
+    w: Any,
+    time_lag: int = 1,
+    permutations: int = PERMUTATIONS,
+    seed: int = SEED,
+    alpha: float = ALPHA,
+    mk_alpha: float = MK_ALPHA,
+    fdr: bool = False,
+) -> EmergingHotspots:
+    """Space-time Gi* and the categories in one call; refuses fewer than :data:`MIN_STEPS` steps."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim == 2:
+        check_steps(x.shape[1])
+    z, p = space_time_gi(x, w, time_lag=time_lag, permutations=permutations, seed=seed)
+    categories = classify(z, p, alpha=alpha, mk_alpha=mk_alpha, fdr=fdr)
+    return EmergingHotspots(z, p, categories, time_lag, permutations, alpha, mk_alpha)
