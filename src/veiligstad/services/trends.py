@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Trend report for one indicator and area: the series, Mann–Kendall with Sen's slope,
+year-on-year signals and, where monthly figures exist, the CompStat windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from veiligstad.definitions.validation import Definitions
+from veiligstad.domain.indicators import Indicator, IndicatorKind
+from veiligstad.domain.periods import PeriodType
+from veiligstad.engine.compstat import CompStat, Month, compstat
+from veiligstad.engine.compute import expand_levels
+from veiligstad.engine.trends import Change, Point, Trend, changes, trend
+from veiligstad.errors import NotFound
+from veiligstad.services import monitor
+from veiligstad.storage.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class TrendReport:
+    """Everything `veiligstad trends` shows for one indicator and area."""
+
+    indicator: Indicator
+    area_code: str
+    rows: pd.DataFrame
+    points: list[Point]
+    trend: Trend
+    changes: list[Change]
+    compstat: CompStat | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _float(value: object) -> float | None:
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def points(rows: pd.DataFrame) -> list[Point]:
+    """The yearly values of a series as points for the tests."""
+    out = []
+    for _, row in rows.iterrows():
+        out.append(
+            Point(
+                time=float(row["year"]),
+                label=str(row["period"]),
+                value=_float(row["value"]),
+                numerator=_float(row["numerator"]),
+                denominator=_float(row["denominator"]),
+                low=_float(row["ci_low"]),
+                high=_float(row["ci_high"]),
+                provisional=bool(row["provisional"]) if not pd.isna(row["provisional"]) else False,
+            )
+        )
+    return out
+
+
+def indicator_or_raise(definitions: Definitions, indicator_id: str) -> Indicator:
+    """The definition, or NotFound naming the known ones."""
+    indicator = definitions.indicator(indicator_id)
+    if indicator is None:
+        known = ", ".join(i.id for i in definitions.indicators())
+        raise NotFound(f"Onbekende indicator '{indicator_id}'.", hint=f"Bekende indicatoren: {known}")
+    return indicator
+
+
+def monthly_by_area(
+    warehouse: Warehouse,
+    indicator: Indicator,
+    area_codes: list[str],
+    population: dict[tuple[str, int], float] | None = None,
+) -> dict[str, list[Month]]:
+    """Monthly counts of the indicator's numerator for the areas (summed from buurten where
+    needed), in one query; ``population`` maps (area, year) to the population on 1 January."""
+    if indicator.kind is IndicatorKind.SURVEY:
+        return {}
+    obs = warehouse.current_observations()
+    for measures in (indicator.numerator, indicator.fallback_numerator):
+        if not measures:
+            continue
+        found = obs.filter((obs.period_type == PeriodType.MONTH.value) & obs.measure.isin(list(measures)))
+        if int(found.count().execute()) == 0:
+            continue
+        expanded = expand_levels(found, warehouse.areas(), list(measures))
+        own = expanded.filter(expanded.area_code.isin(area_codes)).to_pyarrow().to_pandas()
+        if own.empty:
+            continue
+        grouped = own.groupby(["area_code", "period"]).agg(
+            total=("value", "sum"),
+            known=("value", "count"),
+            provisional=("provisional", "any"),
+        )
+        out: dict[str, list[Month]] = {}
+        for (area_code, period), row in grouped.iterrows():
+            year, month = (int(part) for part in str(period).split("-"))
+            complete = int(row["known"]) == len(measures)
+            pop = (population or {}).get((str(area_code), year))
+            total = float(row["total"]) if complete else None
+            month_row = Month(year, month, total, pop, bool(row["provisional"]))
+            out.setdefault(str(area_code), []).append(month_row)
+        return {code: sorted(months, key=lambda m: m.key) for code, months in out.items()}
+    return {}
+
+
+def population_by_year(indicator: Indicator, rows: pd.DataFrame) -> dict[tuple[str, int], float]:
+    """(area, year) -> the rate's denominator (population on 1 January), where known."""
+    if indicator.kind is not IndicatorKind.RATE:
+        return {}
+    known = rows[rows["denominator"].notna() & (rows["indicator_id"] == indicator.id)]
+    return {
+        (str(a), int(y)): float(d)
+        for a, y, d in zip(known["area_code"], known["year"], known["denominator"], strict=True)
+    }
+
+
+def monthly(warehouse: Warehouse, indicator: Indicator, area_code: str, rows: pd.DataFrame) -> list[Month]:
+    """Monthly counts for one area (see ``monthly_by_area``)."""
+    found = monthly_by_area(warehouse, indicator, [area_code], population_by_year(indicator, rows))
+    return found.get(area_code, [])
+
+
+def report_from_values(values: pd.DataFrame, indicator: Indicator, area_code: str) -> TrendReport:
+    """The yearly part of the report (series, trend, year on year)."""
+    rows = monitor.series(values, indicator.id, area_code)
+    rows = rows[rows["period"].str.fullmatch(r"\d{4}")].reset_index(drop=True)
+    pts = points(rows)
+    notes = []
+    if any(p.provisional for p in pts):
+        notes.append("Voorlopige jaren (onvolledige maanden) zijn niet meegenomen in de trendtoets.")
+    if indicator.haaldelict:
+        notes.append("Haaldelict: een stijging kan op meer handhaving wijzen, niet op meer criminaliteit.")
+    return TrendReport(
+        indicator=indicator,
+        area_code=area_code,
+        rows=rows,
+        points=pts,
+        trend=trend(pts),
+        changes=changes(pts, survey=indicator.kind is IndicatorKind.SURVEY),
+        notes=notes,
+    )
+
+
+def trend_report(
+    warehouse: Warehouse, definitions: Definitions, indicator_id: str, area_code: str
+) -> TrendReport:
+    """The full report for one indicator and area."""
+    indicator = indicator_or_raise(definitions, indicator_id)
+    values = monitor.indicator_values(warehouse, definitions, only=indicator_id)
+    report = report_from_values(values, indicator, area_code)
+    months = monthly(warehouse, indicator, area_code, report.rows)
+    if not months:
+        return report
+    return TrendReport(**{**report.__dict__, "compstat": compstat(months)})
