@@ -3,9 +3,84 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from veiligstad import formatting
+from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, print_json
+from veiligstad.cli.common import definitions as definitions_in_force
+from veiligstad.cli.trends import p_text, percent
+from veiligstad.errors import DataError
+from veiligstad.services import alerts as alert_service
+from veiligstad.services.alerts import Alert
+from veiligstad.settings import Settings
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    """``2024-01-31`` → a date; a Dutch error otherwise."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise DataError(f"Onbekende datum '{text}'.", hint="Gebruik JJJJ-MM-DD, bijv. 2024-01-01.") from None
+
+
+def render_alerts(out: Console, found: list[Alert], since: dt.date | None) -> None:
+    """The alerts as a Dutch table."""
+    heading = "Meldingen" + (f" sinds {formatting.date(since)}" if since else "")
+    if not found:
+        out.print(f"{heading}: geen significante veranderingen.")
+        return
+    table = Table(title=f"{heading}: {formatting.number(len(found))}", title_justify="left")
+    headers = ("Einde periode", "Soort", "Indicator", "Gebied", "Vergelijking", "Van", "Naar")
+    for header in (*headers, "Verandering", "Signaal", "p", "Oordeel"):
+        table.add_column(header, justify="right" if header in {"Van", "Naar", "Verandering", "p"} else "left")
+    for alert in found:
+        decimals = 0 if alert.unit == "aantal" else 1
+        area = f"{alert.area_name} ({alert.area_code})" if alert.area_name else alert.area_code
+        table.add_row(
+            formatting.date(alert.period_end),
+            alert.kind,
+            alert.indicator_name,
+            area,
+            f"{alert.source}: {alert.before} → {alert.after}",
+            formatting.number(alert.before_value, decimals),
+            formatting.number(alert.after_value, decimals),
+            percent(alert.relative),
+            alert.signal.value,
+            p_text(alert.p_value),
+            alert.assessment,
+        )
+    out.print(table)
+    out.print(
+        "Alleen veranderingen die op het 5%-niveau significant zijn; voorlopige cijfers tellen niet mee."
+    )
+
+
+def alerts_command(
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="DATUM", help="Alleen perioden die op of na deze datum eindigen."),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Significante veranderingen (jaar op jaar en CompStat) sinds een datum."""
+    day = parse_date(since)
+    settings = Settings()
+    definitions = definitions_in_force(settings)
+    with open_warehouse(settings, quiet=json_output) as warehouse:
+        found = alert_service.alerts(warehouse, definitions, day)
+    if json_output:
+        print_json({"since": day.isoformat() if day else None, "alerts": [a.as_dict() for a in found]})
+        return
+    render_alerts(console(), found, day)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
-    del app
+    app.command("alerts")(handled(alerts_command))
