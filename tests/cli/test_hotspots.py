@@ -58,6 +58,7 @@ def test_json_stdout() -> None:
     assert data["level"] == "buurt" and data["municipality"] == "GM0935"
     assert "buurteffect" in data["explanation"]
     assert sum(data["counts"].values()) == 44
+    assert all(row["p"] == round(row["p"], 2) for row in data["areas"])  # k/100 with 99 permutations
 
 
 def test_table_is_dutch_and_explains() -> None:

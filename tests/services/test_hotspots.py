@@ -93,3 +93,17 @@ def test_errors(warehouse: Warehouse, definitions: Definitions) -> None:
     assert "2023" in missing.value.hint
     with pytest.raises(DataError, match="99 permutaties"):
         run(warehouse, definitions, permutations=10)
+
+
+def test_gemeenten_islands_are_attached_and_flagged(warehouse: Warehouse, definitions: Definitions) -> None:
+    result = hotspots.analyse(
+        warehouse, definitions, "misdrijven-totaal", "2023", "gemeente", permutations=99, seed=1
+    )
+    islands = {link.island for link in result.islands}
+    assert islands == {"GM0060", "GM0088", "GM0093", "GM0096", "GM0448"}  # the Wadden islands
+    frame = result.frame.set_index("area_code")
+    assert frame.loc["GM0448", "flags"].startswith("eiland: gekoppeld aan ")
+    assert set(frame["category"]) <= CATEGORIES | {hotspots.NOT_ANALYSED}
+    not_analysed = frame[frame["category"] == hotspots.NOT_ANALYSED]
+    assert not_analysed["flags"].str.contains("geen waarde|geen grens").all()
+    assert result.analysed == len(frame) - len(not_analysed)

@@ -146,16 +146,22 @@ def _json_text(result: service.HotspotAnalysis) -> str:
     return json.dumps(as_json(result), ensure_ascii=False, indent=2, default=str) + "\n"
 
 
-def _clean(value: Any) -> Any:
+#: esda gives pseudo p-values as float32 (0.387 becomes 0.38699999…); JSON shows them rounded.
+PSEUDO_P = {"p", "lisa_p"}
+
+
+def _clean(key: str, value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if key in PSEUDO_P and isinstance(value, float):
+        return round(value, 6)
     return value
 
 
 def as_json(result: service.HotspotAnalysis) -> dict[str, Any]:
     """Machine output: what was done, and one record per area."""
     records = [
-        {key: _clean(value) for key, value in record.items()}
+        {str(key): _clean(str(key), value) for key, value in record.items()}
         for record in result.frame.astype(object).where(result.frame.notna(), None).to_dict(orient="records")
     ]
     return {
