@@ -31,6 +31,19 @@ def test_registered_crime_maastricht() -> None:
     assert "Trend 2010-2024 (14 meetpunten): significant gedaald" in out
     assert "τ = −0,80, p < 0,001" in out and "Sen-helling −5,44 per 1.000 inwoners per jaar" in out
     assert "CompStat" not in out  # no monthly figures
+    assert (
+        "Vergeleken met de rest van Nederland (2024): 66,4 tegen 44,7 per 1.000 inwoners — significant hoger"
+        in out
+    )
+
+
+def test_wijk_against_the_rest_of_the_gemeente() -> None:
+    result = runner.invoke(app, ["trends", "misdrijven-totaal", "--area", "WK093500", "--json"])
+    assert result.exit_code == 0, result.output
+    versus = json.loads(result.stdout)["versus_parent"]
+    assert versus["parent"] == "GM0935" and versus["period"] == "2023"
+    assert versus["signal"] == "significant gestegen"  # higher than the rest of Maastricht
+    assert versus["rest_of_parent_value"] < versus["parent_value"] < versus["value"]
 
 
 def test_hic_json() -> None:

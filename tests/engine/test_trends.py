@@ -12,7 +12,15 @@ import pytest
 from scipy.stats import theilslopes
 
 from veiligstad.engine.significance import Signal, compare_counts
-from veiligstad.engine.trends import MIN_POINTS, Point, changes, mann_kendall, sen_slope, trend
+from veiligstad.engine.trends import (
+    MIN_POINTS,
+    Point,
+    changes,
+    compare_with_parent,
+    mann_kendall,
+    sen_slope,
+    trend,
+)
 
 TOL = 1e-12
 RNG = np.random.default_rng(20260128)
@@ -119,3 +127,19 @@ def test_year_on_year_survey_uses_margins() -> None:
     first, second = changes(points, survey=True)
     assert first.comparison.signal is Signal.ROSE
     assert second.comparison.signal is Signal.TOO_LITTLE and second.comparison.reason == "marges onbekend"
+
+
+def test_area_against_the_rest_of_its_parent() -> None:
+    area = Point(2024, "2024", 20.0, numerator=200, denominator=10_000)
+    parent = Point(2024, "2024", 11.0, numerator=1100, denominator=100_000)
+    result = compare_with_parent(area, parent, survey=False, per=1000)
+    assert result.rest_value == pytest.approx(900 * 1000 / 90_000, abs=TOL)
+    assert result.comparison == compare_counts(900, 90_000, 200, 10_000)
+    assert result.comparison.signal is Signal.ROSE
+    same = compare_with_parent(Point(1, "x", 10.0, numerator=100, denominator=10_000), parent, survey=False)
+    assert same.comparison.signal is Signal.NO_CHANGE
+    broken = compare_with_parent(Point(1, "x", 1.0, numerator=2000, denominator=10_000), parent, survey=False)
+    assert broken.comparison.signal is Signal.TOO_LITTLE
+    high, low = Point(1, "x", 30.0, low=28, high=32), Point(1, "x", 20.0, low=19, high=21)
+    survey = compare_with_parent(high, low, survey=True)
+    assert survey.comparison.signal is Signal.ROSE

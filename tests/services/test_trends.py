@@ -85,6 +85,8 @@ def test_registered_crime_maastricht_falls(warehouse: Warehouse, definitions: De
     assert pairs[("2020", "2022")] is Signal.ROSE  # 2021 missing: compared with the last known year
     assert pairs[("2022", "2023")] is Signal.NO_CHANGE
     assert report.compstat is None  # no monthly figures in the embedded data
+    assert report.parent_code == "NL01" and report.versus is not None
+    assert report.versus.area.label == "2024" and report.versus.comparison.signal is Signal.ROSE
 
 
 def test_hic_2014_2019(warehouse: Warehouse, definitions: Definitions) -> None:

@@ -72,7 +72,45 @@ def trend_sentence(trend: Trend, indicator: Indicator, first: str, last: str) ->
     )
 
 
-def render_report(out: Console, report: TrendReport, area: Area, feeling: list[Divergence] | None) -> None:
+BETWEEN_AREAS = {
+    Signal.ROSE: "significant hoger",
+    Signal.FELL: "significant lager",
+    Signal.NO_CHANGE: "geen significant verschil",
+    Signal.TOO_LITTLE: "te weinig gegevens",
+}
+
+
+def versus_sentence(report: TrendReport, parent_name: str) -> str:
+    """The area against the rest of its parent, in one Dutch sentence."""
+    versus = report.versus
+    if versus is None:
+        return ""
+    indicator = report.indicator
+    d = indicator.decimals
+    cmp = versus.comparison
+    verdict = BETWEEN_AREAS[cmp.signal] + (f" ({cmp.reason})" if cmp.reason else "")
+    p = p_text(cmp.p_value)
+    p_part = f", p {p if p.startswith('<') else '= ' + p}" if p else ""
+    other: float | None
+    if versus.rest_value is not None:
+        against = f"de rest van {parent_name}"
+        other = versus.rest_value
+    else:
+        against = parent_name
+        other = versus.parent.value
+    return (
+        f"Vergeleken met {against} ({versus.area.label}): {formatting.number(versus.area.value, d)} "
+        f"tegen {formatting.number(other, d)} {indicator.unit} — {verdict}{p_part}."
+    )
+
+
+def render_report(
+    out: Console,
+    report: TrendReport,
+    area: Area,
+    feeling: list[Divergence] | None,
+    parent_name: str = "",
+) -> None:
     """The report for people, in Dutch."""
     indicator = report.indicator
     direction = "lager is beter" if indicator.direction is Direction.LOWER_IS_BETTER else "hoger is beter"
@@ -107,6 +145,8 @@ def render_report(out: Console, report: TrendReport, area: Area, feeling: list[D
     first = known[0].label if known else ""
     last = known[-1].label if known else ""
     out.print(trend_sentence(report.trend, indicator, first, last))
+    if report.versus is not None:
+        out.print(versus_sentence(report, parent_name or report.parent_code))
     if report.compstat is not None:
         render_compstat(out, report.compstat)
     if feeling is not None:
@@ -265,8 +305,19 @@ def report_json(report: TrendReport, area: Area, feeling: list[Divergence] | Non
             for c in report.changes
         ],
         "compstat": None,
+        "versus_parent": None,
         "notes": report.notes,
     }
+    if report.versus is not None:
+        v = report.versus
+        data["versus_parent"] = {
+            "parent": report.parent_code,
+            "period": v.area.label,
+            "value": v.area.value,
+            "parent_value": v.parent.value,
+            "rest_of_parent_value": v.rest_value,
+            **_comparison_json(v.comparison),
+        }
     if report.compstat is not None:
         cs = report.compstat
         data["compstat"] = {
@@ -318,6 +369,9 @@ def trends_command(
     with open_warehouse(settings, quiet=json_output) as warehouse:
         found = area_service.find(warehouse, area_code)
         report = trend_service.trend_report(warehouse, definitions, indicator_id, area_code)
+        parent_name = (
+            area_service.find(warehouse, report.parent_code).display_name if report.parent_code else ""
+        )
         divergences = None
         if feeling:
             values = monitor.indicator_values(warehouse, definitions)
@@ -325,7 +379,7 @@ def trends_command(
     if json_output:
         print_json(report_json(report, found, divergences))
         return
-    render_report(console(), report, found, divergences)
+    render_report(console(), report, found, divergences, parent_name)
 
 
 def register(app: typer.Typer) -> None:

@@ -163,3 +163,38 @@ def changes(points: Sequence[Point], survey: bool) -> list[Change]:
             Change(before, after, after.value - before.value, relative, compare_points(before, after, survey))
         )
     return out
+
+
+@dataclass(frozen=True)
+class AreaComparison:
+    """An area against the rest of its parent (counts) or the parent (survey), same period."""
+
+    area: Point
+    parent: Point
+    rest_value: float | None
+    comparison: Comparison
+
+
+def compare_with_parent(area: Point, parent: Point, survey: bool, per: float = 1.0) -> AreaComparison:
+    """Is the area's figure different from the rest of the parent area?
+
+    Counts: the area's count and population against those of the parent minus the area (the
+    two are then independent), exact test. Survey figures: against the parent's estimate
+    with both margins (approximate, since the area is part of the parent).
+    """
+    if survey:
+        cmp = compare_points(parent, area, survey=True)
+        return AreaComparison(area, parent, None, cmp)
+    values = (area.numerator, parent.numerator)
+    if not all(_known(v) for v in values) or area.provisional or parent.provisional:
+        return AreaComparison(area, parent, None, Comparison(Signal.TOO_LITTLE, None, "", "telling onbekend"))
+    assert area.numerator is not None and parent.numerator is not None
+    n_area = area.denominator if area.denominator is not None else 1.0
+    n_parent = parent.denominator if parent.denominator is not None else 1.0
+    rest_k = parent.numerator - area.numerator
+    rest_n = n_parent - n_area if area.denominator is not None else 1.0
+    if rest_k < 0 or rest_n <= 0:
+        reason = "gebied en bovenliggend gebied passen niet bij elkaar"
+        return AreaComparison(area, parent, None, Comparison(Signal.TOO_LITTLE, None, "", reason))
+    rest_value = rest_k * per / rest_n if area.denominator is not None else rest_k
+    return AreaComparison(area, parent, rest_value, compare_counts(rest_k, rest_n, area.numerator, n_area))

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from veiligstad.definitions.validation import Definitions
+from veiligstad.domain.areas import NETHERLANDS, AreaLevel
 from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.domain.periods import PeriodType
 from veiligstad.engine.compstat import CompStat, Month, compstat
 from veiligstad.engine.compute import expand_levels
-from veiligstad.engine.trends import Change, Point, Trend, changes, trend
+from veiligstad.engine.trends import AreaComparison, Change, Point, Trend, changes, compare_with_parent, trend
 from veiligstad.errors import NotFound
 from veiligstad.services import monitor
+from veiligstad.services.areas import find
 from veiligstad.storage.warehouse import Warehouse
 
 
@@ -31,6 +33,8 @@ class TrendReport:
     changes: list[Change]
     compstat: CompStat | None = None
     notes: list[str] = field(default_factory=list)
+    versus: AreaComparison | None = None
+    parent_code: str = ""
 
 
 def _float(value: object) -> float | None:
@@ -143,6 +147,27 @@ def report_from_values(values: pd.DataFrame, indicator: Indicator, area_code: st
     )
 
 
+def versus_parent(
+    values: pd.DataFrame, indicator: Indicator, area_code: str, parent_code: str
+) -> AreaComparison | None:
+    """The area against the rest of its parent in the latest year both have a final value."""
+    own = {p.label: p for p in points(monitor.series(values, indicator.id, area_code))}
+    parent = {p.label: p for p in points(monitor.series(values, indicator.id, parent_code))}
+    common = sorted(
+        label
+        for label in own.keys() & parent.keys()
+        if label.isdigit()
+        and own[label].value is not None
+        and parent[label].value is not None
+        and not (own[label].provisional or parent[label].provisional)
+    )
+    if not common:
+        return None
+    per = float(indicator.per or 1)
+    survey = indicator.kind is IndicatorKind.SURVEY
+    return compare_with_parent(own[common[-1]], parent[common[-1]], survey, per)
+
+
 def trend_report(
     warehouse: Warehouse, definitions: Definitions, indicator_id: str, area_code: str
 ) -> TrendReport:
@@ -150,7 +175,11 @@ def trend_report(
     indicator = indicator_or_raise(definitions, indicator_id)
     values = monitor.indicator_values(warehouse, definitions, only=indicator_id)
     report = report_from_values(values, indicator, area_code)
+    area = find(warehouse, area_code)
+    parent_code = NETHERLANDS if area.level is AreaLevel.GEMEENTE else (area.gemeente_code or "")
+    versus = versus_parent(values, indicator, area_code, parent_code) if parent_code else None
     months = monthly(warehouse, indicator, area_code, report.rows)
-    if not months:
-        return report
-    return TrendReport(**{**report.__dict__, "compstat": compstat(months)})
+    result = compstat(months) if months else None
+    return TrendReport(
+        **{**report.__dict__, "compstat": result, "versus": versus, "parent_code": parent_code}
+    )
