@@ -57,6 +57,7 @@ def test_hic_json() -> None:
     assert data["trend"]["slope_unit"] == "per 1.000 inwoners per jaar"
     assert data["changes"][0]["from"] == "2014" and data["changes"][0]["signal"]
     assert data["compstat"] is None and "feeling" not in data
+    assert data["baseline"] is None  # 2014-2019 only: nothing after the baseline year
 
 
 def test_too_few_points() -> None:

@@ -86,6 +86,10 @@ def test_registered_crime_maastricht_falls(warehouse: Warehouse, definitions: De
     assert pairs[("2022", "2023")] is Signal.NO_CHANGE
     assert report.compstat is None  # no monthly figures in the embedded data
     assert report.parent_code == "NL01" and report.versus is not None
+    # Against the MJP baseline (2021 has no figure: the nearest earlier year, as in `status`).
+    assert report.baseline is not None and report.baseline_note.startswith("basisjaar 2021 ontbreekt")
+    assert (report.baseline.before.label, report.baseline.after.label) == ("2020", "2024")
+    assert report.baseline.comparison.signal is Signal.ROSE
     assert report.versus.area.label == "2024" and report.versus.comparison.signal is Signal.ROSE
 
 

@@ -72,6 +72,23 @@ def trend_sentence(trend: Trend, indicator: Indicator, first: str, last: str) ->
     )
 
 
+def baseline_sentence(report: TrendReport) -> str:
+    """The latest value against the MJP baseline, in one Dutch sentence."""
+    change = report.baseline
+    if change is None:
+        return ""
+    d = report.indicator.decimals
+    p = p_text(change.comparison.p_value)
+    p_part = f", p {p if p.startswith('<') else '= ' + p}" if p else ""
+    note = f" ({report.baseline_note})" if report.baseline_note else ""
+    return (
+        f"Ten opzichte van het MJP-basisjaar{note}: {change.before.label} "
+        f"{formatting.number(change.before.value, d)} → {change.after.label} "
+        f"{formatting.number(change.after.value, d)} {_change_text(change, d)} — "
+        f"{signal_text(change.comparison)}{p_part}."
+    )
+
+
 BETWEEN_AREAS = {
     Signal.ROSE: "significant hoger",
     Signal.FELL: "significant lager",
@@ -145,6 +162,8 @@ def render_report(
     first = known[0].label if known else ""
     last = known[-1].label if known else ""
     out.print(trend_sentence(report.trend, indicator, first, last))
+    if report.baseline is not None:
+        out.print(baseline_sentence(report))
     if report.versus is not None:
         out.print(versus_sentence(report, parent_name or report.parent_code))
     if report.compstat is not None:
@@ -306,8 +325,19 @@ def report_json(report: TrendReport, area: Area, feeling: list[Divergence] | Non
         ],
         "compstat": None,
         "versus_parent": None,
+        "baseline": None,
         "notes": report.notes,
     }
+    if report.baseline is not None:
+        b = report.baseline
+        data["baseline"] = {
+            "from": b.before.label,
+            "to": b.after.label,
+            "difference": b.difference,
+            "relative_change": b.relative,
+            "note": report.baseline_note or None,
+            **_comparison_json(b.comparison),
+        }
     if report.versus is not None:
         v = report.versus
         data["versus_parent"] = {

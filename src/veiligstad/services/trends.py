@@ -14,7 +14,16 @@ from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.domain.periods import PeriodType
 from veiligstad.engine.compstat import CompStat, Month, compstat
 from veiligstad.engine.compute import expand_levels
-from veiligstad.engine.trends import AreaComparison, Change, Point, Trend, changes, compare_with_parent, trend
+from veiligstad.engine.trends import (
+    AreaComparison,
+    Change,
+    Point,
+    Trend,
+    changes,
+    compare_points,
+    compare_with_parent,
+    trend,
+)
 from veiligstad.errors import NotFound
 from veiligstad.services import monitor
 from veiligstad.services.areas import find
@@ -35,6 +44,8 @@ class TrendReport:
     notes: list[str] = field(default_factory=list)
     versus: AreaComparison | None = None
     parent_code: str = ""
+    baseline: Change | None = None
+    baseline_note: str = ""
 
 
 def _float(value: object) -> float | None:
@@ -168,6 +179,26 @@ def versus_parent(
     return compare_with_parent(own[common[-1]], parent[common[-1]], survey, per)
 
 
+def against_baseline(pts: list[Point], baseline_year: int, survey: bool) -> tuple[Change | None, str]:
+    """The latest final value against the MJP baseline year (or the nearest earlier year)."""
+    final = [p for p in pts if p.value is not None and not p.provisional]
+    base = [p for p in final if int(p.time) == baseline_year]
+    note = ""
+    if not base:
+        base = [p for p in final if int(p.time) < baseline_year][-1:]
+        if base:
+            note = f"basisjaar {baseline_year} ontbreekt; {base[0].label} gebruikt"
+    if not base or not final or final[-1].time <= base[0].time:
+        return None, ""
+    before, after = base[0], final[-1]
+    assert before.value is not None and after.value is not None
+    relative = (after.value - before.value) / before.value if before.value else None
+    change = Change(
+        before, after, after.value - before.value, relative, compare_points(before, after, survey)
+    )
+    return change, note
+
+
 def trend_report(
     warehouse: Warehouse, definitions: Definitions, indicator_id: str, area_code: str
 ) -> TrendReport:
@@ -180,6 +211,15 @@ def trend_report(
     versus = versus_parent(values, indicator, area_code, parent_code) if parent_code else None
     months = monthly(warehouse, indicator, area_code, report.rows)
     result = compstat(months) if months else None
+    survey = indicator.kind is IndicatorKind.SURVEY
+    baseline, note = against_baseline(report.points, definitions.programme.baseline_year, survey)
     return TrendReport(
-        **{**report.__dict__, "compstat": result, "versus": versus, "parent_code": parent_code}
+        **{
+            **report.__dict__,
+            "compstat": result,
+            "versus": versus,
+            "parent_code": parent_code,
+            "baseline": baseline,
+            "baseline_note": note,
+        }
     )
