@@ -7,7 +7,7 @@ import json
 import math
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
@@ -19,8 +19,21 @@ from veiligstad.cli.common import console, handled, open_warehouse, print_json
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.domain.areas import AreaLevel
 from veiligstad.errors import VeiligstadError
-from veiligstad.services import hotspots as service
 from veiligstad.settings import Settings
+
+if TYPE_CHECKING:
+    from veiligstad.services import hotspots as service
+
+#: Flagged below this population unless --min-population says otherwise (the service's default).
+DEFAULT_MIN_POPULATION = 200
+
+
+def _service() -> Any:
+    """The hotspot service, imported on use: PySAL takes seconds to import, every command would pay."""
+    from veiligstad.services import hotspots
+
+    return hotspots
+
 
 #: The columns of the CSV file, in order.
 CSV_COLUMNS = [
@@ -87,7 +100,7 @@ def hotspots_command(
     ] = False,
     min_population: Annotated[
         int, typer.Option("--min-population", help="Markeer gebieden met minder inwoners.")
-    ] = service.DEFAULT_MIN_POPULATION,
+    ] = DEFAULT_MIN_POPULATION,
 ) -> None:
     """Hotspots (Getis–Ord Gi*) en LISA-clusters (lokale Moran's I) van één indicator en periode."""
     settings = Settings()
@@ -100,7 +113,7 @@ def hotspots_command(
         municipality = definitions.programme.municipality
     quiet = output_format is not OutputFormat.TABLE or output is not None
     with open_warehouse(settings, quiet=quiet) as warehouse:
-        result = service.analyse(
+        result = _service().analyse(
             warehouse,
             definitions,
             indicator_id,
@@ -178,7 +191,7 @@ def as_json(result: service.HotspotAnalysis) -> dict[str, Any]:
         "min_population": result.min_population,
         "islands": [vars(link) for link in result.islands],
         "components": result.n_components,
-        "explanation": service.EXPLANATION,
+        "explanation": _service().EXPLANATION,
         "counts": result.counts(),
         "areas": records,
     }
@@ -198,7 +211,7 @@ def render(out: Console, result: service.HotspotAnalysis) -> None:
         title=f"Hotspots: {indicator.name} ({indicator.unit}), {result.period}, {result.level}{where}",
         title_justify="left",
     )
-    smoothed = result.smoothing == service.SMOOTHING_EB
+    smoothed = result.smoothing == _service().SMOOTHING_EB
     headers = ["Code", "Naam", "Waarde"]
     if smoothed:
         headers.append("Gesmoothed")
@@ -222,7 +235,7 @@ def render(out: Console, result: service.HotspotAnalysis) -> None:
     out.print(table)
     counts = ", ".join(f"{label}: {formatting.number(n)}" for label, n in result.counts().items())
     out.print(f"{formatting.number(result.analysed)} gebieden geanalyseerd ({counts}).")
-    out.print(service.EXPLANATION)
+    out.print(_service().EXPLANATION)
     out.print(
         f"Methode: Getis–Ord Gi* met Queen-buren (het gebied telt zelf mee), "
         f"{formatting.number(result.permutations)} permutaties (seed {result.seed}); "

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from veiligstad import formatting
 from veiligstad.cli.common import console, current_user, handled, open_warehouse, print_json
 from veiligstad.cli.imports import import_app
-from veiligstad.services.boundaries import BoundaryReport, import_boundaries
 from veiligstad.settings import Settings
+
+if TYPE_CHECKING:
+    from veiligstad.services.boundaries import BoundaryReport
 
 #: How many codes of a list are printed before "en N meer".
 SHOWN_CODES = 12
@@ -43,6 +45,9 @@ def boundaries_command(
     json_output: Annotated[bool, typer.Option("--json", help="Machineleesbare JSON-uitvoer.")] = False,
 ) -> None:
     """Importeer buurt-, wijk- of gemeentegrenzen (elk CRS; opgeslagen in WGS84 met het grensjaar)."""
+    # geopandas is imported on use: it takes seconds, and every other command would pay for it.
+    from veiligstad.services.boundaries import import_boundaries
+
     settings = Settings()
     with open_warehouse(settings, quiet=json_output) as warehouse:
         report = import_boundaries(
