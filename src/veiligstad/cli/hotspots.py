@@ -24,9 +24,6 @@ from veiligstad.settings import Settings
 if TYPE_CHECKING:
     from veiligstad.services import hotspots as service
 
-#: Flagged below this population unless --min-population says otherwise (the service's default).
-DEFAULT_MIN_POPULATION = 200
-
 
 def _service() -> Any:
     """The hotspot service, imported on use: PySAL takes seconds to import, every command would pay."""
@@ -35,25 +32,8 @@ def _service() -> Any:
     return hotspots
 
 
-#: The columns of the CSV file, in order.
-CSV_COLUMNS = [
-    "area_code",
-    "area_name",
-    "value",
-    "numerator",
-    "denominator",
-    "smoothed_value",
-    "z",
-    "p",
-    "p_fdr",
-    "category",
-    "lisa_i",
-    "lisa_p",
-    "lisa_p_fdr",
-    "lisa_quadrant",
-    "lisa_cluster",
-    "flags",
-]
+#: Result columns left out of the CSV file (the analysed series and the raw G statistic).
+CSV_LEFT_OUT = ("analysed_value", "g")
 
 
 class OutputFormat(StrEnum):
@@ -99,8 +79,9 @@ def hotspots_command(
         bool, typer.Option("--no-smoothing", help="Geen empirical-Bayes-smoothing van cijfers per inwoner.")
     ] = False,
     min_population: Annotated[
-        int, typer.Option("--min-population", help="Markeer gebieden met minder inwoners.")
-    ] = DEFAULT_MIN_POPULATION,
+        int | None,
+        typer.Option("--min-population", help="Markeer gebieden met minder inwoners (standaard 200)."),
+    ] = None,
 ) -> None:
     """Hotspots (Getis–Ord Gi*) en LISA-clusters (lokale Moran's I) van één indicator en periode."""
     settings = Settings()
@@ -144,7 +125,8 @@ def hotspots_command(
 
 def csv_text(result: service.HotspotAnalysis) -> str:
     """The CSV file: one row per area (decimal point, as machines expect)."""
-    return str(result.frame[CSV_COLUMNS].to_csv(index=False))
+    columns = [c for c in _service().COLUMNS if c not in CSV_LEFT_OUT]
+    return str(result.frame[columns].to_csv(index=False))
 
 
 def _write(path: Path, text: str) -> None:

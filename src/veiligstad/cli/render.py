@@ -18,8 +18,9 @@ from veiligstad.domain.areas import Area
 from veiligstad.domain.indicators import Direction, Indicator
 from veiligstad.engine.significance import Signal
 from veiligstad.errors import Problem
-from veiligstad.services.bootstrap import InitReport, no_progress
-from veiligstad.services.bootstrap import Progress as ProgressCallback
+from veiligstad.progress import Progress as ProgressCallback
+from veiligstad.progress import no_progress
+from veiligstad.services.bootstrap import InitReport
 from veiligstad.services.monitor import StatusRow, reason_text
 
 ATTRIBUTION = "Bron: Politie / CBS; Veiligheidsmonitor (CBS)"

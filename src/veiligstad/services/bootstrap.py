@@ -8,7 +8,6 @@ nothing; a changed file replaces that source's rows. Runs by itself on first use
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from veiligstad.errors import Problem
+from veiligstad.progress import Progress, no_progress
 from veiligstad.sources import embedded
 from veiligstad.sources.category_mapping import CategoryMapping, apply_mapping, load_mapping
 from veiligstad.storage.warehouse import (
@@ -24,8 +24,6 @@ from veiligstad.storage.warehouse import (
     Batch,
     Warehouse,
 )
-
-Progress = Callable[[str, int, int], None]
 
 MAPPING_FILE = "iva-maastricht.yaml"
 AREAS_SOURCE = "areas"
@@ -38,10 +36,6 @@ class InitReport:
     loaded: dict[str, int] = field(default_factory=dict)
     unchanged: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-
-def no_progress(step: str, done: int, total: int) -> None:
-    del step, done, total
 
 
 def _batch(entry: embedded.SourceEntry, digest: str, rows: int) -> Batch:

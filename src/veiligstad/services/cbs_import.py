@@ -18,13 +18,12 @@ import pandas as pd
 import pyarrow as pa
 
 from veiligstad.errors import DataError
+from veiligstad.progress import Progress, no_progress
 from veiligstad.sources.cbs_odata import (
     Normalised,
     ODataClient,
-    Progress,
     TableDefinition,
     TableMetadata,
-    _no_progress,
     check_metadata,
     dataset_requests,
     normalise,
@@ -89,7 +88,7 @@ def fetch_table(
     municipality: str,
     since: int | None,
     client: ODataClient,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> Fetched:
     """Read metadata and data of one table for one gemeente; validate; touch no warehouse."""
     code = check_municipality(municipality)
@@ -186,7 +185,7 @@ def import_table(
     since: int | None,
     client: ODataClient,
     loaded_by: str = "",
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> ImportReport:
     """Fetch, validate and store one table for one gemeente."""
     fetched = fetch_table(definition, municipality, since, client, progress)

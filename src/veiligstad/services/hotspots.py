@@ -127,7 +127,7 @@ def analyse(
     seed: int = spatial.DEFAULT_SEED,
     permutations: int = spatial.DEFAULT_PERMUTATIONS,
     smooth: bool = True,
-    min_population: int = DEFAULT_MIN_POPULATION,
+    min_population: int | None = None,
 ) -> HotspotAnalysis:
     """Gi* and local Moran's I of one indicator over the areas of one level that have a boundary.
 
@@ -135,6 +135,7 @@ def analyse(
     than ``min_population`` inhabitants are flagged either way. Areas without a value or boundary
     are listed with category ``niet geanalyseerd`` and the reason in ``flags``.
     """
+    min_population = DEFAULT_MIN_POPULATION if min_population is None else min_population
     indicator = definitions.indicator(indicator_id)
     if indicator is None:
         known = ", ".join(i.id for i in definitions.indicators())

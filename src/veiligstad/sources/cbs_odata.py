@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -38,12 +38,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 #: Withheld / missing markers in untyped data sets (CBS symbol convention).
 _WITHHELD = {"", ".", "x", "-", "?"}
 _SUFFIX = re.compile(r"_\d+$")
-
-Progress = Callable[[str, int, int], None]
-
-
-def _no_progress(step: str, done: int, total: int) -> None:
-    del step, done, total
 
 
 class SourceUnavailable(VeiligstadError):
