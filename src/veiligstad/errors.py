@@ -56,3 +56,23 @@ class WarehouseError(VeiligstadError):
 
 class NotFound(VeiligstadError):
     """An indicator, area or period that the warehouse does not know."""
+
+
+class LoginRequired(VeiligstadError):
+    """A page or action needs a logged-in account."""
+
+
+class AccessDenied(VeiligstadError):
+    """The account's role does not allow this page or action."""
+
+
+class TooManyAttempts(VeiligstadError):
+    """Too many failed logins; try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class BadRequest(VeiligstadError):
+    """A request the server will not act on: a missing or wrong form token, a bad parameter."""

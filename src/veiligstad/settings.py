@@ -7,6 +7,7 @@ Instantiated only at the edges (CLI, web app) and passed down.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from pydantic import Field
@@ -39,8 +40,36 @@ class Settings(BaseSettings):
         default=None, description="Indicator catalogue YAML; empty: the built-in catalogue."
     )
 
+    disclosure_threshold: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "Public pages and the public API show counts below this number as '< N' and derive "
+            "no rate from them."
+        ),
+    )
+    secret_key: str = Field(
+        default="",
+        description=(
+            "Key that signs session cookies. Empty: a random key is created once and kept in "
+            "the data folder (file 'secret_key', readable only by its owner)."
+        ),
+    )
+
     def resolved_database_url(self) -> str:
         """The connection URL, with the default DuckDB file filled in."""
         if self.database_url:
             return self.database_url
         return f"duckdb://{default_data_dir() / 'veiligstad.duckdb'}"
+
+    def resolved_secret_key(self) -> str:
+        """The session key: the setting, or a random key kept in the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        path = default_data_dir() / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()

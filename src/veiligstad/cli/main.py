@@ -17,8 +17,10 @@ from veiligstad.cli import (
     import_cbs,
     import_file,
     render,
+    serve,
     sources,
     trends,
+    users,
 )
 from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, print_json
 from veiligstad.cli.common import definitions as definitions_in_force
@@ -45,7 +47,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(sources.sources_app, name="sources")
 #: Importing these modules registers their commands on ``import_app``.
 COMMAND_MODULES = (import_cbs, import_file, import_boundaries)
-for _analysis in (trends, hotspots, alerts):
+for _analysis in (trends, hotspots, alerts, serve, users):
     _analysis.register(app)
 
 

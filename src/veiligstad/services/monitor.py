@@ -13,7 +13,7 @@ import pandas as pd
 
 from veiligstad.definitions.loader import load_catalogue, load_programme
 from veiligstad.definitions.validation import Definitions, validate
-from veiligstad.domain.indicators import Indicator, IndicatorKind
+from veiligstad.domain.indicators import Direction, Indicator, IndicatorKind
 from veiligstad.domain.programme import NO_MEASUREMENT, Programme
 from veiligstad.engine.compute import REASONS, add_intervals, compute
 from veiligstad.engine.significance import Comparison, Signal, compare_counts, compare_estimates
@@ -305,6 +305,21 @@ def _compare(
     base_den = float(base["denominator"]) if indicator.kind is IndicatorKind.RATE else 1.0
     latest_den = float(latest["denominator"]) if indicator.kind is IndicatorKind.RATE else 1.0
     return compare_counts(float(base["numerator"]), base_den, float(latest["numerator"]), latest_den)
+
+
+IMPROVED = "verbeterd"
+WORSENED = "verslechterd"
+
+
+def verdict(indicator: Indicator, comparison: Comparison | None) -> str:
+    """``verbeterd`` / ``verslechterd`` for a significant change given which way is better;
+    otherwise the significance label itself (never a bare percentage)."""
+    if comparison is None:
+        return Signal.TOO_LITTLE.value
+    if comparison.signal not in (Signal.ROSE, Signal.FELL):
+        return comparison.signal.value
+    lower_better = indicator.direction is Direction.LOWER_IS_BETTER
+    return IMPROVED if (comparison.signal is Signal.FELL) == lower_better else WORSENED
 
 
 def export_frame(values: pd.DataFrame) -> pd.DataFrame:

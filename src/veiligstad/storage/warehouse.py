@@ -34,6 +34,7 @@ OBSERVATIONS = "observations"
 HISTORY = "observations_history"
 AREAS = "areas"
 BATCHES = "batches"
+USERS = "users"
 STAGE_PREFIX = "_stage_"
 
 OBSERVATION_SCHEMA = ibis.schema(
@@ -84,11 +85,23 @@ BATCH_SCHEMA = ibis.schema(
         "replaced_by": "string",
     }
 )
+USER_SCHEMA = ibis.schema(
+    {
+        "username": "string",
+        "role": "string",
+        "password_hash": "string",
+        "disabled": "boolean",
+        "created_at": "timestamp('UTC')",
+        "created_by": "string",
+    }
+)
+
 SCHEMAS = {
     OBSERVATIONS: OBSERVATION_SCHEMA,
     HISTORY: OBSERVATION_SCHEMA,
     AREAS: AREA_SCHEMA,
     BATCHES: BATCH_SCHEMA,
+    USERS: USER_SCHEMA,
 }
 
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
@@ -135,6 +148,26 @@ def _prepare_url(url: str) -> str:
     if parsed.scheme == "duckdb" and parsed.path not in ("", "/", "/:memory:"):
         Path(parsed.path).parent.mkdir(parents=True, exist_ok=True)
     return url
+
+
+def fingerprint(url: str) -> str | None:
+    """Something that changes whenever the warehouse is written, read without opening it.
+
+    For a DuckDB file: size and modification time of the file and its write-ahead log.
+    ``None`` for other backends: callers then ask the open warehouse (``Warehouse.state``).
+    """
+    parsed = urlparse(url)
+    if parsed.scheme != "duckdb" or parsed.path in ("", "/", "/:memory:"):
+        return None
+    parts = []
+    for path in (Path(parsed.path), Path(parsed.path + ".wal")):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            parts.append("-")
+            continue
+        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts)
 
 
 class Warehouse:
@@ -216,6 +249,29 @@ class Warehouse:
         """All import batches (provenance), current and replaced."""
         return self.table(BATCHES)
 
+    def users(self) -> ir.Table:
+        """Local accounts of the dashboard (password hashes only)."""
+        return self.table(USERS)
+
+    def save_user(self, record: dict[str, Any]) -> None:
+        """Insert or replace one account, atomically."""
+        stage = self.stage(pa.Table.from_pylist([record], schema=USER_SCHEMA.to_pyarrow()))
+        columns = _column_list(USER_SCHEMA)
+        with self.transaction():
+            self.con.raw_sql(f"DELETE FROM {USERS} WHERE username IN (SELECT username FROM {stage})")
+            self.con.raw_sql(f"INSERT INTO {USERS} ({columns}) SELECT {columns} FROM {stage}")
+        self.drop(stage)
+
+    def remove_user(self, username: str) -> bool:
+        """Delete one account; whether it existed."""
+        users = self.users()
+        existed = bool(users.filter(users.username == username).count().execute())
+        if existed:
+            stage = self.stage(pa.table({"username": [username]}))
+            self.con.raw_sql(f"DELETE FROM {USERS} WHERE username IN (SELECT username FROM {stage})")
+            self.drop(stage)
+        return existed
+
     def has_batch(self, source_id: str, file_hash: str) -> bool:
         """Whether this exact version of a source is the current one."""
         b = self.batches()
@@ -285,6 +341,13 @@ class Warehouse:
         columns = _column_list(BATCH_SCHEMA)
         self.con.raw_sql(f"INSERT INTO {BATCHES} ({columns}) SELECT {columns} FROM {stage}")
         self.drop(stage)
+
+    def state(self) -> str:
+        """Changes with every load: the number of batches and accounts and the newest load."""
+        batches = self.batches()
+        summary = batches.aggregate(n=batches.count(), last=batches.loaded_at.max()).to_pandas()
+        accounts = self.users().count().execute() if USERS in self.con.list_tables() else 0
+        return f"{int(summary['n'].iloc[0])}:{summary['last'].iloc[0]}:{accounts}"
 
     def is_empty(self) -> bool:
         """Whether nothing has been loaded yet."""

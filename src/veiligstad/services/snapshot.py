@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""What the dashboard and the API read: computed once per state of the warehouse.
+
+Computing every indicator takes about a second; a page must answer in milliseconds. A
+``Snapshot`` holds the values (raw and after disclosure control), the programme status,
+the areas with their boundaries, the sources and the alerts. ``SnapshotCache`` rebuilds it
+when the warehouse changed (checked at most every ``check_seconds``), with a short-lived
+connection, so a running server never keeps the DuckDB file locked and a CLI import can
+write. While a rebuild fails (for example because an import holds the file), the previous
+snapshot keeps being served.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import shapely
+from shapely.geometry import mapping, shape
+
+from veiligstad.definitions.validation import Definitions
+from veiligstad.domain.accounts import User
+from veiligstad.domain.areas import AreaLevel
+from veiligstad.domain.indicators import Indicator
+from veiligstad.engine import disclosure
+from veiligstad.services import accounts, freshness, monitor
+from veiligstad.services import alerts as alert_service
+from veiligstad.storage.warehouse import Warehouse, fingerprint
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a page needs, computed once; never changed after it is built."""
+
+    definitions: Definitions
+    values: pd.DataFrame
+    public_values: pd.DataFrame
+    status: list[monitor.StatusRow]
+    areas: pd.DataFrame
+    geometries: dict[str, dict[str, Any]]
+    sources: list[freshness.SourceStatus]
+    alerts: list[alert_service.Alert]
+    accounts: dict[str, User]
+    threshold: int
+    built_at: dt.datetime
+    token: str
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False)  # per-snapshot caches
+
+    @property
+    def municipality(self) -> str:
+        """Code of the programme's municipality."""
+        return self.definitions.programme.municipality
+
+    def indicator(self, indicator_id: str) -> Indicator | None:
+        """A definition by id."""
+        return self.definitions.indicator(indicator_id)
+
+    def area(self, code: str) -> dict[str, Any] | None:
+        """One area's register row (code, name, level, parents, boundary year)."""
+        rows = self.areas[self.areas["code"] == code]
+        return None if rows.empty else {str(k): v for k, v in rows.iloc[0].items()}
+
+    def own_areas(self, level: str | None = None) -> pd.DataFrame:
+        """The programme municipality's areas, optionally of one level, by code."""
+        rows = self.areas[self.areas["gemeente_code"] == self.municipality]
+        if level is not None:
+            rows = rows[rows["level"] == level]
+        return rows.sort_values("code")
+
+    def frame(self, public: bool) -> pd.DataFrame:
+        """The values as the viewer may see them."""
+        return self.public_values if public else self.values
+
+
+def _clockwise(geometry: str) -> dict[str, Any]:
+    """GeoJSON with clockwise outer rings, as d3-geo (Vega) needs them."""
+    geom = shapely.orient_polygons(shape(json.loads(geometry)), exterior_cw=True)
+    return dict(mapping(geom))
+
+
+def build(warehouse: Warehouse, definitions: Definitions, threshold: int) -> Snapshot:
+    """Compute everything once from an open warehouse."""
+    token = warehouse.state()
+    values = monitor.indicator_values(warehouse, definitions)
+    kinds = {i.id: i.kind for i in definitions.indicators()}
+    public = disclosure.apply(values, kinds, threshold)
+    table = warehouse.areas()
+    areas = table.drop("geometry").to_pandas()
+    areas = areas.astype(object).where(areas.notna(), None)
+    shapes = table.filter(table.geometry.notnull()).select("code", "geometry").to_pandas()
+    pairs = zip(shapes["code"], shapes["geometry"], strict=True)
+    geometries = {str(code): _clockwise(str(text)) for code, text in pairs}
+    return Snapshot(
+        definitions=definitions,
+        values=values,
+        public_values=public,
+        status=monitor.status(public, definitions),
+        areas=areas,
+        geometries=geometries,
+        sources=freshness.source_status(warehouse),
+        alerts=alert_service.alerts(warehouse, definitions, values=public),
+        accounts={u.username: u for u in accounts.users(warehouse)},
+        threshold=threshold,
+        built_at=dt.datetime.now(dt.UTC),
+        token=token,
+    )
+
+
+class SnapshotCache:
+    """The current snapshot of one warehouse; rebuilt when the warehouse changes."""
+
+    def __init__(
+        self,
+        url: str,
+        definitions: Callable[[], Definitions],
+        threshold: int = disclosure.DEFAULT_THRESHOLD,
+        check_seconds: float = 2.0,
+        prepare: Callable[[Warehouse], None] | None = None,
+    ) -> None:
+        self.url = url
+        self._definitions = definitions
+        self.threshold = threshold
+        self.check_seconds = check_seconds
+        self._prepare = prepare
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._file_token: str | None = None
+        self._checked = 0.0
+        self.last_error: Exception | None = None
+
+    def get(self) -> Snapshot:
+        """The snapshot, rebuilt first when the warehouse changed since the last check."""
+        now = time.monotonic()
+        current = self._snapshot
+        if current is not None and now - self._checked < self.check_seconds:
+            return current
+        with self._lock:
+            if self._snapshot is not None and time.monotonic() - self._checked < self.check_seconds:
+                return self._snapshot
+            self._checked = time.monotonic()
+            token = fingerprint(self.url)
+            if self._snapshot is not None and token is not None and token == self._file_token:
+                return self._snapshot
+            try:
+                self._snapshot = self._rebuild(self._snapshot)
+                self._file_token = fingerprint(self.url)
+                self.last_error = None
+            except Exception as exc:  # a locked or broken warehouse: keep serving what we have
+                self.last_error = exc
+                if self._snapshot is None:
+                    raise
+            return self._snapshot
+
+    def _rebuild(self, previous: Snapshot | None) -> Snapshot:
+        with Warehouse.open(self.url) as warehouse:
+            if self._prepare is not None:
+                self._prepare(warehouse)
+            if previous is not None and warehouse.state() == previous.token:
+                return previous
+            return build(warehouse, self._definitions(), self.threshold)
+
+
+def level_order(level: str) -> int:
+    """Sort key of an area level, coarsest first."""
+    return [lvl.value for lvl in AreaLevel].index(level) if level in set(AreaLevel) else 99

@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The app factory: settings in, FastAPI app out; routers, static files, headers, errors.
+
+Nothing on a page comes from another host: no CDN, no web fonts, no map tiles. The Vega
+libraries are the bundle ``vl-convert-python`` ships, served as ``/static/vega-bundle.js``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import vl_convert
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from veiligstad import __version__
+from veiligstad.services import bootstrap, monitor
+from veiligstad.services.snapshot import SnapshotCache
+from veiligstad.settings import Settings
+from veiligstad.storage.warehouse import Warehouse
+from veiligstad.web import auth, errors
+from veiligstad.web.api import ROUTERS as API_ROUTERS
+from veiligstad.web.pages import ROUTERS as PAGE_ROUTERS
+
+STATIC = Path(__file__).parent / "static"
+API_VERSION = "1.0.0"
+
+#: No request may leave the machine; Vega compiles expressions with Function(), hence unsafe-eval.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'self'"
+)
+
+
+#: Makes the libraries available to ``static/app.js``.
+BUNDLE_SNIPPET = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
+
+
+@functools.cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script (built once, about 2 s)."""
+    return str(vl_convert.javascript_bundle(BUNDLE_SNIPPET))
+
+
+def _prepare(warehouse: Warehouse) -> None:
+    """First use: load the embedded data, as the CLI does."""
+    if warehouse.is_empty():
+        bootstrap.initialise(warehouse)
+
+
+def create_app(settings: Settings | None = None, cache: SnapshotCache | None = None) -> FastAPI:
+    """The dashboard and API for these settings."""
+    settings = settings or Settings()
+    if cache is None:
+        cache = SnapshotCache(
+            settings.resolved_database_url(),
+            lambda: monitor.load_definitions(settings.programme, settings.catalogue),
+            threshold=settings.disclosure_threshold,
+            prepare=_prepare,
+        )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        cache.get()  # fail at start, not on the first visitor, when the data cannot be read
+        yield
+
+    app = FastAPI(
+        title="veiligstad API",
+        version=API_VERSION,
+        description=(
+            "Open gegevens van de veiligheidsmonitor: programma, indicatoren, gebieden en waarden "
+            "met betrouwbaarheidsintervallen en herkomst. Kleine aantallen zijn afgeschermd."
+        ),
+        lifespan=lifespan,
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        swagger_ui_parameters=None,
+    )
+    app.state.settings = settings
+    app.state.cache = cache
+    app.state.sessions = auth.Sessions(settings.resolved_secret_key())
+    app.state.limiter = auth.LoginLimiter()
+    app.state.version = __version__
+    errors.install(app)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path.startswith("/api/"):
+            response.headers["API-Version"] = API_VERSION
+        if request.url.path.startswith("/intern") or request.url.path == "/inloggen":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/static/vega-bundle.js", include_in_schema=False)
+    def bundle() -> Response:
+        return Response(
+            vega_bundle(),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix="/api/v1")
+    return app

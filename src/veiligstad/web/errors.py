@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Errors rendered once: an HTML page for people, ``application/problem+json`` on ``/api``.
+
+Login is asked for by redirecting to ``/inloggen`` (HTML) or answered with 401 (API).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from veiligstad.errors import (
+    AccessDenied,
+    BadRequest,
+    LoginRequired,
+    NotFound,
+    TooManyAttempts,
+    VeiligstadError,
+)
+from veiligstad.web.templating import render
+
+log = logging.getLogger("veiligstad.web")
+
+PROBLEM = "application/problem+json"
+
+TITLES = {
+    400: "Ongeldig verzoek",
+    401: "Inloggen nodig",
+    403: "Geen toegang",
+    404: "Niet gevonden",
+    405: "Methode niet toegestaan",
+    422: "Ongeldige invoer",
+    429: "Te veel pogingen",
+    500: "Interne fout",
+    503: "Gegevens niet beschikbaar",
+}
+
+
+def status_of(exc: VeiligstadError) -> int:
+    """The HTTP status of a veiligstad error."""
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, LoginRequired):
+        return 401
+    if isinstance(exc, AccessDenied):
+        return 403
+    if isinstance(exc, TooManyAttempts):
+        return 429
+    if isinstance(exc, BadRequest):
+        return 400
+    return 400
+
+
+def is_api(request: Request) -> bool:
+    """Whether the request is for the JSON API."""
+    return request.url.path.startswith("/api/")
+
+
+def problem(status: int, detail: str, request: Request, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem document."""
+    body = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Fout"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def page(request: Request, status: int, detail: str, hint: str = "") -> Response:
+    """The HTML error page (falls back to plain HTML if the page itself cannot be drawn)."""
+    try:
+        return render(
+            request,
+            "error.html",
+            title=TITLES.get(status, "Fout"),
+            status_code=status,
+            status=status,
+            detail=detail,
+            hint=hint,
+        )
+    except Exception:  # the snapshot itself may be what failed
+        log.exception("foutpagina kon niet worden getoond")
+        body = f"<!doctype html><html lang=nl><title>Fout</title><h1>{status}</h1><p>{detail}</p></html>"
+        return HTMLResponse(body, status_code=status)
+
+
+async def veiligstad_error(request: Request, exc: Exception) -> Response:
+    """Render a veiligstad error for the kind of client."""
+    assert isinstance(exc, VeiligstadError)
+    status = status_of(exc)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else {}
+    if is_api(request):
+        response: Response = problem(status, exc.message, request)
+    elif isinstance(exc, LoginRequired):
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        response = RedirectResponse(f"/inloggen?volgende={target}", status_code=303)
+    else:
+        response = page(request, status, exc.message, exc.hint)
+    response.headers.update(headers)
+    return response
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """404 for unknown paths, 405 and the like."""
+    assert isinstance(exc, StarletteHTTPException)
+    detail = "Deze pagina bestaat niet." if exc.status_code == 404 else str(exc.detail)
+    response = (
+        problem(exc.status_code, detail, request)
+        if is_api(request)
+        else page(request, exc.status_code, detail)
+    )
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    """Bad parameters: 400 with every problem listed."""
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"location": ".".join(str(p) for p in error.get("loc", ())), "message": str(error.get("msg", ""))}
+        for error in exc.errors()
+    ]
+    detail = "; ".join(f"{p['location']}: {p['message']}" for p in problems)
+    if is_api(request):
+        return problem(400, detail, request, errors=problems)
+    return page(request, 400, detail)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    """Anything else: logged with its traceback, shown without it."""
+    log.error("onverwachte fout bij %s", request.url.path, exc_info=exc)
+    detail = "Er ging iets mis in veiligstad. De fout is gelogd."
+    return problem(500, detail, request) if is_api(request) else page(request, 500, detail)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on the app."""
+    app.add_exception_handler(VeiligstadError, veiligstad_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, unexpected_error)

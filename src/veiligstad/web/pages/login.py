@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Inloggen and uitloggen: local accounts, argon2 passwords, rate-limited, CSRF-protected."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from veiligstad.domain.accounts import User
+from veiligstad.errors import WarehouseError
+from veiligstad.services import accounts
+from veiligstad.storage.warehouse import Warehouse
+from veiligstad.web import auth
+from veiligstad.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def safe_target(target: str | None) -> str:
+    """Only local paths: a login link must not send anyone to another site.
+
+    >>> safe_target("/intern/waarden"), safe_target("//evil.example"), safe_target("https://x")
+    ('/intern/waarden', '/intern/', '/intern/')
+    """
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/intern/"
+
+
+def _known_accounts(request: Request) -> list[User]:
+    """Accounts read fresh, so a just-added user can log in; the snapshot's while a load runs."""
+    try:
+        with Warehouse.open(request.app.state.cache.url) as warehouse:
+            return accounts.users(warehouse)
+    except WarehouseError:
+        return list(request.app.state.cache.get().accounts.values())
+
+
+@router.get("/inloggen")
+def login_form(request: Request, volgende: str = "/intern/") -> Response:
+    """The login form."""
+    return render(request, "login.html", title="Inloggen", target=safe_target(volgende), failed=False)
+
+
+@router.post("/inloggen", dependencies=[Depends(auth.csrf_protected)])
+def login(
+    request: Request,
+    gebruikersnaam: Annotated[str, Form(max_length=64)] = "",
+    wachtwoord: Annotated[str, Form(max_length=1024)] = "",
+    volgende: Annotated[str, Form(max_length=2048)] = "/intern/",
+) -> Response:
+    """Check the password; on success start a session and go where the visitor was heading."""
+    limiter: auth.LoginLimiter = request.app.state.limiter
+    keys = (f"user:{gebruikersnaam.lower()}", auth.client_key(request))
+    limiter.check(*keys)
+    user = accounts.authenticate(_known_accounts(request), gebruikersnaam.strip().lower(), wachtwoord)
+    if user is None:
+        limiter.failed(*keys)
+        return render(
+            request,
+            "login.html",
+            title="Inloggen",
+            status_code=401,
+            target=safe_target(volgende),
+            failed=True,
+        )
+    limiter.succeeded(*keys)
+    response = RedirectResponse(safe_target(volgende), status_code=303)
+    auth.start_session(response, request.app.state.sessions.issue(user), auth.request_is_secure(request))
+    return response
+
+
+@router.post("/uitloggen", dependencies=[Depends(auth.csrf_protected)])
+def logout() -> Response:
+    """End the session."""
+    response = RedirectResponse("/programma", status_code=303)
+    auth.end_session(response)
+    return response

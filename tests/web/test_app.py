@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The app shell: start page, headers, errors, downloads, language."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pandas as pd
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+
+def test_start_page_is_the_programme(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 307
+    assert response.headers["location"] == "/programma"
+
+
+def test_programme_page_lists_every_theme_with_a_verdict(client: TestClient) -> None:
+    response = client.get("/programma")
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert soup.html is not None and soup.html["lang"] == "nl"
+    headings = [h.get_text(" ", strip=True) for h in soup.select("main h2")]
+    assert any("Ondermijnende criminaliteit" in h for h in headings), headings
+    assert len(headings) >= 6  # 4 speerpunten, 2 aandachtspunten (+ context)
+    verdicts = {v.get_text(strip=True) for v in soup.select(".verdict")}
+    allowed = {"verbeterd", "verslechterd", "geen significante verandering", "te weinig gegevens"}
+    assert verdicts and verdicts <= allowed, verdicts
+    # Dutch number formatting: a decimal comma in the figures column.
+    assert any("," in td.get_text() for td in soup.select("td.num"))
+
+
+def test_security_headers_and_no_external_references(client: TestClient) -> None:
+    response = client.get("/programma")
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    soup = BeautifulSoup(response.text, "html.parser")
+    for tag, attr in (("script", "src"), ("link", "href"), ("img", "src")):
+        for element in soup.find_all(tag):
+            value = element.get(attr)
+            assert value is None or str(value).startswith("/"), value
+
+
+def test_unknown_page_is_a_dutch_404_page(client: TestClient) -> None:
+    response = client.get("/bestaat-niet")
+    assert response.status_code == 404
+    assert "Niet gevonden" in response.text and "<html" in response.text
+
+
+def test_status_table_downloads_as_csv_and_xlsx(client: TestClient) -> None:
+    csv = client.get("/programma?download=status&format=csv")
+    assert csv.status_code == 200
+    assert csv.headers["content-disposition"].endswith('.csv"')
+    frame = pd.read_csv(io.BytesIO(csv.content), encoding="utf-8-sig")
+    assert {"indicator_id", "basiswaarde", "laatste_waarde", "significantie", "oordeel"} <= set(frame.columns)
+    xlsx = client.get("/programma?download=status&format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None and sheet.max_row == len(frame) + 1
+
+
+def test_unknown_download_names_the_tables_of_the_page(client: TestClient) -> None:
+    response = client.get("/programma?download=nope")
+    assert response.status_code == 404
+    assert "status" in response.text
+
+
+def test_english_switch_sets_language_and_keeps_it(client: TestClient) -> None:
+    response = client.get("/programma?lang=en")
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert soup.html is not None and soup.html["lang"] == "en"
+    again = client.get("/programma")
+    assert BeautifulSoup(again.text, "html.parser").html["lang"] == "en"  # type: ignore[index]
+
+
+def test_vega_bundle_is_served_locally(client: TestClient) -> None:
+    response = client.get("/static/vega-bundle.js")
+    assert response.status_code == 200
+    assert "window.vegaEmbed" in response.text
