@@ -44,7 +44,7 @@ def _clean(value: Any) -> Any:
 def records(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]]:
     """Rows as JSON-safe dictionaries, only the given columns."""
     picked = frame[list(columns)]
-    return [{k: _clean(v) for k, v in row.items()} for row in picked.to_dict(orient="records")]
+    return [{str(k): _clean(v) for k, v in row.items()} for row in picked.to_dict(orient="records")]
 
 
 def trend(
@@ -119,7 +119,7 @@ def choropleth(
     fmt = f",.{decimals}f"
     data = alt.InlineData(
         values={"type": "FeatureCollection", "features": features},
-        format=alt.DataFormat(property="features", type="json"),
+        format={"property": "features", "type": "json"},
     )
     chart = (
         alt.Chart(data)
@@ -130,7 +130,7 @@ def choropleth(
                 alt.Color(
                     "properties.value:Q",
                     title=unit,
-                    scale=alt.Scale(scheme=scheme),
+                    scale={"scheme": scheme},
                     legend=alt.Legend(format=fmt),
                 ),
                 alt.value(NO_VALUE),
@@ -152,7 +152,7 @@ def category_map(
     """A map of ``properties.category`` with a fixed colour per category."""
     data = alt.InlineData(
         values={"type": "FeatureCollection", "features": features},
-        format=alt.DataFormat(property="features", type="json"),
+        format={"property": "features", "type": "json"},
     )
     present = [c for c in colours if any(f["properties"].get("category") == c for f in features)]
     chart = (
