@@ -8,7 +8,11 @@ import io
 import openpyxl
 import pandas as pd
 from bs4 import BeautifulSoup
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+from tests.web.conftest import log_in
+from veiligstad.domain.accounts import Role
 
 
 def test_start_page_is_the_programme(client: TestClient) -> None:
@@ -79,3 +83,21 @@ def test_vega_bundle_is_served_locally(client: TestClient) -> None:
     response = client.get("/static/vega-bundle.js")
     assert response.status_code == 200
     assert "window.vegaEmbed" in response.text
+
+
+def test_anonymous_pages_are_cached_per_snapshot_and_set_no_visitor_cookie(client: TestClient) -> None:
+    first = client.get("/programma?cachetest=1")
+    second = client.get("/programma?cachetest=1")
+    assert "x-veiligstad-cache" not in first.headers
+    assert second.headers.get("x-veiligstad-cache") == "hit"
+    assert second.text == first.text
+    assert "set-cookie" not in first.headers  # no per-visitor cookie on a public page
+    assert second.headers["content-security-policy"] == first.headers["content-security-policy"]
+
+
+def test_logged_in_pages_are_never_served_from_the_cache(web_app: FastAPI) -> None:
+    client = log_in(TestClient(web_app, follow_redirects=False), Role.RAAD)
+    client.get("/programma?cachetest=2")
+    again = client.get("/programma?cachetest=2")
+    assert "x-veiligstad-cache" not in again.headers
+    assert "Uitloggen" in again.text

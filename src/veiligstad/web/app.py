@@ -8,12 +8,12 @@ libraries are the bundle ``vl-convert-python`` ships, served as ``/static/vega-b
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import vl_convert
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 
 from veiligstad import __version__
@@ -23,18 +23,12 @@ from veiligstad.settings import Settings
 from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth, errors
 from veiligstad.web.api import ROUTERS as API_ROUTERS
+from veiligstad.web.caching import PageCache
+from veiligstad.web.headers import SecurityHeaders
 from veiligstad.web.pages import ROUTERS as PAGE_ROUTERS
 
 STATIC = Path(__file__).parent / "static"
 API_VERSION = "1.0.0"
-
-#: No request may leave the machine; Vega compiles expressions with Function(), hence unsafe-eval.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
-    "form-action 'self'; base-uri 'self'"
-)
-
 
 #: Makes the libraries available to ``static/app.js``.
 BUNDLE_SNIPPET = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
@@ -88,17 +82,8 @@ def create_app(settings: Settings | None = None, cache: SnapshotCache | None = N
     app.state.version = __version__
     errors.install(app)
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.path.startswith("/api/"):
-            response.headers["API-Version"] = API_VERSION
-        if request.url.path.startswith("/intern") or request.url.path == "/inloggen":
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(PageCache, token=lambda: cache.get().token)
+    app.add_middleware(SecurityHeaders, api_version=API_VERSION)
 
     @app.get("/static/vega-bundle.js", include_in_schema=False)
     def bundle() -> Response:

@@ -172,9 +172,12 @@ def csrf_protected(request: Request, csrf_token: Annotated[str, Form()] = "") ->
         )
 
 
-def remember(response: Response, seen: Viewer, secure: bool) -> None:
-    """Set the form-token and language cookies the viewer needs."""
-    if seen.new_csrf:
+def remember(response: Response, seen: Viewer, secure: bool, forms: bool) -> None:
+    """Set the language cookie, and the form-token cookie on pages that have a POST form.
+
+    Public pages for anonymous visitors set no per-visitor cookie, so they can be cached.
+    """
+    if seen.new_csrf and forms:
         response.set_cookie(CSRF_COOKIE, seen.csrf, httponly=True, samesite="strict", secure=secure, path="/")
     if seen.lang_from_query:
         response.set_cookie(

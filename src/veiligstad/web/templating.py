@@ -172,5 +172,6 @@ def render(
         **context,
     )
     response = HTMLResponse(body, status_code=status_code)
-    auth.remember(response, seen, auth.request_is_secure(request))
+    forms = seen.user is not None or request.url.path.startswith(("/inloggen", "/intern"))
+    auth.remember(response, seen, auth.request_is_secure(request), forms)
     return response
