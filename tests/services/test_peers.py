@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Peer groups of similar size and the comparison with the Netherlands, on constructed frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from veiligstad.domain.indicators import Direction, Indicator, IndicatorKind
+from veiligstad.engine.intervals import poisson_interval
+from veiligstad.engine.significance import Signal, compare_counts
+from veiligstad.services import peers
+
+TOL = 1e-12
+
+RATE = Indicator(
+    id="misdrijven-totaal",
+    name="Geregistreerde misdrijven",
+    name_en="Registered crime",
+    description="Alle geregistreerde misdrijven per 1.000 inwoners.",
+    kind=IndicatorKind.RATE,
+    unit="per 1.000 inwoners",
+    direction=Direction.LOWER_IS_BETTER,
+    numerator=["misdrijven:0.0.0"],
+    denominator="inwoners",
+    per=1000,
+    source="constructed",
+)
+SURVEY = RATE.model_copy(
+    update={"id": "onveilig", "kind": IndicatorKind.SURVEY, "unit": "%", "denominator": None, "per": None}
+)
+
+
+def row(
+    code: str, numerator: float | None, denominator: float, *, level: str = "gemeente", **extra: object
+) -> dict[str, object]:
+    """One value row as services.monitor makes it (public: suppressed counts emptied)."""
+    value = None if numerator is None else numerator * 1000 / denominator
+    return {
+        "indicator_id": RATE.id,
+        "area_code": code,
+        "area_name": f"Gemeente {code}",
+        "level": level,
+        "period": "2024",
+        "year": 2024,
+        "value": value,
+        "numerator": numerator,
+        "denominator": denominator,
+        "denominator_year": 2024.0,
+        "ci_low": None,
+        "ci_high": None,
+        "suppressed": False,
+        "disclosure": "",
+        **extra,
+    }
+
+
+def frame() -> pd.DataFrame:
+    """Municipality GM0001 (120,000) with three peers, one withheld, and two gemeenten outside."""
+    return pd.DataFrame(
+        [
+            row("GM0001", 7200.0, 120_000.0),
+            row("GM0002", 5000.0, 100_000.0),  # lower edge: inside
+            row("GM0003", 9000.0, 149_999.0),
+            row("GM0004", None, 110_000.0, suppressed=True, disclosure="< 5"),  # withheld: left out
+            row("GM0005", 100.0, 150_000.0),  # upper edge: next class
+            row("GM0006", 800.0, 40_000.0),
+            row("NL01", 30_000.0, 1_000_000.0, level="land"),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("population", "label"),
+    [
+        (0, "minder dan 5.000 inwoners"),
+        (4_999, "minder dan 5.000 inwoners"),
+        (5_000, "5.000 tot 10.000 inwoners"),  # lower bound belongs to the class
+        (19_999, "10.000 tot 20.000 inwoners"),
+        (49_999, "20.000 tot 50.000 inwoners"),
+        (50_000, "50.000 tot 100.000 inwoners"),
+        (122_734, "100.000 tot 150.000 inwoners"),  # Maastricht 2023
+        (150_000, "150.000 tot 250.000 inwoners"),
+        (249_999, "150.000 tot 250.000 inwoners"),
+        (250_000, "250.000 inwoners of meer"),
+        (931_298, "250.000 inwoners of meer"),  # Amsterdam
+    ],
+)
+def test_size_class_boundaries(population: int, label: str) -> None:
+    assert peers.size_class(population).label == label
+
+
+def test_size_class_refuses_nonsense() -> None:
+    with pytest.raises(ValueError):
+        peers.size_class(float("nan"))
+
+
+def test_populations_come_from_the_inhabitant_denominators_of_gemeenten() -> None:
+    pops = peers.populations(frame(), [RATE])
+    assert "NL01" not in set(pops["area_code"])
+    assert pops.set_index("area_code").loc["GM0001", "population"] == 120_000.0
+    assert set(pops["year"]) == {2024}
+
+
+def test_peer_group_sums_numerators_and_denominators() -> None:
+    values = frame()
+    group = peers.peer_group(values, peers.populations(values, [RATE]), RATE, "GM0001", 2024)
+    assert group is not None
+    assert group.size_class.label == "100.000 tot 150.000 inwoners"
+    assert (group.population, group.population_year) == (120_000.0, 2024)
+    assert list(group.members["area_code"]) == ["GM0002", "GM0003", "GM0004"]
+    # Sum over sum, not the mean of the rates (50 and 60.0004 would average to 55.0002).
+    k, n = 5000.0 + 9000.0, 100_000.0 + 149_999.0
+    assert group.group.numerator == k and group.group.denominator == n
+    assert_allclose(group.group.value, k * 1000 / n, rtol=TOL)
+    assert group.group.value != pytest.approx((50.0 + 9000 * 1000 / 149_999) / 2)
+    assert (group.group.counted, group.group.missing) == (2, 1)
+
+
+def test_peer_interval_is_the_exact_poisson_interval_of_the_summed_count() -> None:
+    values = frame()
+    group = peers.peer_group(values, peers.populations(values, [RATE]), RATE, "GM0001", 2024)
+    assert group is not None
+    low, high = poisson_interval([14_000.0])
+    n = 249_999.0
+    assert_allclose(
+        [group.group.ci_low, group.group.ci_high], [low[0] * 1000 / n, high[0] * 1000 / n], rtol=TOL
+    )
+
+
+def test_municipality_against_peers_uses_the_exact_test_with_exposure() -> None:
+    values = frame()
+    group = peers.peer_group(values, peers.populations(values, [RATE]), RATE, "GM0001", 2024)
+    assert group is not None
+    expected = compare_counts(14_000.0, 249_999.0, 7200.0, 120_000.0)
+    assert group.comparison == expected
+    assert group.comparison.signal is Signal.ROSE  # 60 against 56 per 1.000 on these numbers
+
+
+def test_no_population_means_no_peer_group() -> None:
+    values = frame()
+    assert peers.peer_group(values, peers.populations(values, [RATE]), RATE, "GM9999", 2024) is None
+
+
+def test_population_of_takes_the_nearest_earlier_year() -> None:
+    pops = pd.DataFrame({"area_code": ["GM0001", "GM0001"], "year": [2020, 2022], "population": [1.0, 2.0]})
+    assert peers.population_of(pops, "GM0001", 2023) == (2.0, 2022)
+    assert peers.population_of(pops, "GM0001", 2019) is None
+
+
+def test_aggregate_of_nothing_known_has_no_value() -> None:
+    empty = pd.DataFrame({"numerator": [None], "denominator": [100.0]})
+    result = peers.aggregate(empty, 1000)
+    assert result.value is None and result.missing == 1
+
+
+def test_against_country_tests_the_rest_of_the_netherlands() -> None:
+    result = peers.against_country(frame(), RATE, "GM0001", 2024)
+    assert result == compare_counts(30_000.0 - 7200.0, 1_000_000.0 - 120_000.0, 7200.0, 120_000.0)
+    assert result.signal is Signal.ROSE  # 60 against 25.9 per 1.000
+
+
+def test_against_country_without_a_count_is_too_little() -> None:
+    values = frame()
+    values.loc[values["area_code"] == "GM0001", "numerator"] = None
+    assert peers.against_country(values, RATE, "GM0001", 2024).signal is Signal.TOO_LITTLE
+
+
+def test_survey_figures_are_compared_with_their_margins() -> None:
+    values = pd.DataFrame(
+        [
+            {"area_code": "GM0001", "year": 2021, "value": 30.0, "ci_low": 28.0, "ci_high": 32.0},
+            {"area_code": "NL01", "year": 2021, "value": 20.0, "ci_low": 19.5, "ci_high": 20.5},
+        ]
+    )
+    result = peers.against_country(values, SURVEY, "GM0001", 2021)
+    assert result.signal is Signal.ROSE and "marges" in result.method
+    values.loc[1, ["ci_low", "ci_high"]] = None
+    assert peers.against_country(values, SURVEY, "GM0001", 2021).signal is Signal.TOO_LITTLE
