@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Vega-Lite specifications (Altair) for the pages: trends with intervals, maps, bars.
+
+Every chart is drawn in the page by the local Vega bundle and always has a data table next
+to it (its text alternative). Colours are colour-blind safe: sequential ``blues`` for
+values, ColorBrewer RdBu for hot/cold spots, and shapes as well as colours for series.
+Map polygons come from the snapshot with clockwise outer rings (d3-geo's convention).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+#: Missing values on a map: light grey, with the reason in the table.
+NO_VALUE = "#d9d9d9"
+
+#: Hot/cold spot categories → colour (ColorBrewer RdBu, colour-blind safe), hottest first.
+HOTSPOT_COLOURS = {
+    "hotspot 99%": "#b2182b",
+    "hotspot 95%": "#ef8a62",
+    "hotspot 90%": "#fddbc7",
+    "niet significant": "#f7f7f7",
+    "coldspot 90%": "#d1e5f0",
+    "coldspot 95%": "#67a9cf",
+    "coldspot 99%": "#2166ac",
+    "niet geanalyseerd": NO_VALUE,
+}
+
+WIDTH = 640
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def records(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]]:
+    """Rows as JSON-safe dictionaries, only the given columns."""
+    picked = frame[list(columns)]
+    return [{str(k): _clean(v) for k, v in row.items()} for row in picked.to_dict(orient="records")]
+
+
+def trend(
+    frame: pd.DataFrame,
+    *,
+    unit: str,
+    decimals: int = 1,
+    published: pd.DataFrame | None = None,
+    series: str = "berekend",
+) -> dict[str, Any]:
+    """Values by year with the 95% interval as a band; published values as open squares.
+
+    ``frame`` has ``year``, ``value``, ``ci_low``, ``ci_high`` (and optionally ``series`` for
+    several lines, e.g. Maastricht and Nederland); ``published`` has ``year`` and
+    ``published_value``.
+    """
+    data = frame.copy()
+    if "series" not in data.columns:
+        data["series"] = series
+    data = data[data["value"].notna()]
+    base = alt.Chart(alt.InlineData(values=records(data, ["year", "value", "ci_low", "ci_high", "series"])))
+    x = alt.X("year:O", title="jaar")
+    fmt = f",.{decimals}f"
+    band = base.mark_area(opacity=0.18).encode(
+        x=x, y=alt.Y("ci_low:Q", title=unit), y2="ci_high:Q", color=alt.Color("series:N", title="reeks")
+    )
+    line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=50)).encode(
+        x=x,
+        y=alt.Y("value:Q", title=unit),
+        color=alt.Color("series:N", title="reeks", scale=alt.Scale(scheme="dark2")),
+        tooltip=[
+            alt.Tooltip("series:N", title="reeks"),
+            alt.Tooltip("year:O", title="jaar"),
+            alt.Tooltip("value:Q", title="waarde", format=fmt),
+            alt.Tooltip("ci_low:Q", title="95%-interval van", format=fmt),
+            alt.Tooltip("ci_high:Q", title="tot", format=fmt),
+        ],
+    )
+    layers: list[alt.Chart] = [band, line]
+    if published is not None and not published.empty:
+        shown = published[published["published_value"].notna()]
+        points = alt.Chart(alt.InlineData(values=records(shown, ["year", "published_value"]))).mark_point(
+            shape="square", size=70, color="#000000", filled=False
+        )
+        layers.append(
+            points.encode(
+                x=x,
+                y="published_value:Q",
+                tooltip=[
+                    alt.Tooltip("year:O", title="jaar"),
+                    alt.Tooltip("published_value:Q", title="gepubliceerd", format=fmt),
+                ],
+            )
+        )
+    chart = alt.layer(*layers).properties(width=WIDTH, height=260)
+    return _spec(chart)
+
+
+def choropleth(
+    features: list[dict[str, Any]],
+    *,
+    unit: str,
+    decimals: int = 1,
+    scheme: str = "blues",
+    height: int = 420,
+) -> dict[str, Any]:
+    """A map of ``properties.value``; areas without a value in grey.
+
+    ``features`` are GeoJSON features with ``properties`` ``code``, ``name``, ``value`` and
+    ``label`` (the formatted value or the reason it is missing).
+    """
+    fmt = f",.{decimals}f"
+    data = alt.InlineData(
+        values={"type": "FeatureCollection", "features": features},
+        format={"property": "features", "type": "json"},
+    )
+    chart = (
+        alt.Chart(data)
+        .mark_geoshape(stroke="#ffffff", strokeWidth=0.7)
+        .encode(
+            color=alt.condition(
+                "isValid(datum.properties.value)",
+                alt.Color(
+                    "properties.value:Q",
+                    title=unit,
+                    scale={"scheme": scheme},
+                    legend=alt.Legend(format=fmt),
+                ),
+                alt.value(NO_VALUE),
+            ),
+            tooltip=[
+                alt.Tooltip("properties.name:N", title="gebied"),
+                alt.Tooltip("properties.label:N", title="waarde"),
+            ],
+        )
+        .project(type="mercator")
+        .properties(width=WIDTH, height=height)
+    )
+    return _spec(chart)
+
+
+def category_map(
+    features: list[dict[str, Any]], colours: Mapping[str, str], *, title: str = "categorie", height: int = 420
+) -> dict[str, Any]:
+    """A map of ``properties.category`` with a fixed colour per category."""
+    data = alt.InlineData(
+        values={"type": "FeatureCollection", "features": features},
+        format={"property": "features", "type": "json"},
+    )
+    present = [c for c in colours if any(f["properties"].get("category") == c for f in features)]
+    chart = (
+        alt.Chart(data)
+        .mark_geoshape(stroke="#555555", strokeWidth=0.5)
+        .encode(
+            color=alt.Color(
+                "properties.category:N",
+                title=title,
+                scale=alt.Scale(domain=present, range=[colours[c] for c in present]),
+            ),
+            tooltip=[
+                alt.Tooltip("properties.name:N", title="gebied"),
+                alt.Tooltip("properties.category:N", title=title),
+            ],
+        )
+        .project(type="mercator")
+        .properties(width=WIDTH, height=height)
+    )
+    return _spec(chart)
+
+
+def bars(frame: pd.DataFrame, *, label: str, value: str, unit: str, decimals: int = 1) -> dict[str, Any]:
+    """Horizontal bars, e.g. one indicator for several areas, highlighted by ``highlight``."""
+    columns = [label, value] + (["highlight"] if "highlight" in frame.columns else [])
+    data = frame[frame[value].notna()]
+    chart = (
+        alt.Chart(alt.InlineData(values=records(data, columns)))
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{label}:N", sort="-x", title=None),
+            x=alt.X(f"{value}:Q", title=unit),
+            color=alt.condition("datum.highlight", alt.value("#123a63"), alt.value("#8aa9c9"))
+            if "highlight" in columns
+            else alt.value("#123a63"),
+            tooltip=[
+                alt.Tooltip(f"{label}:N", title="gebied"),
+                alt.Tooltip(f"{value}:Q", title=unit, format=f",.{decimals}f"),
+            ],
+        )
+        .properties(width=WIDTH - 160, height=max(60, 22 * len(data)))
+    )
+    return _spec(chart)
+
+
+def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The Vega-Lite dict with the Dutch number format and an accessible description."""
+    spec: dict[str, Any] = chart.to_dict()
+    spec["config"] = {
+        **spec.get("config", {}),
+        "locale": {
+            "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€ ", ""]},
+        },
+        "font": "system-ui, sans-serif",
+        "view": {"stroke": None},
+    }
+    return spec
+
+
+def feature(code: str, name: str, geometry: dict[str, Any], **properties: Any) -> dict[str, Any]:
+    """A GeoJSON feature for the maps."""
+    clean = {k: _clean(v) for k, v in properties.items()}
+    return {"type": "Feature", "geometry": geometry, "properties": {"code": code, "name": name, **clean}}
