@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Bronnen: every current source with its provenance and freshness, and how to cite it.
+
+The freshness comes from the snapshot (``services.freshness.SourceStatus``). Licence,
+attribution, publisher and origin are not part of that status; they are read once per
+snapshot from the warehouse's batch records (a short-lived connection) and kept in the
+snapshot's memo. The page is public: it shows the file hash (provenance) but not the name
+of the account that loaded a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from fastapi import APIRouter, Request, Response
+
+from veiligstad.services.freshness import SourceStatus
+from veiligstad.services.snapshot import Snapshot
+from veiligstad.storage.warehouse import Warehouse
+from veiligstad.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+#: Batch kind → Dutch label (also the translation key).
+KIND_LABELS = {
+    "embedded": "ingebouwd",
+    "cbs": "CBS",
+    "upload": "upload",
+    "boundaries": "grenzen",
+}
+
+#: Batch columns that are provenance but not part of ``SourceStatus``.
+DETAIL_COLUMNS = ("publisher", "attribution", "licence", "origin", "file", "notes")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One current source as the page shows it: its freshness and its batch details."""
+
+    status: SourceStatus
+    publisher: str = ""
+    attribution: str = ""
+    licence: str = ""
+    origin: str = ""
+    file: str = ""
+    notes: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        """``ingebouwd``, ``CBS``, ``upload`` or ``grenzen`` (else the stored kind)."""
+        return KIND_LABELS.get(self.status.kind, self.status.kind)
+
+    @property
+    def anchor(self) -> str:
+        """The id of this source's provenance block on the page."""
+        return f"bron-{self.status.source_id}"
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def read_details(url: str) -> dict[str, dict[str, str]]:
+    """Publisher, attribution, licence, origin, file and notes of every current batch."""
+    with Warehouse.open(url) as warehouse:
+        batches = warehouse.batches()
+        current = batches.filter(batches.replaced_by.isnull())
+        frame = current.select("source_id", *DETAIL_COLUMNS).to_pandas()
+    return {
+        str(row["source_id"]): {column: _text(row[column]) for column in DETAIL_COLUMNS}
+        for row in frame.to_dict(orient="records")
+    }
+
+
+def batch_details(request: Request, snapshot: Snapshot) -> dict[str, dict[str, str]]:
+    """The batch details, read once per snapshot; empty while the warehouse cannot be read."""
+    key = ("sources", "details")
+    if key not in snapshot.memo:
+        try:
+            snapshot.memo[key] = read_details(request.app.state.cache.url)
+        except Exception:  # a locked or broken warehouse: show the page without the details
+            return {}
+    details: dict[str, dict[str, str]] = snapshot.memo[key]
+    return details
+
+
+def sources(snapshot: Snapshot, details: dict[str, dict[str, str]]) -> list[Source]:
+    """Every current source: built-in ones first, then by title."""
+    found = [Source(status, **details.get(status.source_id, {})) for status in snapshot.sources]
+    return sorted(found, key=lambda s: (s.status.kind != "embedded", s.status.title.lower()))
+
+
+def _timestamp(value: Any) -> str:
+    """ISO 8601 in UTC for downloads (spreadsheets cannot hold time zones)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return str(stamp.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def sources_table(found: list[Source]) -> pd.DataFrame:
+    """One row per current source (download); no user names."""
+    rows = []
+    for source in found:
+        s = source.status
+        rows.append(
+            {
+                "bron_id": s.source_id,
+                "titel": s.title,
+                "tabel": s.table_id or "",
+                "soort": source.kind_label,
+                "uitgever": source.publisher,
+                "nieuwste_periode": s.newest_period or "",
+                "einde_nieuwste_periode": _date(s.newest_period_end),
+                "geladen_op": _timestamp(s.loaded_at),
+                "opgehaald_op": _timestamp(s.retrieved_at),
+                "rijen": s.rows,
+                "afgewezen_rijen": s.rows_rejected,
+                "licentie": source.licence,
+                "bronvermelding": source.attribution,
+                "momentopname": s.snapshot,
+                "verouderd": s.outdated,
+                "leeftijd_maanden": s.age_months,
+                "verversingsritme": s.rule,
+                "nieuwere_periode_verwacht_voor": _date(s.due),
+                "waarschuwing": s.warning,
+                "bestand": source.file,
+                "bestandshash_sha256": s.file_hash,
+                "herkomst": source.origin,
+                "toelichting": source.notes,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def attributions(found: list[Source]) -> list[str]:
+    """The distinct attribution texts ("Bron: CBS", …), in order of first use."""
+    seen: dict[str, None] = {}
+    for source in found:
+        if source.attribution:
+            seen.setdefault(source.attribution, None)
+    return list(seen)
+
+
+@router.get("/bronnen")
+def sources_page(request: Request) -> Response:
+    """Sources, provenance and freshness."""
+    snapshot: Snapshot = request.app.state.cache.get()
+    found = sources(snapshot, batch_details(request, snapshot))
+    return render(
+        request,
+        "sources/page.html",
+        title="Bronnen",
+        stem="bronnen",
+        tables={"bronnen": sources_table(found)},
+        sources=found,
+        attributions=attributions(found),
+        outdated=sum(s.status.outdated for s in found),
+        snapshots=sum(s.status.snapshot for s in found),
+    )
