@@ -49,3 +49,14 @@ def test_compstat_alerts(monkeypatch: pytest.MonkeyPatch, monthly_url: str) -> N
     assert result.exit_code == 0, result.output
     assert "31 januari 2025" in result.output and "CompStat: 12-maanden" in result.output
     assert "8.400" in result.output
+
+
+def test_fdr_flag() -> None:
+    result = runner.invoke(app, ["alerts", "--fdr"])
+    assert result.exit_code == 0, result.output
+    assert "q (FDR)" in result.output and "Benjamini–Hochberg" in result.output
+    data = json.loads(runner.invoke(app, ["alerts", "--fdr", "--json"]).stdout)
+    assert data["fdr"] is True and data["alerts"]
+    assert all(a["q_value"] is not None and a["q_value"] < 0.05 for a in data["alerts"])
+    plain = json.loads(runner.invoke(app, ["alerts", "--json"]).stdout)
+    assert len(data["alerts"]) <= len(plain["alerts"])

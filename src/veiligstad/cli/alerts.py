@@ -30,16 +30,18 @@ def parse_date(text: str | None) -> dt.date | None:
         raise DataError(f"Onbekende datum '{text}'.", hint="Gebruik JJJJ-MM-DD, bijv. 2024-01-01.") from None
 
 
-def render_alerts(out: Console, found: list[Alert], since: dt.date | None) -> None:
-    """The alerts as a Dutch table."""
+def render_alerts(out: Console, found: list[Alert], since: dt.date | None, fdr: bool = False) -> None:
+    """The alerts as a Dutch table (with the corrected p-values when ``fdr``)."""
     heading = "Meldingen" + (f" sinds {formatting.date(since)}" if since else "")
     if not found:
         out.print(f"{heading}: geen significante veranderingen.")
         return
     table = Table(title=f"{heading}: {formatting.number(len(found))}", title_justify="left")
     headers = ("Einde periode", "Soort", "Indicator", "Gebied", "Vergelijking", "Van", "Naar")
-    for header in (*headers, "Verandering", "Signaal", "p", "Oordeel"):
-        table.add_column(header, justify="right" if header in {"Van", "Naar", "Verandering", "p"} else "left")
+    tests = ("p", "q (FDR)") if fdr else ("p",)
+    for header in (*headers, "Verandering", "Signaal", *tests, "Oordeel"):
+        numeric = header in {"Van", "Naar", "Verandering", *tests}
+        table.add_column(header, justify="right" if numeric else "left")
     for alert in found:
         decimals = 0 if alert.unit == "aantal" else 1
         area = f"{alert.area_name} ({alert.area_code})" if alert.area_name else alert.area_code
@@ -54,12 +56,18 @@ def render_alerts(out: Console, found: list[Alert], since: dt.date | None) -> No
             percent(alert.relative),
             alert.signal.value,
             p_text(alert.p_value),
+            *((p_text(alert.q_value),) if fdr else ()),
             alert.assessment,
         )
     out.print(table)
     out.print(
         "Alleen veranderingen die op het 5%-niveau significant zijn; voorlopige cijfers tellen niet mee."
     )
+    if fdr:
+        out.print(
+            "Gecorrigeerd voor meervoudig toetsen: q is de p-waarde na de Benjamini–Hochberg-correctie "
+            "over alle toetsen van deze lijst (false discovery rate 5%)."
+        )
 
 
 def alerts_command(
@@ -68,17 +76,23 @@ def alerts_command(
         typer.Option("--since", metavar="DATUM", help="Alleen perioden die op of na deze datum eindigen."),
     ] = None,
     json_output: JsonOption = False,
+    fdr: Annotated[
+        bool,
+        typer.Option("--fdr", help="Corrigeer voor meervoudig toetsen (Benjamini–Hochberg, FDR 5%)."),
+    ] = False,
 ) -> None:
-    """Significante veranderingen (jaar op jaar en CompStat) sinds een datum."""
+    """Significante veranderingen en nieuwe of intensiverende hotspots sinds een datum."""
     day = parse_date(since)
     settings = Settings()
     definitions = definitions_in_force(settings)
     with open_warehouse(settings, quiet=json_output) as warehouse:
-        found = alert_service.alerts(warehouse, definitions, day)
+        found = alert_service.alerts(warehouse, definitions, day, fdr=fdr)
     if json_output:
-        print_json({"since": day.isoformat() if day else None, "alerts": [a.as_dict() for a in found]})
+        print_json(
+            {"since": day.isoformat() if day else None, "fdr": fdr, "alerts": [a.as_dict() for a in found]}
+        )
         return
-    render_alerts(console(), found, day)
+    render_alerts(console(), found, day, fdr=fdr)
 
 
 def register(app: typer.Typer) -> None:
