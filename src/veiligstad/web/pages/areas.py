@@ -1,0 +1,238 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Gebieden: the programme municipality's areas, and a profile for any area of the Netherlands.
+
+``/gebieden`` lists the gemeente, its stadsdelen, wijken and buurten with a map of the
+buurten by stadsdeel. ``/gebieden/{code}`` is an area profile: parents and children, key
+figures, all indicators compared with the rest of the gemeente (or of Nederland), crime
+next to feelings of safety, and the area's place on the map. The data shaping lives in
+``services.profiles``; this module turns it into maps and tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from veiligstad.errors import NotFound
+from veiligstad.services import profiles
+from veiligstad.services.snapshot import Snapshot
+from veiligstad.web import charts, i18n
+from veiligstad.web.auth import viewer
+from veiligstad.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+#: Okabe–Ito: a qualitative palette that stays distinguishable with colour-blindness.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+
+#: The area itself on its location map, and the others (dark against light: also in greyscale).
+THIS_AREA, OTHER_AREAS = "dit gebied", "overige gebieden"
+PLACE_COLOURS = {THIS_AREA: "#b35806", OTHER_AREAS: "#d9e2ec"}
+
+LEVEL_PLURAL = {"gemeente": "Gemeenten", "stadsdeel": "Stadsdelen", "wijk": "Wijken", "buurt": "Buurten"}
+
+
+def name_of(row: Mapping[Any, Any]) -> str:
+    """An area's name, or its code when the register has no name (many wijken elsewhere)."""
+    name = row["name"]
+    return str(name) if isinstance(name, str) and name else str(row["code"])
+
+
+def context(request: Request, snapshot: Snapshot) -> pd.DataFrame:
+    """Inhabitants and key figures of every area, read once per snapshot."""
+    return profiles.cached_context(request.app.state.cache.url, snapshot.memo)
+
+
+def inhabitants(context: pd.DataFrame, threshold: int) -> dict[str, float | str]:
+    """Latest inhabitants per area; a count below the threshold as ``< 5``."""
+    rows = context[context["measure"] == "inwoners"].sort_values("year").groupby("area_code").tail(1)
+    return {
+        str(code): (f"< {threshold}" if 0 < value < threshold else float(value))
+        for code, value in zip(rows["area_code"], rows["value"], strict=True)
+    }
+
+
+def buurten_table(snapshot: Snapshot, people: dict[str, float | str]) -> pd.DataFrame:
+    """The municipality's buurten with their wijk and stadsdeel (the map's text alternative)."""
+    names = {str(r["code"]): name_of(r) for r in snapshot.own_areas().to_dict(orient="records")}
+    rows = [
+        {
+            "code": row["code"],
+            "buurt": name_of(row),
+            "wijk_code": row["wijk_code"],
+            "wijk": names.get(str(row["wijk_code"]), ""),
+            "stadsdeel_code": row["stadsdeel_code"],
+            "stadsdeel": names.get(str(row["stadsdeel_code"]), ""),
+            "inwoners": people.get(str(row["code"])),
+        }
+        for row in snapshot.own_areas("buurt").to_dict(orient="records")
+    ]
+    return pd.DataFrame(
+        rows, columns=["code", "buurt", "wijk_code", "wijk", "stadsdeel_code", "stadsdeel", "inwoners"]
+    )
+
+
+def areas_table(snapshot: Snapshot) -> pd.DataFrame:
+    """Every area of the municipality with its parents (download)."""
+    frame = snapshot.own_areas().copy()
+    frame["naam"] = [name_of(r) for r in frame.to_dict(orient="records")]
+    order = {"gemeente": 0, "stadsdeel": 1, "wijk": 2, "buurt": 3}
+    frame = frame.sort_values(by=["level", "code"], key=lambda s: s.map(order) if s.name == "level" else s)
+    columns = ["code", "naam", "level", "wijk_code", "stadsdeel_code", "gemeente_code", "boundary_year"]
+    return (
+        frame[columns]
+        .rename(columns={"level": "niveau", "boundary_year": "grensjaar"})
+        .reset_index(drop=True)
+    )
+
+
+def stadsdeel_map(snapshot: Snapshot, table: pd.DataFrame) -> dict[str, Any] | None:
+    """The buurten coloured by stadsdeel."""
+    colours = dict(zip(sorted(set(table["stadsdeel"]) - {""}), OKABE_ITO, strict=False))
+    features = [
+        charts.feature(
+            str(row["code"]),
+            str(row["buurt"]),
+            snapshot.geometries[str(row["code"])],
+            category=row["stadsdeel"],
+        )
+        for row in table.to_dict(orient="records")
+        if row["code"] in snapshot.geometries
+    ]
+    return charts.category_map(features, colours, title="stadsdeel") if features else None
+
+
+def gemeenten(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """(code, name) of every gemeente in the register, by name, for the look-up form."""
+    rows = snapshot.areas[snapshot.areas["level"] == "gemeente"]
+    return sorted(((str(r["code"]), name_of(r)) for r in rows.to_dict(orient="records")), key=lambda p: p[1])
+
+
+@router.get("/gebieden")
+def areas_page(request: Request, gebied: str | None = None) -> Response:
+    """The municipality's areas by level, a map of the buurten, and a look-up of any area."""
+    snapshot: Snapshot = request.app.state.cache.get()
+    if gebied:
+        code = gebied.strip().upper()
+        if snapshot.area(code) is None:
+            raise NotFound(
+                f"Onbekend gebied '{gebied}'.", hint="Kies een gemeente uit de lijst op /gebieden."
+            )
+        return RedirectResponse(f"/gebieden/{code}", status_code=303)
+    people = inhabitants(context(request, snapshot), snapshot.threshold)
+    buurten = buurten_table(snapshot, people)
+    lang = viewer(request).lang
+    spec = stadsdeel_map(snapshot, buurten)
+    return render(
+        request,
+        "areas/index.html",
+        title="Gebieden",
+        stem="gebieden",
+        tables={"gebieden": areas_table(snapshot), "buurten": buurten},
+        municipality=snapshot.area(snapshot.municipality),
+        levels={lvl: snapshot.own_areas(lvl).to_dict(orient="records") for lvl in ("stadsdeel", "wijk")},
+        level_names=LEVEL_PLURAL,
+        buurten=buurten.to_dict(orient="records"),
+        people=people,
+        spec=spec,
+        gemeenten=gemeenten(snapshot),
+        name_of=name_of,
+        map_caption=i18n.translate("Buurten van", lang),
+    )
+
+
+def place_features(
+    snapshot: Snapshot, area: dict[str, Any], lang: str
+) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """The areas of the same level around this one (its gemeente, or all gemeenten), with
+    this area as its own category; empty when the area has no boundary."""
+    if area["code"] not in snapshot.geometries:
+        return [], pd.DataFrame(columns=["code", "gebied", "categorie"])
+    areas = snapshot.areas
+    same = areas["level"] == area["level"]
+    if area["level"] != "gemeente":
+        same &= areas["gemeente_code"] == area["gemeente_code"]
+    peers = areas[same & areas["code"].isin(snapshot.geometries.keys())].sort_values("code")
+    this, other = i18n.translate(THIS_AREA, lang), i18n.translate(OTHER_AREAS, lang)
+    rows = [
+        {
+            "code": str(r["code"]),
+            "gebied": name_of(r),
+            "categorie": this if r["code"] == area["code"] else other,
+        }
+        for r in peers.to_dict(orient="records")
+    ]
+    features = [
+        charts.feature(r["code"], r["gebied"], snapshot.geometries[r["code"]], category=r["categorie"])
+        for r in rows
+    ]
+    return features, pd.DataFrame(rows, columns=["code", "gebied", "categorie"])
+
+
+def place_map(features: list[dict[str, Any]], lang: str) -> dict[str, Any] | None:
+    """The location map: this area dark, the others light."""
+    if not features:
+        return None
+    colours = {i18n.translate(k, lang): v for k, v in PLACE_COLOURS.items()}
+    return charts.category_map(features, colours, title=i18n.translate("ligging", lang), height=380)
+
+
+def cached_profile(request: Request, snapshot: Snapshot, area: dict[str, Any]) -> profiles.Profile:
+    """The public profile of an area, computed once per snapshot."""
+    key = ("areas", "profile", area["code"])
+    if key not in snapshot.memo:
+        snapshot.memo[key] = profiles.profile(
+            snapshot.public_values,
+            snapshot.definitions,
+            snapshot.areas,
+            area,
+            context(request, snapshot),
+            snapshot.threshold,
+        )
+    found: profiles.Profile = snapshot.memo[key]
+    return found
+
+
+def figures_table(profile: profiles.Profile) -> pd.DataFrame:
+    """Key figures for download (without the display-only decimals column)."""
+    return profile.figures.drop(columns=["decimalen"])
+
+
+@router.get("/gebieden/{code}")
+def profile_page(request: Request, code: str) -> Response:
+    """The profile of one gemeente, stadsdeel, wijk or buurt (or Nederland)."""
+    snapshot: Snapshot = request.app.state.cache.get()
+    area = snapshot.area(code)
+    if area is None:
+        raise NotFound(
+            f"Onbekend gebied '{code}'.",
+            hint="Gebiedscodes zien eruit als GM0935, WK093500 of BU09350000; zie /gebieden.",
+        )
+    profile = cached_profile(request, snapshot, area)
+    lang = viewer(request).lang
+    features, peers = place_features(snapshot, area, lang)
+    return render(
+        request,
+        "areas/profile.html",
+        title=profile.name,
+        stem=f"gebied-{area['code']}",
+        tables={
+            "kerncijfers": figures_table(profile),
+            "indicatoren": profiles.indicator_table(profile),
+            "beleving": profiles.divergence_table(profile),
+            "ligging": peers,
+        },
+        area=area,
+        profile=profile,
+        place_spec=place_map(features, lang),
+        peers=peers.to_dict(orient="records"),
+        own=snapshot.municipality,
+        own_codes=set(snapshot.own_areas()["code"]),
+        gemeenten=gemeenten(snapshot) if area["level"] == "land" else [],
+        level_names=LEVEL_PLURAL,
+        this_area=i18n.translate(THIS_AREA, lang),
+    )
