@@ -233,3 +233,151 @@ def against_country(values: pd.DataFrame, indicator: Indicator, municipality: st
     if k_nl - k < 0 or n_nl - n <= 0:
         return Comparison(Signal.TOO_LITTLE, None, "", "gemeente en Nederland passen niet bij elkaar")
     return compare_counts(k_nl - k, n_nl - n, k, n)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """The municipality against the Netherlands and its peers in the latest year it has a
+    final value; ``reason`` says why there is no comparison when ``year`` is None."""
+
+    indicator: Indicator
+    municipality: str
+    year: int | None
+    own: dict[str, object]
+    country: dict[str, object]
+    versus_country: Comparison
+    peers: PeerGroup | None
+    reason: str = ""
+    peers_reason: str = ""
+
+
+def _record(frame: pd.DataFrame, code: str) -> dict[str, object]:
+    row = _row(frame, code)
+    return {} if row is None else {str(k): (None if _missing(v) else v) for k, v in row.items()}
+
+
+def _missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False
+
+
+def latest_year(values: pd.DataFrame, municipality: str) -> int | None:
+    """The latest year in which the municipality has a final (not provisional) value."""
+    rows = values[
+        (values["area_code"] == municipality)
+        & values["period"].astype(str).str.fullmatch(r"\d{4}")
+        & values["value"].notna()
+        & ~values["provisional"].fillna(False).astype(bool)
+    ]
+    return None if rows.empty else int(rows["year"].max())
+
+
+def benchmark(values: pd.DataFrame, pops: pd.DataFrame, indicator: Indicator, municipality: str) -> Benchmark:
+    """Compare one indicator's latest final value with the Netherlands and the peer group.
+
+    ``values`` are the indicator's rows (public values on public pages).
+    """
+    year = latest_year(values, municipality)
+    if year is None:
+        none = Comparison(Signal.TOO_LITTLE, None, "", "geen berekende waarde")
+        return Benchmark(indicator, municipality, None, {}, {}, none, None, reason="geen berekende waarde")
+    rows = values[(values["year"] == year) & values["period"].astype(str).str.fullmatch(r"\d{4}")]
+    country = against_country(rows, indicator, municipality, year)
+    group, peers_reason = None, ""
+    if indicator.kind is IndicatorKind.RATE:
+        group = peer_group(values, pops, indicator, municipality, year)
+        if group is None:
+            peers_reason = "inwonertal van de gemeente onbekend"
+    elif indicator.kind is IndicatorKind.SURVEY:
+        peers_reason = "enquêtecijfers worden niet opgeteld of gemiddeld tot een groepscijfer"
+    else:
+        peers_reason = "een aantal zonder noemer is niet te vergelijken"
+    return Benchmark(
+        indicator,
+        municipality,
+        year,
+        _record(rows, municipality),
+        _record(rows, NETHERLANDS),
+        country,
+        group,
+        peers_reason=peers_reason,
+    )
+
+
+#: A comparison between areas in words: the municipality is higher or lower than the reference.
+AREA_SIGNALS = {
+    Signal.ROSE: "significant hoger",
+    Signal.FELL: "significant lager",
+    Signal.NO_CHANGE: "geen significant verschil",
+    Signal.TOO_LITTLE: "te weinig gegevens",
+}
+
+
+def _figure(record: dict[str, object], name: str, kind: str, year: int) -> dict[str, object]:
+    return {
+        "code": record.get("area_code") or "",
+        "gebied": name,
+        "soort": kind,
+        "jaar": year,
+        "waarde": record.get("value"),
+        "interval_laag": record.get("ci_low"),
+        "interval_hoog": record.get("ci_high"),
+        "teller": record.get("numerator"),
+        "noemer": record.get("denominator"),
+        "benaderd": bool(record.get("approximate") or False),
+        "afgeschermd": record.get("disclosure") or "",
+    }
+
+
+def _verdict(comparison: Comparison | None) -> dict[str, object]:
+    return {
+        "gemeente_ten_opzichte_hiervan": AREA_SIGNALS[comparison.signal] if comparison else "",
+        "p_waarde": comparison.p_value if comparison else None,
+        "toets": comparison.method if comparison else "",
+        "toelichting": comparison.reason if comparison else "",
+    }
+
+
+def comparison_frame(bench: Benchmark, name: str) -> pd.DataFrame:
+    """The municipality, the Netherlands and the peer group in one table (Dutch columns)."""
+    if bench.year is None:
+        return pd.DataFrame()
+    rows = [{**_figure(bench.own, name, "gemeente", bench.year), **_verdict(None)}]
+    rows.append({**_figure(bench.country, "Nederland", "land", bench.year), **_verdict(bench.versus_country)})
+    group = bench.peers
+    if group is not None:
+        figure: dict[str, object] = {
+            "value": group.group.value,
+            "ci_low": group.group.ci_low,
+            "ci_high": group.group.ci_high,
+            "numerator": group.group.numerator,
+            "denominator": group.group.denominator,
+        }
+        label = f"Gemeenten met {group.size_class.label}"
+        rows.append({**_figure(figure, label, "groep", bench.year), **_verdict(group.comparison)})
+    return pd.DataFrame(rows)
+
+
+def members_frame(group: PeerGroup | None) -> pd.DataFrame:
+    """The gemeenten of a peer group with their values (Dutch columns)."""
+    if group is None:
+        return pd.DataFrame(columns=["code", "gemeente", "inwoners", "waarde"])
+    frame = group.members.rename(
+        columns={
+            "area_code": "code",
+            "area_name": "gemeente",
+            "population": "inwoners",
+            "value": "waarde",
+            "ci_low": "interval_laag",
+            "ci_high": "interval_hoog",
+            "numerator": "teller",
+            "denominator": "noemer",
+            "disclosure": "afgeschermd",
+        }
+    ).drop(columns=["suppressed"])
+    frame["gemeente"] = frame["gemeente"].fillna(frame["code"])
+    frame.insert(3, "jaar", group.year)
+    frame.insert(4, "inwoners_peiljaar", group.population_year)
+    return frame

@@ -1,6 +1,15 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Server-rendered pages, one module per page family; each exposes ``router``."""
 
-from veiligstad.web.pages import areas, internal, login, maps, programme, sources
+from veiligstad.web.pages import areas, indicators, internal, login, maps, programme, sources, themes
 
-ROUTERS = [programme.router, login.router, internal.router, sources.router, areas.router, maps.router]
+ROUTERS = [
+    programme.router,
+    login.router,
+    internal.router,
+    sources.router,
+    areas.router,
+    indicators.router,
+    themes.router,
+    maps.router,
+]
