@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Server-rendered pages, one module per page family; each exposes ``router``."""
 
-from veiligstad.web.pages import areas, indicators, internal, login, maps, programme, sources, themes
+from veiligstad.web.pages import areas, indicators, internal, login, maps, method, programme, sources, themes
 
 ROUTERS = [
     programme.router,
     login.router,
     internal.router,
     sources.router,
+    method.router,
     areas.router,
     indicators.router,
     themes.router,
