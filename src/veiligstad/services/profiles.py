@@ -38,6 +38,12 @@ BETWEEN_AREAS = {
 }
 
 NO_FEELING = "Geen veiligheidsbeleving gemeten voor dit gebied."
+FEELING_ELSEWHERE = (
+    "Veiligheidsbeleving is wel gemeten, maar niet in een jaar waarvan ook de geregistreerde "
+    "criminaliteit van dit gebied bekend is; ze zijn daarom niet naast elkaar te zetten."
+)
+SUMMED = "som van de buurten (CBS rondt buurtaantallen af op vijftallen)"
+SUMMED_INCOMPLETE = "som van de buurten met een cijfer; niet alle buurten hebben er een"
 
 
 class Measure(NamedTuple):
@@ -120,9 +126,7 @@ def _summed_inhabitants(context: pd.DataFrame, buurten: list[str]) -> tuple[int,
         return None
     year = int(rows["year"].max())
     latest = rows[rows["year"] == year]
-    note = f"som van {len(latest)} buurten (CBS rondt buurtaantallen af op vijftallen)"
-    if len(latest) < len(buurten):
-        note += f"; {len(buurten) - len(latest)} buurten zonder cijfer"
+    note = SUMMED if len(latest) == len(buurten) else SUMMED_INCOMPLETE
     return year, float(latest["value"].sum()), note
 
 
@@ -301,11 +305,7 @@ class Profile:
             return ""
         if not self.feeling_years:
             return NO_FEELING
-        years = ", ".join(str(y) for y in self.feeling_years)
-        return (
-            f"Veiligheidsbeleving is gemeten in {years}, maar voor die jaren is geen geregistreerde "
-            "criminaliteit van dit gebied bekend; ze zijn daarom niet naast elkaar te zetten."
-        )
+        return FEELING_ELSEWHERE
 
 
 def _feeling_years(values: pd.DataFrame, area_code: str) -> list[int]:
