@@ -343,11 +343,14 @@ class Warehouse:
         self.drop(stage)
 
     def state(self) -> str:
-        """Changes with every load: the number of batches and accounts and the newest load."""
+        """Changes with every load: the number of batches and accounts and the newest load,
+        and with every change to the action programme (one ``audit_log`` row per change)."""
         batches = self.batches()
         summary = batches.aggregate(n=batches.count(), last=batches.loaded_at.max()).to_pandas()
-        accounts = self.users().count().execute() if USERS in self.con.list_tables() else 0
-        return f"{int(summary['n'].iloc[0])}:{summary['last'].iloc[0]}:{accounts}"
+        tables = set(self.con.list_tables())
+        accounts = self.users().count().execute() if USERS in tables else 0
+        changes = self.table("audit_log").count().execute() if "audit_log" in tables else 0
+        return f"{int(summary['n'].iloc[0])}:{summary['last'].iloc[0]}:{accounts}:{changes}"
 
     def is_empty(self) -> bool:
         """Whether nothing has been loaded yet."""
