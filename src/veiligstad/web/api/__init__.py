@@ -3,4 +3,24 @@
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from veiligstad.web.api import (
+    alerts,
+    areas,
+    hotspots,
+    indicators,
+    programmes,
+    sources,
+    themes,
+    values,
+)
+
+ROUTERS: list[APIRouter] = [
+    programmes.router,
+    themes.router,
+    indicators.router,
+    values.router,
+    areas.router,
+    sources.router,
+    alerts.router,
+    hotspots.router,
+]

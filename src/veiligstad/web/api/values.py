@@ -1,0 +1,221 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""``/indicatoren/{id}/waarden``: an indicator's values per area and period, with provenance.
+
+Public figures only: where a count is below the disclosure threshold the row says
+``suppressed: true`` and ``disclosure: "< 5"``, and ``value``, ``numerator``, ``interval``
+and the difference with the published value are ``null``. A missing value is never 0:
+``reason`` and ``reason_text`` say why it is missing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
+
+from veiligstad.domain.areas import AreaLevel
+from veiligstad.domain.indicators import Indicator
+from veiligstad.services import monitor
+from veiligstad.services.snapshot import Snapshot, level_order
+from veiligstad.web.api import areas, indicators, provenance
+from veiligstad.web.api.pagination import Page, PageLinks, Paging, paginate, paging
+from veiligstad.web.api.parameters import CurrentSnapshot, LevelFilter, PeriodFilter, examples
+from veiligstad.web.api.responses import (
+    Resource,
+    SelfLink,
+    flag,
+    number,
+    path,
+    records,
+    responses,
+    text,
+    whole,
+)
+from veiligstad.web.api.status import Interval, interval
+
+router = APIRouter(tags=["indicatoren"])
+
+MEMO = "api-values"
+NUMERATOR = "teller"
+DENOMINATOR = "noemer"
+
+
+class Published(Resource):
+    """The value the programme document publishes for this area and year."""
+
+    value: float | None
+    unit: str | None
+    status: str | None = Field(description="`gemeten` of `GM` (geen meting).")
+
+
+class SourceRef(Resource):
+    """One import batch a figure was computed from."""
+
+    source_id: str
+    batch_id: str
+    role: str = Field(description="`teller` of `noemer`.")
+    links: SelfLink
+
+
+class Provenance(Resource):
+    """Where the figure comes from."""
+
+    numerator_source: str | None = Field(description="De maten die samen de teller vormen.")
+    sources: list[SourceRef]
+
+
+class Value(Resource):
+    """One indicator value for one area and period."""
+
+    indicator_id: str
+    area_code: str
+    area_name: str | None
+    level: AreaLevel
+    period: str
+    year: int
+    value: float | None = Field(description="`null` als de waarde ontbreekt of is afgeschermd.")
+    numerator: float | None
+    denominator: float | None
+    denominator_year: int | None = Field(description="Peiljaar van de bevolking (1 januari).")
+    per: int | None
+    unit: str
+    interval: Interval | None
+    published: Published | None
+    reconciliation: str | None = Field(description="Berekend tegenover gepubliceerd.")
+    difference: float | None = Field(description="Berekend min gepubliceerd.")
+    approximate: bool = Field(description="Noemer uit een naburig jaar.")
+    partial: bool
+    provisional: bool = Field(description="Voorlopige cijfers (recente maanden).")
+    reason: str | None = Field(description="Code van de reden waarom de waarde ontbreekt.")
+    reason_text: str | None
+    suppressed: bool = Field(description="Afgeschermd: een telling onder de drempel.")
+    disclosure: str | None = Field(description="Wat in plaats van de telling wordt getoond, bijv. `< 5`.")
+    provenance: Provenance
+
+
+class ValuePage(Resource):
+    """One page of an indicator's values."""
+
+    indicator_id: str
+    unit: str
+    items: list[Value]
+    page: Page
+    links: PageLinks
+
+
+def _ordered(snapshot: Snapshot, indicator_id: str) -> pd.DataFrame:
+    """The public values of one indicator, coarsest level first (built once per snapshot)."""
+    key = (MEMO, indicator_id)
+    found = snapshot.memo.get(key)
+    if isinstance(found, pd.DataFrame):
+        return found
+    values = snapshot.public_values
+    own = values[values["indicator_id"] == indicator_id].copy()
+    own["_order"] = own["level"].map(lambda lvl: level_order(str(lvl)))
+    own = own.sort_values(["_order", "area_code", "period"]).drop(columns="_order").reset_index(drop=True)
+    snapshot.memo[key] = own
+    return own
+
+
+def _published(row: dict[str, Any]) -> Published | None:
+    status = text(row["published_status"])
+    if status is None and number(row["published_value"]) is None:
+        return None
+    return Published(value=number(row["published_value"]), unit=text(row["published_unit"]), status=status)
+
+
+def _provenance(row: dict[str, Any], indicator: Indicator, sources: provenance.SourceIndex) -> Provenance:
+    numerator_source = text(row["numerator_source"])
+    refs: list[SourceRef] = []
+    if numerator_source:
+        measures = numerator_source.split(" + ")
+        for source_id, batch_id in sources.batches(measures, str(row["period"]), str(row["level"])):
+            refs.append(_ref(source_id, batch_id, NUMERATOR))
+    year = whole(row["denominator_year"])
+    if indicator.denominator and year is not None:
+        for source_id, batch_id in sources.batches([indicator.denominator], str(year), str(row["level"])):
+            refs.append(_ref(source_id, batch_id, DENOMINATOR))
+    return Provenance(numerator_source=numerator_source, sources=refs)
+
+
+def _ref(source_id: str, batch_id: str, role: str) -> SourceRef:
+    return SourceRef(
+        source_id=source_id, batch_id=batch_id, role=role, links=SelfLink(self=path("bronnen", source_id))
+    )
+
+
+def value(row: dict[str, Any], indicator: Indicator, sources: provenance.SourceIndex) -> Value:
+    """The API form of one public value row."""
+    suppressed = flag(row["suppressed"])
+    reason = text(row["reason"])
+    return Value(
+        indicator_id=indicator.id,
+        area_code=str(row["area_code"]),
+        area_name=text(row["area_name"]),
+        level=AreaLevel(row["level"]),
+        period=str(row["period"]),
+        year=int(row["year"]),
+        value=number(row["value"]),
+        numerator=number(row["numerator"]),
+        denominator=number(row["denominator"]),
+        denominator_year=whole(row["denominator_year"]),
+        per=whole(row["per"]),
+        unit=indicator.unit,
+        interval=interval(row["ci_low"], row["ci_high"]),
+        published=_published(row),
+        reconciliation=text(row["reconciliation"]),
+        difference=number(row["difference"]),
+        approximate=flag(row["approximate"]),
+        partial=flag(row["partial"]),
+        provisional=flag(row["provisional"]),
+        reason=reason,
+        reason_text=monitor.reason_text(reason, indicator) or None,
+        suppressed=suppressed,
+        disclosure=text(row["disclosure"]) if suppressed else None,
+        provenance=_provenance(row, indicator, sources),
+    )
+
+
+AreaFilter = Annotated[
+    str | None,
+    Query(
+        openapi_examples=examples("GM0935"),
+        description="Alleen dit gebied (CBS-code), bijvoorbeeld `GM0935` of `BU09350000`.",
+    ),
+]
+
+
+@router.get(
+    "/indicatoren/{id}/waarden",
+    responses=responses(503),
+    summary="Waarden van een indicator per gebied en periode, per pagina",
+)
+def list_values(
+    request: Request,
+    id: indicators.IndicatorIdPath,
+    snapshot: CurrentSnapshot,
+    requested: Annotated[Paging, Depends(paging)],
+    gebied: AreaFilter = None,
+    niveau: LevelFilter = None,
+    periode: PeriodFilter = None,
+) -> ValuePage:
+    """Values with numerator, denominator, 95% interval, published value, flags and provenance."""
+    indicator = indicators.find(snapshot, id)
+    if gebied is not None:
+        areas.find(snapshot, gebied)
+    rows = _ordered(snapshot, indicator.id)
+    if gebied is not None:
+        rows = rows[rows["area_code"] == gebied]
+    if niveau is not None:
+        rows = rows[rows["level"] == niveau.value]
+    if periode is not None:
+        rows = rows[rows["period"] == periode]
+    rows_on_page, page, links = paginate(request, len(rows), requested)
+    chosen = records(rows.iloc[rows_on_page])
+    items = []
+    if chosen:
+        sources = provenance.index(snapshot, request)
+        items = [value(row, indicator, sources) for row in chosen]
+    return ValuePage(indicator_id=indicator.id, unit=indicator.unit, items=items, page=page, links=links)
