@@ -103,6 +103,15 @@ def warehouse_problem(exc: WarehouseError) -> tuple[str, str]:
     return f"Het warehouse kan niet worden gebruikt: {exc.message}", exc.hint
 
 
+def naive(frame: pd.DataFrame) -> pd.DataFrame:
+    """Timestamps as UTC without a time zone (Excel cannot store zones), for downloads."""
+    result = frame.copy()
+    for column in result.columns:
+        if isinstance(result[column].dtype, pd.DatetimeTZDtype):
+            result[column] = result[column].dt.tz_convert("UTC").dt.tz_localize(None)
+    return result
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows for a template: missing values (NaN, NaT) become None."""
     clean = frame.astype(object).where(frame.notna(), None)
@@ -130,12 +139,25 @@ def internal_home(request: Request, viewer: Raad) -> Response:
         role=viewer.role,
         pages=[p for p in PAGES if viewer.allows(p.role)],
         newest=newest,
+        latest_values=latest_values(snapshot),
         last_load=last_load,
         alerts_total=len(snapshot.alerts),
         alerts_latest=sum(1 for a in snapshot.alerts if a.period_end == alert_end),
         alert_end=alert_end,
         outdated=[s for s in snapshot.sources if s.outdated],
     )
+
+
+def latest_values(snapshot: Snapshot) -> dict[str, Any] | None:
+    """The newest year with a computed value for the municipality, and its indicators."""
+    values = snapshot.values
+    rows = values[(values["area_code"] == snapshot.municipality) & values["value"].notna()]
+    if rows.empty:
+        return None
+    year = int(rows["year"].max())
+    ids = set(rows.loc[rows["year"] == year, "indicator_id"])
+    names = [i.name for i in snapshot.definitions.indicators() if i.id in ids]
+    return {"period": str(year), "names": names}
 
 
 # --------------------------------------------------------------------------- raw values
@@ -254,7 +276,7 @@ def raw_values_page(
         "internal/values.html",
         title="Ruwe waarden",
         stem="intern-niet-publiceren",
-        tables={"waarden": values, "waarnemingen": listing},
+        tables={"waarden": values, "waarnemingen": naive(listing)},
         indicators=snapshot.definitions.indicators(),
         indicator=chosen,
         levels=list(AreaLevel),
@@ -297,7 +319,7 @@ def upload_page(
 ) -> Response:
     """The upload form, with the outcome of the last upload or an error."""
     snapshot: Snapshot = request.app.state.cache.get()
-    problems = report.problems if report else []
+    problems = sorted(report.problems, key=lambda p: p.row or 0) if report else []
     counts: dict[str, int] = {}
     for problem in problems:
         counts[problem.code] = counts.get(problem.code, 0) + 1
@@ -314,13 +336,20 @@ def upload_page(
         measures=_upload_measures(snapshot),
         measure=measure,
         valid_only=valid_only,
-        max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
+        limit=limit_text(),
         recent=[s for s in snapshot.sources if s.kind == "upload"],
     )
 
 
+def limit_text() -> str:
+    """The upload limit for people: ``20 MB`` (or kB for a small test limit)."""
+    if MAX_UPLOAD_BYTES >= 1024 * 1024:
+        return f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
+    return f"{max(1, MAX_UPLOAD_BYTES // 1024)} kB"
+
+
 def _too_large_text() -> str:
-    return f"Het bestand is te groot: de grens is {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
+    return f"Het bestand is te groot: de grens is {limit_text()}."
 
 
 class LimitedUploadRoute(APIRoute):
@@ -439,7 +468,7 @@ def sources_page(request: Request) -> Response:
         "internal/sources.html",
         title="Bronnenbeheer",
         stem="intern-bronnen",
-        tables={"versies": history, "actualiteit": freshness},
+        tables={"versies": naive(history), "actualiteit": naive(freshness)},
         batches=_records(history),
         sources=snapshot.sources,
         busy=busy,
