@@ -10,6 +10,7 @@ import typer
 
 from veiligstad import formatting
 from veiligstad.cli import (
+    actions,
     alerts,
     common,
     hotspots,
@@ -47,7 +48,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(sources.sources_app, name="sources")
 #: Importing these modules registers their commands on ``import_app``.
 COMMAND_MODULES = (import_cbs, import_file, import_boundaries)
-for _analysis in (trends, hotspots, alerts, serve, users):
+for _analysis in (trends, hotspots, alerts, serve, users, actions):
     _analysis.register(app)
 
 

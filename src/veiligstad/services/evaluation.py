@@ -213,6 +213,9 @@ def indicator_change(
         reason = (
             monitor.reason_text(codes.iloc[0], indicator) if not codes.empty else f"geen waarde voor {year}"
         )
+        if pairs:
+            last, last_source = pairs[-1]
+            reason += f"; laatste waarde {last.label} ({last_source})"
         return IndicatorChange(
             indicator, year, None, "", disclosure=disclosure, reason="" if disclosure else reason
         )
