@@ -219,6 +219,21 @@ def test_areas_default_to_buurten_with_a_map_and_a_labelled_form(client: TestCli
     assert labels["Binnenstad"] == "528,8"
 
 
+def test_buurt_map_colours_by_quintile_and_flags_areas_with_few_inhabitants(client: TestClient) -> None:
+    soup = soup_of(client, PAGE)
+    spec = json.loads(soup.find("script", id="kaart-gebieden").get_text())  # type: ignore[union-attr]
+    scale = spec["encoding"]["color"]["condition"]["scale"]
+    assert scale["type"] == "threshold" and len(scale["domain"]) == 4 and len(scale["range"]) == 5
+    assert "vijf even grote groepen" in soup.select_one("#gebieden ~ figure figcaption").get_text()  # type: ignore[union-attr]
+    rows = body_rows(section(soup, "gebieden").find("table"))  # type: ignore[arg-type]
+    assert rows["Beatrixhaven"][0] == "4.600,0*" and "weinig inwoners (15)" in rows["Beatrixhaven"][-1]
+    assert "weinig inwoners" not in rows["Binnenstad"][-1]
+    # Seven stadsdelen keep the linear scale: quintiles would blow up small differences.
+    few = soup_of(client, f"{PAGE}?niveau=stadsdeel")
+    spec = json.loads(few.find("script", id="kaart-gebieden").get_text())  # type: ignore[union-attr]
+    assert spec["encoding"]["color"]["condition"]["scale"].get("type") is None
+
+
 def test_areas_per_wijk(client: TestClient) -> None:
     soup = soup_of(client, f"{PAGE}?niveau=wijk")
     rows = body_rows(section(soup, "gebieden").find("table"))  # type: ignore[arg-type]

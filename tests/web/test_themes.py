@@ -27,6 +27,8 @@ def test_theme_lists_its_indicators_with_verdicts(client: TestClient) -> None:
     verdicts = {v.get_text(strip=True) for v in table.select(".verdict")}
     assert verdicts and verdicts <= VERDICTS
     assert table.select(".signal"), "every change carries its significance label"
+    # Baseline and latest value are both the published 2021 figure: nothing to compare yet.
+    assert "nog geen waarde na het basisjaar" in table.get_text()
 
 
 def test_small_trend_only_with_two_computed_years_otherwise_a_reason(client: TestClient) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Request, Response
 
@@ -41,6 +42,9 @@ KIND_LABELS = {
 }
 
 YEARLY = r"\d{4}"
+
+#: Areas with fewer inhabitants get a flag: their rates swing wildly (as on the Hotspots page).
+SMALL_POPULATION = 200
 
 #: Context notes (fixed Dutch sentences, translated in ``translations/en/indicators.yaml``).
 HAALDELICT = "Haaldelict: een stijging kan op meer handhaving wijzen, niet op meer criminaliteit."
@@ -95,6 +99,24 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _flag(value: object) -> bool:
+    return bool(value) if pd.notna(value) else False  # type: ignore[call-overload]
+
+
+def figures(row: pd.Series) -> dict[str, Any]:
+    """The public figures of one value row, with Dutch column names for the downloads."""
+    return {
+        "waarde": row.get("value"),
+        "interval_laag": row.get("ci_low"),
+        "interval_hoog": row.get("ci_high"),
+        "teller": row.get("numerator"),
+        "noemer": row.get("denominator"),
+        "noemer_jaar": row.get("denominator_year"),
+        "afgeschermd": _text(row.get("disclosure")),
+        "benaderd": _flag(row.get("approximate")),
+    }
+
+
 def trend_table(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     """Year, computed value with interval, published value and reconciliation (download)."""
     out = []
@@ -106,19 +128,12 @@ def trend_table(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
         out.append(
             {
                 "jaar": int(row["year"]),
-                "waarde": row.get("value"),
-                "interval_laag": row.get("ci_low"),
-                "interval_hoog": row.get("ci_high"),
-                "teller": row.get("numerator"),
-                "noemer": row.get("denominator"),
-                "noemer_jaar": row.get("denominator_year"),
-                "afgeschermd": _text(row.get("disclosure")),
+                **figures(row),
                 "gepubliceerd": row.get("published_value"),
                 "gepubliceerd_status": "geen meting (GM)" if gm else "",
                 "gepubliceerde_eenheid": _text(row.get("published_unit")),
                 "vergelijking": _text(row.get("reconciliation")),
-                "benaderd": bool(row.get("approximate")) if pd.notna(row.get("approximate")) else False,
-                "voorlopig": bool(row.get("provisional")) if pd.notna(row.get("provisional")) else False,
+                "voorlopig": _flag(row.get("provisional")),
                 "bron": _text(row.get("numerator_source")),
                 "reden": reason,
                 "reden_detail": detail,
@@ -136,7 +151,22 @@ def trend_chart(table: pd.DataFrame, indicator: Indicator) -> dict[str, Any] | N
     if computed["value"].isna().all() and published["published_value"].isna().all():
         return None
     frame = computed[["year", "value", "ci_low", "ci_high"]].astype(float)
-    return charts.trend(frame, unit=indicator.unit, decimals=indicator.decimals, published=published)
+    spec = charts.trend(frame, unit=indicator.unit, decimals=indicator.decimals, published=published)
+    return without_empty_layers(spec, indicator.unit)
+
+
+def without_empty_layers(spec: dict[str, Any], unit: str) -> dict[str, Any]:
+    """Drop the layers that have no data (e.g. no published values): an empty mark group
+    has no accessible name; the remaining layers keep the unit as their axis title."""
+    datasets = spec.get("datasets", {})
+    layers = [
+        layer for layer in spec.get("layer", []) if datasets.get(layer.get("data", {}).get("name"), [1])
+    ]
+    for layer in layers:
+        y = layer.get("encoding", {}).get("y")
+        if isinstance(y, dict) and "title" not in y:
+            y["title"] = unit
+    return {**spec, "layer": layers}
 
 
 def changes_table(changes: list[Change]) -> pd.DataFrame:
@@ -245,14 +275,10 @@ def area_table(snapshot: Snapshot, indicator: Indicator, level: str, year: int) 
                 "gebied": row["name"] or row["code"],
                 "niveau": level,
                 "jaar": year,
-                "waarde": row.get("value"),
-                "interval_laag": row.get("ci_low"),
-                "interval_hoog": row.get("ci_high"),
-                "teller": row.get("numerator"),
-                "noemer": row.get("denominator"),
-                "noemer_jaar": row.get("denominator_year"),
-                "afgeschermd": _text(row.get("disclosure")),
-                "benaderd": bool(row.get("approximate")) if pd.notna(row.get("approximate")) else False,
+                **figures(row),
+                "weinig_inwoners": bool(
+                    pd.notna(row["denominator"]) and row["denominator"] < SMALL_POPULATION
+                ),
                 "reden": reason,
                 "reden_detail": detail,
             }
@@ -286,7 +312,29 @@ def area_map(
     ]
     if not features:
         return None
-    return charts.choropleth(features, unit=indicator.unit, decimals=indicator.decimals)
+    spec = charts.choropleth(features, unit=indicator.unit, decimals=indicator.decimals)
+    return in_quintiles(spec, table["waarde"].dropna().astype(float).tolist(), indicator.decimals)
+
+
+#: Quintiles only with at least this many values; fewer areas keep the linear scale, where
+#: small differences (often within the intervals) are not blown up into five colours.
+MIN_QUINTILE_AREAS = 20
+
+#: ColorBrewer Blues, five classes (colour-blind safe), lightest one step darker than white.
+QUINTILE_COLOURS = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
+
+
+def in_quintiles(spec: dict[str, Any], values: list[float], decimals: int) -> dict[str, Any]:
+    """Colour by quintile (five equally large groups) instead of a linear scale, so that a
+    few industrial buurten with very few inhabitants do not wash out all other areas."""
+    breaks = sorted(
+        {round(float(b), decimals) for b in np.quantile(values, [0.2, 0.4, 0.6, 0.8])} if values else set()
+    )
+    colour = spec.get("encoding", {}).get("color", {}).get("condition", {})
+    if len(set(values)) < MIN_QUINTILE_AREAS or not isinstance(colour, dict) or "scale" not in colour:
+        return spec
+    colour["scale"] = {"type": "threshold", "domain": breaks, "range": QUINTILE_COLOURS[-len(breaks) - 1 :]}
+    return spec
 
 
 def comparison_bars(
@@ -295,13 +343,12 @@ def comparison_bars(
     """Bars: the municipality (highlighted), the Netherlands, the peer group and each peer."""
     if table.empty:
         return None
-    frame = pd.concat(
-        [
-            table[["gebied", "waarde"]].assign(highlight=[True] + [False] * (len(table) - 1)),
-            members[["gemeente", "waarde"]].rename(columns={"gemeente": "gebied"}).assign(highlight=False),
-        ],
-        ignore_index=True,
+    own = table[["gebied", "waarde"]].assign(highlight=[True] + [False] * (len(table) - 1))
+    own["gebied"] = own["gebied"].where(table["soort"] != "groep", f"Groep ({len(members)} gemeenten)")
+    peers_part = (
+        members[["gemeente", "waarde"]].rename(columns={"gemeente": "gebied"}).assign(highlight=False)
     )
+    frame = pd.concat([own, peers_part], ignore_index=True)
     frame = frame[frame["waarde"].notna()]
     if frame.empty:
         return None
@@ -403,6 +450,7 @@ def _details(snapshot: Snapshot, indicator: Indicator) -> dict[str, Any]:
         report = trends.report_from_values(snapshot.public_values, indicator, snapshot.municipality)
         snapshot.memo[key] = {
             "trend_table": table,
+            "has_published": bool(not table.empty and table["gepubliceerd"].notna().any()),
             "trend_spec": trend_chart(table, indicator) if not table.empty else None,
             "changes": changes_table(report.changes),
             "notes": context_notes(snapshot, indicator, table) if not table.empty else [],
@@ -427,7 +475,15 @@ def _areas(
         level = wanted or (levels[-1] if levels else None)
         table = area_table(snapshot, indicator, level, year) if year and level in levels else pd.DataFrame()
         spec = area_map(snapshot, table, indicator, lang, translate) if not table.empty else None
-        snapshot.memo[key] = {"year": year, "levels": levels, "level": level, "table": table, "spec": spec}
+        quintiles = not table.empty and table["waarde"].nunique() >= MIN_QUINTILE_AREAS
+        snapshot.memo[key] = {
+            "year": year,
+            "levels": levels,
+            "level": level,
+            "table": table,
+            "spec": spec,
+            "quintiles": quintiles,
+        }
     areas: dict[str, Any] = snapshot.memo[key]
     return areas
 

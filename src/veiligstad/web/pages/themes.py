@@ -15,7 +15,7 @@ from veiligstad.errors import NotFound
 from veiligstad.services import monitor
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.web import charts
-from veiligstad.web.pages.indicators import KIND_LABELS, own_rows, rows_of, trend_table
+from veiligstad.web.pages.indicators import KIND_LABELS, own_rows, rows_of, trend_table, without_empty_layers
 from veiligstad.web.pages.programme import status_table
 from veiligstad.web.templating import render
 
@@ -56,7 +56,9 @@ def small_trend(table: pd.DataFrame, indicator: Indicator) -> dict[str, Any]:
     )
     published = pd.DataFrame({"year": table["jaar"], "published_value": table["gepubliceerd"].astype(float)})
     spec = charts.trend(frame, unit=indicator.unit, decimals=indicator.decimals, published=published)
-    return {**spec, **SMALL}
+    small = {**without_empty_layers(spec, indicator.unit), **SMALL}
+    small["config"] = {**small.get("config", {}), "legend": {"disable": True}}
+    return small
 
 
 def why_no_chart(table: pd.DataFrame, row: monitor.StatusRow) -> dict[str, str]:
