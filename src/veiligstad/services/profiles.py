@@ -68,8 +68,8 @@ MEASURES = {
     "kwb:woz-gemiddeld": Measure("Gemiddelde WOZ-waarde", "x 1.000 euro", 0),
     "kwb:arbeidsparticipatie-pct": Measure("Nettoarbeidsparticipatie (15-75 jaar)", "%", 1),
     "kwb:pct-hbo-wo": Measure("Hbo of wo als hoogste opleiding (15-75 jaar)", "%", 0),
-    "kwb:pct-inkomen-laag": Measure("Inwoners met een laag inkomen (landelijk laagste 40%)", "%", 0),
-    "kwb:pct-inkomen-hoog": Measure("Inwoners met een hoog inkomen (landelijk hoogste 20%)", "%", 0),
+    "kwb:pct-inkomen-laag": Measure("Inwoners met een laag inkomen (landelijk laagste 40%)", "%", 1),
+    "kwb:pct-inkomen-hoog": Measure("Inwoners met een hoog inkomen (landelijk hoogste 20%)", "%", 1),
 }
 
 MEMO_KEY = ("profiles", "context")
