@@ -216,3 +216,40 @@ def feature(code: str, name: str, geometry: dict[str, Any], **properties: Any) -
     """A GeoJSON feature for the maps."""
     clean = {k: _clean(v) for k, v in properties.items()}
     return {"type": "Feature", "geometry": geometry, "properties": {"code": code, "name": name, **clean}}
+
+
+#: Chart width in a printed report, in CSS pixels (the A4 text column is about 640 px wide).
+PRINT_WIDTH = 540
+
+
+def printable(spec: dict[str, Any], *, width: int = PRINT_WIDTH, height: int | None = None) -> dict[str, Any]:
+    """A copy of ``spec`` sized for paper: narrower, horizontal axis labels, larger text."""
+    out = dict(spec)
+    out["width"] = width
+    if height is not None:
+        out["height"] = height
+    config = dict(out.get("config", {}))
+    config["font"] = "DejaVu Sans, Liberation Sans, sans-serif"
+    config["background"] = "#ffffff"
+    config["axis"] = {**config.get("axis", {}), "labelFontSize": 11, "titleFontSize": 11}
+    config["axisX"] = {**config.get("axisX", {}), "labelAngle": 0, "labelOverlap": "parity"}
+    config["legend"] = {**config.get("legend", {}), "labelFontSize": 11, "titleFontSize": 11}
+    out["config"] = config
+    return out
+
+
+def highlight_map(
+    features: list[dict[str, Any]], code: str, *, label: str, others: str, height: int = 420
+) -> dict[str, Any]:
+    """A map of areas with one of them (``code``) highlighted: where is this area?"""
+    marked = [
+        {
+            **f,
+            "properties": {
+                **f["properties"],
+                "category": label if f["properties"]["code"] == code else others,
+            },
+        }
+        for f in features
+    ]
+    return category_map(marked, {label: "#b2182b", others: "#d1e5f0"}, title="gebied", height=height)
