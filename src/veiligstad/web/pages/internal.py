@@ -156,8 +156,8 @@ def latest_values(snapshot: Snapshot) -> dict[str, Any] | None:
         return None
     year = int(rows["year"].max())
     ids = set(rows.loc[rows["year"] == year, "indicator_id"])
-    names = [i.name for i in snapshot.definitions.indicators() if i.id in ids]
-    return {"period": str(year), "names": names}
+    chosen = [i for i in snapshot.definitions.indicators() if i.id in ids]
+    return {"period": str(year), "indicators": chosen}
 
 
 # --------------------------------------------------------------------------- raw values
@@ -407,9 +407,7 @@ def upload_file(
     if bestand is None or not name:
         return again("Kies eerst een bestand.")
     if not name.lower().endswith(UPLOAD_SUFFIXES):
-        return again(
-            f"'{name}' is geen CSV- of Excel-bestand.", "Kies een bestand dat eindigt op .csv of .xlsx."
-        )
+        return again(f"'{name}' is geen CSV- of Excel-bestand.", "Kies een .csv- of .xlsx-bestand.")
     if maat and maat not in _upload_measures(request.app.state.cache.get()):
         return again(f"Onbekende maat '{maat}'.", "Kies een maat uit de lijst.")
     data = bestand.file.read(MAX_UPLOAD_BYTES + 1)
