@@ -232,6 +232,11 @@ def test_netherlands_and_another_gemeente(client: TestClient) -> None:
     assert "geen grenzen geladen" in buurt.get_text()
 
 
+def test_lower_case_code_redirects_to_the_profile(client: TestClient) -> None:
+    response = client.get("/gebieden/bu09350000")
+    assert response.status_code == 301 and response.headers["location"] == "/gebieden/BU09350000"
+
+
 def test_unknown_area_is_a_404_with_a_dutch_hint(client: TestClient) -> None:
     response = client.get("/gebieden/BU99999999")
     assert response.status_code == 404

@@ -405,19 +405,6 @@ def divergence_table(profile: Profile) -> pd.DataFrame:
         }
         for d in profile.divergences
     ]
-    columns = [
-        "van",
-        "tot",
-        "criminaliteit",
-        "criminaliteit_van",
-        "criminaliteit_tot",
-        "criminaliteit_signaal",
-        "beleving",
-        "beleving_van",
-        "beleving_tot",
-        "beleving_signaal",
-        "beleving_getoetst",
-        "oordeel",
-        "tegenstrijdig",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    columns = "van tot criminaliteit criminaliteit_van criminaliteit_tot criminaliteit_signaal beleving"
+    columns += " beleving_van beleving_tot beleving_signaal beleving_getoetst oordeel tegenstrijdig"
+    return pd.DataFrame(rows, columns=columns.split())

@@ -207,6 +207,8 @@ def profile_page(request: Request, code: str) -> Response:
     """The profile of one gemeente, stadsdeel, wijk or buurt (or Nederland)."""
     snapshot: Snapshot = request.app.state.cache.get()
     area = snapshot.area(code)
+    if area is None and code != code.upper() and snapshot.area(code.upper()) is not None:
+        return RedirectResponse(f"/gebieden/{code.upper()}", status_code=301)
     if area is None:
         raise NotFound(
             f"Onbekend gebied '{code}'.",
