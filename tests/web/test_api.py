@@ -13,7 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from veiligstad.engine.significance import Signal
+from veiligstad.settings import Settings
+from veiligstad.web.api.openapi import customise
 from veiligstad.web.api.pagination import MAX_SIZE
+from veiligstad.web.app import create_app
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -408,3 +411,21 @@ def test_openapi_document_lists_every_path_with_its_problems(client: TestClient)
             assert "API-Version" in responses[status]["headers"], (path, status)
         for status in ("400", "404", "4XX"):
             assert list(responses[status]["content"]) == [PROBLEM], (path, status)
+
+
+def test_a_trailing_slash_redirects_to_the_path_without_one(client: TestClient) -> None:
+    response = client.get(f"{API}/indicatoren/")
+    assert response.status_code in (307, 308)
+    assert response.headers["location"].endswith(f"{API}/indicatoren")
+
+
+def test_customise_describes_tags_licence_and_conventions() -> None:
+    app = create_app(Settings(database_url="duckdb:///:memory:", secret_key="openapi-document-only"))
+    customise(app)
+    customise(app)  # idempotent
+    document = app.openapi()
+    assert document["info"]["license"]["identifier"] == "EUPL-1.2"
+    assert document["info"]["description"].count("NL API Design Rules") == 1
+    used = {tag for item in document["paths"].values() for op in item.values() for tag in op.get("tags", [])}
+    described = {tag["name"] for tag in document["tags"]}
+    assert used <= described
