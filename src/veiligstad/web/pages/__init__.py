@@ -1,7 +1,19 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Server-rendered pages, one module per page family; each exposes ``router``."""
 
-from veiligstad.web.pages import areas, indicators, internal, login, maps, method, programme, sources, themes
+from veiligstad.web.pages import (
+    alerts,
+    areas,
+    hotspots,
+    indicators,
+    internal,
+    login,
+    maps,
+    method,
+    programme,
+    sources,
+    themes,
+)
 
 ROUTERS = [
     programme.router,
@@ -13,4 +25,6 @@ ROUTERS = [
     indicators.router,
     themes.router,
     maps.router,
+    alerts.router,
+    hotspots.router,
 ]

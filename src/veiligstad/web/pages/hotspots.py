@@ -1,0 +1,387 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Hotspots: Getis–Ord Gi* and local Moran's I of one indicator, period and level, on maps.
+
+``/hotspots?indicator=ID&periode=JJJJ&niveau=buurt|wijk|stadsdeel|gemeente``. Below the
+gemeente level the analysis covers the programme municipality's own areas; at gemeente level
+every gemeente of the Netherlands. The analysis (:func:`veiligstad.services.hotspots.analyse`,
+about 2–3 s) runs once per snapshot and combination with a short-lived warehouse connection
+and is kept in ``snapshot.memo``.
+
+Disclosure. The analysis runs on all registrations: leaving a suppressed area out would
+change its neighbours' neighbourhoods and so the categories everyone sees. The page says so.
+For an area whose count is suppressed (``< 5``) the page shows no value, count or smoothed
+value, and neither its own z and p nor those of its neighbours (the suppressed count is a
+term of their neighbourhood sum and could be worked back from them). Categories and LISA
+clusters are shown for every area: they are coarse, and they describe a neighbourhood.
+
+Emerging hotspots (:mod:`veiligstad.services.emerging`) run on the public values when the
+indicator has enough consecutive periods at the level; otherwise the page shows the refusal.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import shapely
+from fastapi import APIRouter, Request, Response
+from shapely.geometry import shape
+
+from veiligstad.domain.indicators import Indicator, IndicatorKind
+from veiligstad.errors import BadRequest, NotFound, VeiligstadError
+from veiligstad.services import emerging
+from veiligstad.services.snapshot import Snapshot
+from veiligstad.spatial.emerging import MIN_STEPS
+from veiligstad.storage.warehouse import Warehouse
+from veiligstad.web import charts, i18n
+from veiligstad.web.auth import viewer
+from veiligstad.web.templating import render
+
+if TYPE_CHECKING:
+    from veiligstad.services.hotspots import HotspotAnalysis
+
+router = APIRouter(include_in_schema=False)
+
+LEVELS = ("buurt", "wijk", "stadsdeel", "gemeente")
+DEFAULT_INDICATOR = "misdrijven-totaal"
+DEFAULT_LEVEL = "buurt"
+#: Gi* needs a few areas; the service refuses fewer than three with a value and a boundary.
+MIN_AREAS = 3
+#: Category labels of the service (:mod:`veiligstad.spatial.hotspots`), kept here so that the
+#: page module does not import PySAL (seconds) when the app starts.
+NOT_SIGNIFICANT = "geen significant patroon"
+NOT_ANALYSED = "niet geanalyseerd"
+_LOCK = threading.Lock()
+
+#: Gi* categories → colour (ColorBrewer RdBu via charts.HOTSPOT_COLOURS).
+CATEGORY_COLOURS = {
+    (NOT_SIGNIFICANT if label == "niet significant" else label): colour
+    for label, colour in charts.HOTSPOT_COLOURS.items()
+}
+#: LISA clusters: what the quadrant means, and a colour-blind safe colour (RdBu).
+LISA_LABELS = {
+    "HH": "HH: hoog, buren hoog",
+    "HL": "HL: hoog, buren laag",
+    "LH": "LH: laag, buren hoog",
+    "LL": "LL: laag, buren laag",
+}
+LISA_COLOURS = {
+    LISA_LABELS["HH"]: "#b2182b",
+    LISA_LABELS["HL"]: "#f4a582",
+    LISA_LABELS["LH"]: "#92c5de",
+    LISA_LABELS["LL"]: "#2166ac",
+    NOT_SIGNIFICANT: "#f7f7f7",
+    NOT_ANALYSED: charts.NO_VALUE,
+}
+#: Emerging-hotspot categories: hot in reds (strongest for intensifying), cold in blues.
+EMERGING_COLOURS = {
+    "intensiverende hotspot": "#67001f",
+    "aanhoudende hotspot": "#b2182b",
+    "nieuwe hotspot": "#d6604d",
+    "opeenvolgende hotspot": "#f4a582",
+    "afnemende hotspot": "#fddbc7",
+    "sporadische hotspot": "#fee8c8",
+    "oscillerende hotspot": "#fdae6b",
+    "historische hotspot": "#e0c6b8",
+    "geen patroon": "#f7f7f7",
+    "historische coldspot": "#c6d4e1",
+    "oscillerende coldspot": "#9ecae1",
+    "sporadische coldspot": "#deebf7",
+    "afnemende coldspot": "#d1e5f0",
+    "opeenvolgende coldspot": "#92c5de",
+    "nieuwe coldspot": "#4393c3",
+    "aanhoudende coldspot": "#2166ac",
+    "intensiverende coldspot": "#053061",
+    emerging.NOT_ANALYSED: charts.NO_VALUE,
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the page analyses."""
+
+    indicator: Indicator
+    level: str
+    period: str
+
+
+def level_areas(snapshot: Snapshot, level: str) -> pd.DataFrame:
+    """The areas of a level that have a boundary: all gemeenten, or the municipality's own areas."""
+    rows = (
+        snapshot.areas[snapshot.areas["level"] == level] if level == "gemeente" else snapshot.own_areas(level)
+    )
+    return rows[rows["code"].isin(snapshot.geometries.keys())].sort_values("code")
+
+
+def options(snapshot: Snapshot) -> pd.DataFrame:
+    """Indicator, level and year with a value in at least :data:`MIN_AREAS` areas with a boundary."""
+    key = ("hotspots", "options")
+    if key not in snapshot.memo:
+        values = snapshot.values[snapshot.values["value"].notna()]
+        values = values[values["period"].str.fullmatch(r"\d{4}")]
+        parts = []
+        for level in LEVELS:
+            codes = set(level_areas(snapshot, level)["code"])
+            found = values[(values["level"] == level) & values["area_code"].isin(codes)]
+            counts = found.groupby(["indicator_id", "period"])["area_code"].nunique().reset_index()
+            parts.append(counts.assign(level=level))
+        frame = pd.concat(parts, ignore_index=True).rename(columns={"area_code": "areas"})
+        snapshot.memo[key] = frame[frame["areas"] >= MIN_AREAS][["indicator_id", "level", "period", "areas"]]
+    result: pd.DataFrame = snapshot.memo[key]
+    return result
+
+
+def choose(snapshot: Snapshot, indicator_id: str | None, level: str | None, period: str | None) -> Choice:
+    """Check the query (Dutch 400/404 with the valid choices) and fill in the defaults."""
+    found = options(snapshot)
+    usable = [i for i in snapshot.definitions.indicators() if i.id in set(found["indicator_id"])]
+    names = ", ".join(i.id for i in usable) or "geen"
+    if indicator_id is None:
+        indicator = snapshot.indicator(DEFAULT_INDICATOR) if DEFAULT_INDICATOR in names.split(", ") else None
+        indicator = indicator or (usable[0] if usable else None)
+        if indicator is None:
+            raise NotFound(
+                "Er zijn nog geen waarden om hotspots in te zoeken.", hint="Importeer gegevens per buurt."
+            )
+    else:
+        known = snapshot.indicator(indicator_id)
+        if known is None:
+            raise NotFound(f"Onbekende indicator '{indicator_id}'.", hint=f"Kies een van: {names}.")
+        indicator = known
+    mine = found[found["indicator_id"] == indicator.id]
+    if mine.empty:
+        raise NotFound(
+            f"Voor '{indicator.id}' zijn er geen jaren met waarden in minstens {MIN_AREAS} gebieden.",
+            hint=f"Hotspots zijn te zoeken voor: {names}.",
+        )
+    levels = [lvl for lvl in LEVELS if lvl in set(mine["level"])]
+    if level is not None and level not in LEVELS:
+        raise BadRequest(f"Onbekend niveau '{level}'.", hint=f"Kies een van: {', '.join(LEVELS)}.")
+    level = level or (DEFAULT_LEVEL if DEFAULT_LEVEL in levels else levels[0])
+    if level not in levels:
+        raise NotFound(
+            f"Voor '{indicator.id}' zijn er op niveau {level} te weinig gebieden met een waarde.",
+            hint=f"Kies een van: {', '.join(levels)}.",
+        )
+    periods = sorted(mine.loc[mine["level"] == level, "period"])
+    if period is not None and period not in periods:
+        raise NotFound(
+            f"Geen waarden van '{indicator.id}' voor periode {period} op niveau {level}.",
+            hint=f"Beschikbare perioden: {', '.join(periods)}.",
+        )
+    return Choice(indicator, level, period or periods[-1])
+
+
+def analysis(snapshot: Snapshot, url: str, choice: Choice) -> HotspotAnalysis:
+    """The service's analysis, once per snapshot (one computation at a time)."""
+    key = ("hotspots", choice.indicator.id, choice.period, choice.level)
+    with _LOCK:
+        if key not in snapshot.memo:
+            from veiligstad.services import hotspots as service  # PySAL: seconds to import
+
+            municipality = None if choice.level == "gemeente" else snapshot.municipality
+            with Warehouse.open(url) as warehouse:
+                snapshot.memo[key] = service.analyse(
+                    warehouse,
+                    snapshot.definitions,
+                    choice.indicator.id,
+                    choice.period,
+                    level=choice.level,
+                    municipality=municipality,
+                )
+    result: HotspotAnalysis = snapshot.memo[key]
+    return result
+
+
+def _neighbours(snapshot: Snapshot, codes: list[str], of: set[str]) -> set[str]:
+    """Areas among ``codes`` whose boundary touches one of ``of`` (Queen contiguity)."""
+    if not of:
+        return set()
+    with_shape = [c for c in codes if c in snapshot.geometries]
+    geoms = [shape(snapshot.geometries[c]) for c in with_shape]
+    tree = shapely.STRtree(geoms)
+    near: set[str] = set()
+    for code in of & set(with_shape):
+        near.update(
+            with_shape[i] for i in tree.query(shape(snapshot.geometries[code]), predicate="intersects")
+        )
+    return near
+
+
+def public_table(snapshot: Snapshot, result: HotspotAnalysis) -> pd.DataFrame:
+    """One row per area for the page and the download, after disclosure control."""
+    values = snapshot.public_values
+    rows = values[
+        (values["indicator_id"] == result.indicator.id)
+        & (values["period"] == result.period)
+        & (values["level"] == result.level)
+        & values["suppressed"].astype(bool)
+    ]
+    hidden = dict(zip(rows["area_code"].astype(str), rows["disclosure"].astype(str), strict=True))
+    frame = result.frame
+    codes = [str(c) for c in frame["area_code"]]
+    linked = {link.neighbour for link in result.islands if link.island in hidden}
+    linked |= {link.island for link in result.islands if link.neighbour in hidden}
+    masked = _neighbours(snapshot, codes, set(hidden) & set(codes)) | linked | (set(hidden) & set(codes))
+    out = pd.DataFrame(
+        {
+            "code": codes,
+            "gebied": [str(n or c) for n, c in zip(frame["area_name"], codes, strict=True)],
+            "waarde": frame["value"],
+            "aantal": frame["numerator"],
+            "noemer": frame["denominator"],
+            "gesmoothte_waarde": frame["smoothed_value"],
+            "z": frame["z"],
+            "p": frame["p"].astype(float).round(6),
+            "p_fdr": frame["p_fdr"].astype(float).round(6),
+            "categorie": frame["category"],
+            "lisa_cluster": frame["lisa_cluster"],
+            "afscherming": [hidden.get(c, "") for c in codes],
+            "opmerkingen": frame["flags"],
+        }
+    )
+    secret = out["code"].isin(hidden.keys())
+    out.loc[secret, ["waarde", "aantal", "gesmoothte_waarde"]] = None
+    out.loc[out["code"].isin(masked), ["z", "p", "p_fdr"]] = None
+    note = "z en p niet getoond: afgeschermd aantal in de buurt"
+    out.loc[out["code"].isin(masked), "opmerkingen"] = [
+        "; ".join(x for x in (str(flags), note) if x)
+        for flags in out.loc[out["code"].isin(masked), "opmerkingen"]
+    ]
+    return out
+
+
+def category_spec(
+    snapshot: Snapshot,
+    table: pd.DataFrame,
+    column: str,
+    colours: dict[str, str],
+    lang: str,
+    title: str,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """A category map of ``column`` (translated labels, fixed colours); None without boundaries."""
+    features = []
+    for row in table.to_dict(orient="records"):
+        geometry = snapshot.geometries.get(str(row["code"]))
+        if geometry is None:
+            continue
+        label = (labels or {}).get(str(row[column]), str(row[column]))
+        features.append(
+            charts.feature(
+                str(row["code"]), str(row["gebied"]), geometry, category=i18n.translate(label, lang)
+            )
+        )
+    if not features:
+        return None
+    translated = {i18n.translate(label, lang): colour for label, colour in colours.items()}
+    return charts.category_map(features, translated, title=i18n.translate(title, lang))
+
+
+@dataclass(frozen=True)
+class Emerging:
+    """The emerging-hotspot part of the page: a result, or why there is none."""
+
+    periods: list[str]
+    result: emerging.EmergingAnalysis | None
+    message: str = ""
+    hint: str = ""
+    too_few_steps: bool = False
+
+
+def emerging_part(snapshot: Snapshot, choice: Choice) -> Emerging:
+    """Emerging hotspots on the public values, or the refusal (too few consecutive periods)."""
+    key = ("hotspots", "emerging", choice.indicator.id, choice.level)
+    if key not in snapshot.memo:
+        areas = level_areas(snapshot, choice.level)
+        names = {str(c): str(n or c) for c, n in zip(areas["code"], areas["name"], strict=True)}
+        values = snapshot.public_values
+        periods = emerging.steps(values, choice.indicator.id, choice.level, names)
+        try:
+            shapes = {code: json.dumps(snapshot.geometries[code]) for code in names}
+            result = emerging.analyse(values, choice.indicator.id, choice.level, names, shapes)
+            snapshot.memo[key] = Emerging(periods, result)
+        except VeiligstadError as exc:  # too few periods or areas: say so, in Dutch
+            too_few = not emerging.enough_steps(periods)
+            snapshot.memo[key] = Emerging(periods, None, exc.message, exc.hint, too_few)
+    part: Emerging = snapshot.memo[key]
+    return part
+
+
+def emerging_table(part: Emerging) -> pd.DataFrame:
+    """Download of the emerging-hotspot categories."""
+    if part.result is None:
+        return pd.DataFrame(
+            columns=["code", "gebied", "categorie", "z", "p", "hot_steps", "cold_steps", "reden"]
+        )
+    frame = part.result.frame
+    return pd.DataFrame(
+        {
+            "code": frame["area_code"],
+            "gebied": frame["area_name"],
+            "categorie": frame["category"],
+            "z": frame["z"],
+            "p": frame["p"],
+            "hot_steps": frame["hot_steps"],
+            "cold_steps": frame["cold_steps"],
+            "reden": frame["reason"],
+        }
+    )
+
+
+@router.get("/hotspots")
+def hotspots_page(
+    request: Request, indicator: str | None = None, periode: str | None = None, niveau: str | None = None
+) -> Response:
+    """Gi* categories and LISA clusters on two maps, the table per area and the method."""
+    from veiligstad.services.hotspots import EXPLANATION  # after the first analysis: no extra cost
+
+    snapshot: Snapshot = request.app.state.cache.get()
+    choice = choose(snapshot, indicator or None, niveau or None, periode or None)
+    lang = viewer(request).lang
+    result = analysis(snapshot, request.app.state.cache.url, choice)
+    table = public_table(snapshot, result)
+    part = emerging_part(snapshot, choice)
+    found = options(snapshot)
+    mine = found[found["indicator_id"] == choice.indicator.id]
+    return render(
+        request,
+        "hotspots/index.html",
+        title="Hotspots",
+        stem=f"hotspots-{choice.indicator.id}-{choice.level}-{choice.period}",
+        tables={"hotspots": table, "opkomend": emerging_table(part)},
+        choice=choice,
+        result=result,
+        rows=table.to_dict(orient="records"),
+        counts=result.counts(),
+        is_rate=choice.indicator.kind is IndicatorKind.RATE,
+        suppressed=int((table["afscherming"] != "").sum()),
+        indicators=[i for i in snapshot.definitions.indicators() if i.id in set(found["indicator_id"])],
+        levels=[lvl for lvl in LEVELS if lvl in set(mine["level"])],
+        periods=sorted(set(mine.loc[mine["level"] == choice.level, "period"]), reverse=True),
+        gi_spec=category_spec(snapshot, table, "categorie", CATEGORY_COLOURS, lang, "categorie"),
+        lisa_spec=category_spec(
+            snapshot, table, "lisa_cluster", LISA_COLOURS, lang, "LISA-cluster", LISA_LABELS
+        ),
+        lisa_labels=LISA_LABELS,
+        emerging=part,
+        emerging_rows=[] if part.result is None else part.result.frame.to_dict(orient="records"),
+        emerging_spec=None
+        if part.result is None
+        else category_spec(
+            snapshot,
+            part.result.frame[["area_code", "area_name", "category"]].set_axis(
+                ["code", "gebied", "category"], axis=1
+            ),
+            "category",
+            EMERGING_COLOURS,
+            lang,
+            "opkomende hotspots",
+        ),
+        min_steps=MIN_STEPS,
+        gi_explanation=EXPLANATION,
+        explanation=emerging.EXPLANATION,
+    )

@@ -1,0 +1,210 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Hotspots page: Gi* and LISA maps, the table per area, disclosure, method text, errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from typing import Any
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from tests.services.test_emerging import NEW_CENTRE, new_hotspot_values
+from veiligstad.services.snapshot import Snapshot
+from veiligstad.settings import Settings
+from veiligstad.web.app import create_app
+from veiligstad.web.pages import hotspots
+
+#: Lanakerveld: 65 inhabitants and fewer than 5 registrations in 2023 (suppressed in public).
+SUPPRESSED = "BU09350304"
+
+
+def soup_of(response: Response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def features(soup: BeautifulSoup, chart_id: str) -> list[dict[str, Any]]:
+    script = soup.find("script", id=chart_id)
+    assert script is not None, f"no chart {chart_id}"
+    spec = json.loads(script.get_text())
+    for dataset in spec["datasets"].values():
+        if isinstance(dataset, dict) and dataset.get("type") == "FeatureCollection":
+            return list(dataset["features"])
+    raise AssertionError("no features")
+
+
+def rows_of(soup: BeautifulSoup, table_class: str = "hotspots") -> dict[str, list[str]]:
+    """Area code → the cells of its row."""
+    table = soup.select_one(f"table.{table_class}")
+    assert table is not None
+    out = {}
+    for row in table.select("tbody tr"):
+        cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
+        out[cells[0].split()[-1]] = cells
+    return out
+
+
+def download(client: TestClient, query: str, fmt: str = "csv", table: str = "hotspots") -> pd.DataFrame:
+    response = client.get(f"/hotspots?{query}&download={table}&format={fmt}")
+    assert response.status_code == 200
+    if fmt == "csv":
+        assert response.headers["content-type"].startswith("text/csv")
+        return pd.read_csv(io.StringIO(response.content.decode("utf-8-sig")), dtype={"code": str})
+    return pd.read_excel(io.BytesIO(response.content), dtype={"code": str})
+
+
+def test_buurt_hotspots_of_registered_crime_2023(client: TestClient) -> None:
+    response = client.get("/hotspots")
+    assert response.status_code == 200
+    soup = soup_of(response)
+    assert len(soup.find_all("h1")) == 1
+    for select_id, value in (("indicator", "misdrijven-totaal"), ("niveau", "buurt"), ("periode", "2023")):
+        option = soup.select_one(f"select#hotspots-{select_id} option[selected]")
+        assert option is not None and option["value"] == value
+        assert soup.find("label", attrs={"for": f"hotspots-{select_id}"}) is not None
+    rows = rows_of(soup)
+    assert len(rows) == 44
+    binnenstad = rows["BU09350000"]
+    assert binnenstad[1] == "528,8" and binnenstad[2] == "527,5"  # value, empirical-Bayes smoothed
+    assert binnenstad[3] == "-0,17" and binnenstad[4] == "0,387"  # z, pseudo p
+    assert binnenstad[6] == "geen significant patroon"
+    gi = features(soup, "hotspots-gi")
+    lisa = features(soup, "hotspots-lisa")
+    assert len(gi) == len(lisa) == 44
+    assert {f["properties"]["category"] for f in gi} == {"geen significant patroon"}
+    assert {f["properties"]["category"] for f in lisa} <= {
+        *hotspots.LISA_LABELS.values(),
+        "geen significant patroon",
+    }
+    text = soup.get_text(" ", strip=True)
+    for phrase in (
+        "44 gebieden geanalyseerd",
+        "999 permutaties met vaste startwaarde (seed) 12345",
+        "Benjamini–Hochberg",
+        "Smoothing: empirical Bayes",
+        "minder dan 200 inwoners",
+        "Geen eilanden",
+        "De categorieën zijn berekend op alle registraties",
+        "Te weinig perioden voor een analyse van opkomende hotspots: 1, minimaal 10 nodig.",
+        "Aaneengesloten jaren met gepubliceerde cijfers op dit niveau: 2023.",
+    ):
+        assert phrase in text, phrase
+    assert soup.select_one("a[href$='download=hotspots&format=csv']") is not None
+
+
+def test_suppressed_count_and_its_neighbourhood_statistics_are_not_shown(
+    client: TestClient, web_app: FastAPI
+) -> None:
+    soup = soup_of(client.get("/hotspots"))
+    rows = rows_of(soup)
+    hidden = rows[SUPPRESSED]
+    assert hidden[1] == "< 5" and hidden[2:6] == ["–", "–", "–", "–"]
+    assert hidden[6] == "geen significant patroon"  # the category is shown
+    assert "afgeschermd: minder dan 5 registraties" in hidden[-1]
+    frame = download(client, "indicator=misdrijven-totaal")
+    masked = set(frame.loc[frame["z"].isna(), "code"])
+    assert SUPPRESSED in masked and 2 <= len(masked) < 10  # the area and its Queen neighbours
+    assert (
+        frame.loc[frame["code"] == SUPPRESSED, ["waarde", "aantal", "gesmoothte_waarde"]]
+        .isna()
+        .all(axis=None)
+    )
+    assert (frame.loc[frame["code"] == SUPPRESSED, "afscherming"] == "< 5").all()
+    snapshot: Snapshot = web_app.state.cache.get()
+    raw = snapshot.values
+    count = raw[(raw["area_code"] == SUPPRESSED) & (raw["indicator_id"] == "misdrijven-totaal")]["numerator"]
+    assert 0 < float(count.iloc[0]) < 5  # the raw count exists, but not on the page:
+    assert frame["aantal"].dropna().ge(5).all()
+    for code in masked:
+        assert "z en p niet getoond" in rows[code][-1]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_downloads(client: TestClient, fmt: str) -> None:
+    frame = download(client, "indicator=misdrijven-totaal&periode=2023&niveau=buurt", fmt)
+    assert len(frame) == 44
+    assert {"code", "gebied", "waarde", "z", "p", "p_fdr", "categorie", "lisa_cluster", "opmerkingen"} <= set(
+        frame.columns
+    )
+    binnenstad = frame[frame["code"] == "BU09350000"].iloc[0]
+    assert binnenstad["waarde"] == pytest.approx(528.755, abs=0.01) and binnenstad["aantal"] == 1232
+    emerging = download(client, "indicator=misdrijven-totaal", fmt, "opkomend")
+    assert emerging.empty and "categorie" in emerging.columns
+
+
+def test_other_levels(client: TestClient) -> None:
+    soup = soup_of(client.get("/hotspots?indicator=misdrijven-totaal&niveau=wijk&periode=2023"))
+    assert len(rows_of(soup)) == 7
+    response = client.get("/hotspots?niveau=gemeente&periode=2023")
+    assert response.status_code == 200
+    soup = soup_of(response)
+    rows = rows_of(soup)
+    assert len(rows) > 300 and "GM0935" in rows
+    text = soup.get_text(" ", strip=True)
+    assert (
+        "alle gemeenten van Nederland" in text and "gekoppeld aan het gebied met het dichtstbijzijnde" in text
+    )
+    assert any(r[6].startswith(("hotspot", "coldspot")) for r in rows.values())  # significant gemeenten
+    # Gemeente figures miss 2021: the run of equal steps is 2022–2024, too short.
+    assert "2022, 2023, 2024" in text and "Te weinig perioden" in text
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("indicator=bestaat-niet", 404, "Kies een van: misdrijven-totaal."),
+        ("indicator=halt-verwijzingen", 404, "Hotspots zijn te zoeken voor: misdrijven-totaal."),
+        ("niveau=land", 400, "Kies een van: buurt, wijk, stadsdeel, gemeente."),
+        ("periode=2019", 404, "Beschikbare perioden: 2023."),
+        ("periode=2023&download=onbekend", 404, "Beschikbaar: hotspots, opkomend."),
+    ],
+)
+def test_bad_parameters(client: TestClient, query: str, status: int, message: str) -> None:
+    response = client.get(f"/hotspots?{query}")
+    assert response.status_code == status
+    assert message in soup_of(response).get_text(" ", strip=True)
+
+
+def test_in_english(client: TestClient) -> None:
+    text = soup_of(client.get("/hotspots?lang=en")).get_text(" ", strip=True)
+    for phrase in ("How was this computed?", "no significant pattern", "Too few periods", "Smoothed"):
+        assert phrase in text, phrase
+
+
+class FixedCache:
+    """A cache that serves one given snapshot (the warehouse URL stays the real one)."""
+
+    def __init__(self, snapshot: Snapshot, url: str) -> None:
+        self.snapshot = snapshot
+        self.url = url
+
+    def get(self) -> Snapshot:
+        return self.snapshot
+
+
+def test_emerging_hotspots_are_shown_when_the_series_is_long_enough(
+    web_app: FastAPI, web_settings: Settings
+) -> None:
+    """Constructed buurt figures 2010–2023 (tests only) replace the public 2023 figures."""
+    real: Snapshot = web_app.state.cache.get()
+    codes = sorted(real.own_areas("buurt")["code"])
+    constructed = new_hotspot_values(codes).assign(suppressed=False, disclosure="")
+    public = real.public_values
+    keep = ~((public["indicator_id"] == "misdrijven-totaal") & (public["level"] == "buurt"))
+    snapshot = dataclasses.replace(real, public_values=pd.concat([public[keep], constructed]), memo={})
+    app = create_app(web_settings, cache=FixedCache(snapshot, web_app.state.cache.url))  # type: ignore[arg-type]
+    soup = soup_of(TestClient(app).get("/hotspots"))
+    text = soup.get_text(" ", strip=True)
+    assert "Perioden: 2010–2023 (14); 44 gebieden met een volledige reeks" in text
+    emerging = features(soup, "hotspots-opkomend-kaart")
+    category = {f["properties"]["code"]: f["properties"]["category"] for f in emerging}
+    assert category[NEW_CENTRE] == "nieuwe hotspot"
+    assert "Te weinig perioden" not in text
+    part = hotspots.emerging_part(snapshot, hotspots.choose(snapshot, None, None, None))
+    assert part.result is not None and part.periods[0] == "2010"
