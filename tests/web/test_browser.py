@@ -36,7 +36,7 @@ FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-SKIP = re.compile(r"^/(api|intern|static|inloggen|uitloggen)|download=|\.atom$|lang=")
+SKIP = re.compile(r"^/(api|intern|static|inloggen|uitloggen)|download=|\.(atom|pdf|html)(\?|$)|lang=")
 MAX_PAGES = 400
 PER_KIND = 2
 
