@@ -50,6 +50,8 @@ def crawl(client: TestClient, start: str = "/programma") -> tuple[list[str], lis
         if response.status_code != 200:
             broken.append((url, response.status_code))
             continue
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            continue  # a feed or a file: checked for its status only
         pages.append(url)
         soup = BeautifulSoup(response.text, "html.parser")
         for link in soup.find_all("a", href=True):
