@@ -408,6 +408,23 @@ def test_a_beheerder_adds_replaces_and_removes_an_account(
     assert all(secret not in record.getMessage() for record in caplog.records)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="Warehouse.state() counts accounts but not their roles, so the snapshot keeps the old role",
+)
+def test_a_lowered_role_takes_effect_at_once(own_app: FastAPI) -> None:
+    admin = _as(own_app, Role.BEHEERDER)
+    admin.get("/intern/gebruikers")
+    assert _save(admin, "teamleider", "analist", PASSWORD)[0] == 303
+    member = TestClient(own_app, follow_redirects=False)
+    token = csrf_token(member)
+    credentials = {"gebruikersnaam": "teamleider", "wachtwoord": PASSWORD, "csrf_token": token}
+    member.post("/inloggen", data=credentials)
+    assert member.get("/intern/waarden").status_code == 200
+    assert _save(admin, "teamleider", "raad", PASSWORD)[0] == 303
+    assert member.get("/intern/waarden").status_code == 403
+
+
 @pytest.mark.parametrize(
     ("name", "role", "password", "repeated", "message"),
     [
