@@ -90,7 +90,7 @@ def areas_table(snapshot: Snapshot) -> pd.DataFrame:
     )
 
 
-def stadsdeel_map(snapshot: Snapshot, table: pd.DataFrame) -> dict[str, Any] | None:
+def stadsdeel_map(snapshot: Snapshot, table: pd.DataFrame, lang: str) -> dict[str, Any] | None:
     """The buurten coloured by stadsdeel."""
     colours = dict(zip(sorted(set(table["stadsdeel"]) - {""}), OKABE_ITO, strict=False))
     features = [
@@ -103,7 +103,8 @@ def stadsdeel_map(snapshot: Snapshot, table: pd.DataFrame) -> dict[str, Any] | N
         for row in table.to_dict(orient="records")
         if row["code"] in snapshot.geometries
     ]
-    return charts.category_map(features, colours, title="stadsdeel") if features else None
+    title = i18n.translate("stadsdeel", lang)
+    return charts.category_map(features, colours, title=title) if features else None
 
 
 def gemeenten(snapshot: Snapshot) -> list[tuple[str, str]]:
@@ -126,7 +127,7 @@ def areas_page(request: Request, gebied: str | None = None) -> Response:
     people = inhabitants(context(request, snapshot), snapshot.threshold)
     buurten = buurten_table(snapshot, people)
     lang = viewer(request).lang
-    spec = stadsdeel_map(snapshot, buurten)
+    spec = stadsdeel_map(snapshot, buurten, lang)
     return render(
         request,
         "areas/index.html",
