@@ -416,7 +416,10 @@ def catalogue_table(snapshot: Snapshot) -> pd.DataFrame:
 def catalogue_page(request: Request) -> Response:
     """All indicators of the programme by theme, with unit, kind and latest value."""
     snapshot: Snapshot = request.app.state.cache.get()
-    table = catalogue_table(snapshot)
+    key = ("indicators", "catalogue")
+    if key not in snapshot.memo:
+        snapshot.memo[key] = catalogue_table(snapshot)
+    table: pd.DataFrame = snapshot.memo[key]
     groups = [(t, table[table["thema_id"] == t.id]) for t in snapshot.definitions.programme.themes]
     context = table[(table["thema_id"] == "") & (table["thema"] == "context")]
     other = table[table["thema"] == "overig"]
