@@ -254,7 +254,7 @@ def test_a_valid_upload_is_loaded_and_the_snapshot_follows(own_app: FastAPI, own
     status, html = _upload(client, "dutch-semicolon.csv", data)
     assert status == 200, html
     text = _main_text(html)
-    assert "Geladen. 4 waarden geladen uit 4 rijen; 0 rijen afgewezen." in text
+    assert "Geladen. Waarden geladen: 4 · rijen in het bestand: 4 · rijen afgewezen: 0." in text
     batches = _batches(own_settings, "upload-dutch-semicolon")
     assert len(batches) == 1 and batches["loaded_by"].iloc[0] == "analist"
     assert batches["batch_id"].iloc[0] in text
@@ -295,6 +295,28 @@ def test_valid_rows_only_when_asked(own_app: FastAPI, own_settings: Settings) ->
     batches = _batches(own_settings, "upload-alleen-goede")
     assert len(batches) == 1 and int(batches["rows_rejected"].iloc[0]) > 0
     assert "Geladen." in _main_text(html)
+
+
+def test_a_workbook_and_a_wide_file_with_the_measure_chosen_in_the_form(
+    own_app: FastAPI, own_settings: Settings
+) -> None:
+    client = _as(own_app, Role.ANALIST)
+    client.get("/intern/uploads")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (("area_code", "period", "measure", "value"), ("GM0935", "2024", "halt:verwijzingen", 91)):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    status, html = _upload(client, "halt.xlsx", buffer.getvalue())
+    assert status == 200 and "Geladen. Waarden geladen: 1 · rijen in het bestand: 1 " in _main_text(html)
+    wide = b"Gebied;Gebiedscode;2021;2022\nMaastricht;GM0935;88;92\n"
+    refused = _upload(client, "wsjg-halt.csv", wide)
+    assert refused[0] == 400 and "missing-measure" in refused[1]
+    status, html = _upload(client, "wsjg-halt.csv", wide, maat="halt:verwijzingen")
+    assert status == 200 and "Geladen. Waarden geladen: 2 · rijen in het bestand: 1 " in _main_text(html)
+    assert _batches(own_settings, "upload-wsjg-halt")["rows"].tolist() == [2]
 
 
 def test_upload_form_errors_are_shown_inline(own_app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
