@@ -72,7 +72,7 @@ class Value(Resource):
     indicator_id: str
     area_code: str
     area_name: str | None
-    level: AreaLevel
+    level: AreaLevel | None = Field(description="`null` voor een code die niet in het gebiedsregister staat.")
     period: str
     year: int
     value: float | None = Field(description="`null` als de waarde ontbreekt of is afgeschermd.")
@@ -105,18 +105,46 @@ class ValuePage(Resource):
     links: PageLinks
 
 
-def _ordered(snapshot: Snapshot, indicator_id: str) -> pd.DataFrame:
-    """The public values of one indicator, coarsest level first (built once per snapshot)."""
-    key = (MEMO, indicator_id)
+class ValueTable:
+    """One indicator's public values in display order (coarsest level first, then area and
+    period), and the API values built from them so far: both kept for the snapshot's life."""
+
+    def __init__(self, snapshot: Snapshot, indicator: Indicator) -> None:
+        values = snapshot.public_values
+        own = values[values["indicator_id"] == indicator.id].copy()
+        own["_order"] = own["level"].map(lambda lvl: level_order(str(lvl)))
+        columns = ["_order", "area_code", "period"]
+        self.frame = own.sort_values(columns).drop(columns="_order").reset_index(drop=True)
+        self.indicator = indicator
+        self._built: dict[int, Value] = {}
+
+    def positions(self, area: str | None, level: AreaLevel | None, period: str | None) -> list[int]:
+        """Positions of the rows that pass the filters, in display order."""
+        frame = self.frame
+        chosen = pd.Series(True, index=frame.index)
+        if area is not None:
+            chosen &= frame["area_code"] == area
+        if level is not None:
+            chosen &= frame["level"] == level.value
+        if period is not None:
+            chosen &= frame["period"] == period
+        return [int(i) for i in frame.index[chosen.to_numpy()]]
+
+    def values(self, positions: list[int], sources: provenance.SourceIndex) -> list[Value]:
+        """The API values at these positions (converted once each)."""
+        new = [p for p in positions if p not in self._built]
+        for position, row in zip(new, records(self.frame.iloc[new]), strict=True):
+            self._built[position] = value(row, self.indicator, sources)
+        return [self._built[p] for p in positions]
+
+
+def table(snapshot: Snapshot, indicator: Indicator) -> ValueTable:
+    """The value table of an indicator in this snapshot."""
+    key = (MEMO, indicator.id)
     found = snapshot.memo.get(key)
-    if isinstance(found, pd.DataFrame):
-        return found
-    values = snapshot.public_values
-    own = values[values["indicator_id"] == indicator_id].copy()
-    own["_order"] = own["level"].map(lambda lvl: level_order(str(lvl)))
-    own = own.sort_values(["_order", "area_code", "period"]).drop(columns="_order").reset_index(drop=True)
-    snapshot.memo[key] = own
-    return own
+    if not isinstance(found, ValueTable):
+        found = snapshot.memo[key] = ValueTable(snapshot, indicator)
+    return found
 
 
 def _published(row: dict[str, Any]) -> Published | None:
@@ -154,7 +182,7 @@ def value(row: dict[str, Any], indicator: Indicator, sources: provenance.SourceI
         indicator_id=indicator.id,
         area_code=str(row["area_code"]),
         area_name=text(row["area_name"]),
-        level=AreaLevel(row["level"]),
+        level=AreaLevel(row["level"]) if text(row["level"]) else None,
         period=str(row["period"]),
         year=int(row["year"]),
         value=number(row["value"]),
@@ -205,17 +233,10 @@ def list_values(
     indicator = indicators.find(snapshot, id)
     if gebied is not None:
         areas.find(snapshot, gebied)
-    rows = _ordered(snapshot, indicator.id)
-    if gebied is not None:
-        rows = rows[rows["area_code"] == gebied]
-    if niveau is not None:
-        rows = rows[rows["level"] == niveau.value]
-    if periode is not None:
-        rows = rows[rows["period"] == periode]
-    rows_on_page, page, links = paginate(request, len(rows), requested)
-    chosen = records(rows.iloc[rows_on_page])
+    values = table(snapshot, indicator)
+    positions = values.positions(gebied, niveau, periode)
+    on_page, page, links = paginate(request, len(positions), requested)
     items = []
-    if chosen:
-        sources = provenance.index(snapshot, request)
-        items = [value(row, indicator, sources) for row in chosen]
+    if positions[on_page]:
+        items = values.values(positions[on_page], provenance.index(snapshot, request))
     return ValuePage(indicator_id=indicator.id, unit=indicator.unit, items=items, page=page, links=links)
