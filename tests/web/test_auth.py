@@ -106,7 +106,13 @@ def test_a_tampered_session_cookie_is_ignored(client: TestClient) -> None:
 
 # --- The route audit -------------------------------------------------------------------
 
-SAMPLES = {"code": "GM0935", "indicator_id": "misdrijven-totaal", "theme_id": "ondermijning"}
+SAMPLES = {
+    "code": "GM0935",
+    "indicator_id": "misdrijven-totaal",
+    "theme_id": "ondermijning",
+    "action_id": "onbekende-actie",
+    "year": "2024",
+}
 
 
 def every_route(app: FastAPI) -> list[APIRoute]:

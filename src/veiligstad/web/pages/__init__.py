@@ -2,8 +2,12 @@
 """Server-rendered pages, one module per page family; each exposes ``router``."""
 
 from veiligstad.web.pages import (
+    action_editing,
+    actions,
     alerts,
     areas,
+    audit,
+    evaluation,
     hotspots,
     indicators,
     internal,
@@ -27,4 +31,8 @@ ROUTERS = [
     maps.router,
     alerts.router,
     hotspots.router,
+    actions.router,
+    action_editing.router,
+    audit.router,
+    evaluation.router,
 ]
