@@ -7,6 +7,10 @@ Figures are the real ones: registered crime in Maastricht in 2023 was 7,840 on a
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from veiligstad.engine.significance import Signal
 from veiligstad.settings import Settings
+from veiligstad.web.api.memo import memoised
 from veiligstad.web.api.openapi import customise
 from veiligstad.web.api.pagination import MAX_SIZE
 from veiligstad.web.app import create_app
@@ -429,3 +434,22 @@ def test_customise_describes_tags_licence_and_conventions() -> None:
     used = {tag for item in document["paths"].values() for op in item.values() for tag in op.get("tags", [])}
     described = {tag["name"] for tag in document["tags"]}
     assert used <= described
+
+
+def test_concurrent_first_requests_build_once() -> None:
+    snapshot = SimpleNamespace(token="t", memo={})
+    calls: list[int] = []
+    start = threading.Barrier(4)
+
+    def build() -> str:
+        calls.append(1)
+        time.sleep(0.05)
+        return "built"
+
+    def ask() -> str:
+        start.wait()
+        return memoised(snapshot, ("test-memo",), str, build)  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: ask(), range(4)))
+    assert results == ["built"] * 4 and len(calls) == 1

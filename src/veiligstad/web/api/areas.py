@@ -11,6 +11,7 @@ from pydantic import Field
 from veiligstad.domain.areas import NETHERLANDS, AreaLevel
 from veiligstad.errors import NotFound
 from veiligstad.services.snapshot import Snapshot, level_order
+from veiligstad.web.api.memo import memoised
 from veiligstad.web.api.pagination import Page, PageLinks, Paging, paginate, paging
 from veiligstad.web.api.parameters import CurrentSnapshot, LevelFilter, examples
 from veiligstad.web.api.responses import Resource, SelfLink, path, records, responses, text, whole
@@ -71,10 +72,7 @@ class AreaIndex:
 
 def index(snapshot: Snapshot) -> AreaIndex:
     """The area index of this snapshot."""
-    found = snapshot.memo.get((MEMO,))
-    if not isinstance(found, AreaIndex):
-        found = snapshot.memo[(MEMO,)] = AreaIndex(snapshot)
-    return found
+    return memoised(snapshot, (MEMO,), AreaIndex, lambda: AreaIndex(snapshot))
 
 
 def find(snapshot: Snapshot, code: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from veiligstad.errors import DataError, NotFound
 from veiligstad.services import hotspots as service
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.web.api import indicators
+from veiligstad.web.api.memo import memoised
 from veiligstad.web.api.parameters import ID_PATTERN, PERIOD_PATTERN, CurrentSnapshot, HotspotLevel, examples
 from veiligstad.web.api.responses import Resource, SelfLink, number, path, records, responses, text
 from veiligstad.web.api.warehouse import short_lived
@@ -145,9 +146,13 @@ def _area(row: dict[str, Any], hidden: dict[str, str]) -> HotspotArea:
     )
 
 
+def _municipality(snapshot: Snapshot, level: str) -> str | None:
+    """Whose areas are analysed: the programme's municipality, or all at gemeente level."""
+    return None if level == HotspotLevel.GEMEENTE else snapshot.municipality
+
+
 def _analyse(request: Request, snapshot: Snapshot, indicator_id: str, period: str, level: str) -> Hotspots:
-    municipality = None if level == HotspotLevel.GEMEENTE else snapshot.municipality
-    _check(snapshot, indicator_id, period, level, municipality)
+    municipality = _municipality(snapshot, level)
     try:
         # A neighbourhood of every area has no Gi* variance: esda divides by zero there (z NaN).
         with short_lived(request) as warehouse, np.errstate(invalid="ignore", divide="ignore"):
@@ -202,8 +207,7 @@ def get_hotspots(
 ) -> Hotspots:
     """Per area: value, Gi* z, pseudo p, FDR-corrected p, category and LISA quadrant."""
     indicators.find(snapshot, indicator)
-    key = (MEMO, indicator, periode, niveau.value)
-    found = snapshot.memo.get(key)
-    if not isinstance(found, Hotspots):
-        found = snapshot.memo[key] = _analyse(request, snapshot, indicator, periode, niveau.value)
-    return found
+    level = niveau.value
+    _check(snapshot, indicator, periode, level, _municipality(snapshot, level))
+    key = (MEMO, indicator, periode, level)
+    return memoised(snapshot, key, Hotspots, lambda: _analyse(request, snapshot, indicator, periode, level))

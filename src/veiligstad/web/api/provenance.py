@@ -18,6 +18,7 @@ from fastapi import Request
 from veiligstad.domain.areas import AreaLevel
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.storage.warehouse import Warehouse
+from veiligstad.web.api.memo import memoised
 from veiligstad.web.api.warehouse import short_lived
 
 MEMO = "api-provenance"
@@ -62,9 +63,9 @@ def _read(warehouse: Warehouse) -> SourceIndex:
 
 def index(snapshot: Snapshot, request: Request) -> SourceIndex:
     """The source index of this snapshot (read once; 503 while the warehouse is locked)."""
-    found = snapshot.memo.get((MEMO,))
-    if not isinstance(found, SourceIndex):
+
+    def build() -> SourceIndex:
         with short_lived(request) as warehouse:
-            found = _read(warehouse)
-        snapshot.memo[(MEMO,)] = found
-    return found
+            return _read(warehouse)
+
+    return memoised(snapshot, (MEMO,), SourceIndex, build)

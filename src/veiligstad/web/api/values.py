@@ -20,6 +20,7 @@ from veiligstad.domain.indicators import Indicator
 from veiligstad.services import monitor
 from veiligstad.services.snapshot import Snapshot, level_order
 from veiligstad.web.api import areas, indicators, provenance
+from veiligstad.web.api.memo import memoised
 from veiligstad.web.api.pagination import Page, PageLinks, Paging, paginate, paging
 from veiligstad.web.api.parameters import CurrentSnapshot, LevelFilter, PeriodFilter, examples
 from veiligstad.web.api.responses import (
@@ -140,11 +141,7 @@ class ValueTable:
 
 def table(snapshot: Snapshot, indicator: Indicator) -> ValueTable:
     """The value table of an indicator in this snapshot."""
-    key = (MEMO, indicator.id)
-    found = snapshot.memo.get(key)
-    if not isinstance(found, ValueTable):
-        found = snapshot.memo[key] = ValueTable(snapshot, indicator)
-    return found
+    return memoised(snapshot, (MEMO, indicator.id), ValueTable, lambda: ValueTable(snapshot, indicator))
 
 
 def _published(row: dict[str, Any]) -> Published | None:
