@@ -178,3 +178,25 @@ def test_survey_figures_are_compared_with_their_margins() -> None:
     assert result.signal is Signal.ROSE and "marges" in result.method
     values.loc[1, ["ci_low", "ci_high"]] = None
     assert peers.against_country(values, SURVEY, "GM0001", 2021).signal is Signal.TOO_LITTLE
+
+
+def test_benchmark_frames_put_the_municipality_first_and_label_the_comparisons() -> None:
+    values = frame().assign(provisional=False)
+    bench = peers.benchmark(values, peers.populations(values, [RATE]), RATE, "GM0001")
+    assert bench.year == 2024 and bench.peers is not None
+    table = peers.comparison_frame(bench, "Gemeente 1")
+    assert list(table["soort"]) == ["gemeente", "land", "groep"]
+    assert list(table["gemeente_ten_opzichte_hiervan"]) == ["", "significant hoger", "significant hoger"]
+    assert table.loc[2, "gebied"] == "Gemeenten met 100.000 tot 150.000 inwoners"
+    members = peers.members_frame(bench.peers)
+    assert list(members["code"]) == ["GM0002", "GM0003", "GM0004"]
+    assert members.loc[2, "afgeschermd"] == "< 5" and pd.isna(members.loc[2, "waarde"])
+
+
+def test_benchmark_without_a_final_value_and_for_surveys() -> None:
+    values = frame().assign(provisional=True)  # only provisional figures: nothing to compare
+    bench = peers.benchmark(values, peers.populations(values, [RATE]), RATE, "GM0001")
+    assert bench.year is None and peers.comparison_frame(bench, "x").empty
+    survey = frame().assign(provisional=False, indicator_id=SURVEY.id)
+    bench = peers.benchmark(survey, peers.populations(survey, [RATE]), SURVEY, "GM0001")
+    assert bench.peers is None and "niet opgeteld of gemiddeld" in bench.peers_reason
