@@ -124,21 +124,25 @@ def areas_page(request: Request, gebied: str | None = None) -> Response:
                 f"Onbekend gebied '{gebied}'.", hint="Kies een gemeente uit de lijst op /gebieden."
             )
         return RedirectResponse(f"/gebieden/{code}", status_code=303)
-    people = inhabitants(context(request, snapshot), snapshot.threshold)
-    buurten = buurten_table(snapshot, people)
+    if ("areas", "overview") not in snapshot.memo:
+        people = inhabitants(context(request, snapshot), snapshot.threshold)
+        snapshot.memo[("areas", "overview")] = (buurten_table(snapshot, people), areas_table(snapshot))
+    buurten, everything = snapshot.memo[("areas", "overview")]
     lang = viewer(request).lang
-    spec = stadsdeel_map(snapshot, buurten, lang)
+    key = ("areas", "stadsdelen", lang)
+    if key not in snapshot.memo:
+        snapshot.memo[key] = stadsdeel_map(snapshot, buurten, lang)
+    spec = snapshot.memo[key]
     return render(
         request,
         "areas/index.html",
         title="Gebieden",
         stem="gebieden",
-        tables={"gebieden": areas_table(snapshot), "buurten": buurten},
+        tables={"gebieden": everything, "buurten": buurten},
         municipality=snapshot.area(snapshot.municipality),
         levels={lvl: snapshot.own_areas(lvl).to_dict(orient="records") for lvl in ("stadsdeel", "wijk")},
         level_names=LEVEL_PLURAL,
         buurten=buurten.to_dict(orient="records"),
-        people=people,
         spec=spec,
         gemeenten=gemeenten(snapshot),
         name_of=name_of,
@@ -217,7 +221,11 @@ def profile_page(request: Request, code: str) -> Response:
         )
     profile = cached_profile(request, snapshot, area)
     lang = viewer(request).lang
-    features, peers = place_features(snapshot, area, lang)
+    key = ("areas", "place", area["code"], lang)
+    if key not in snapshot.memo:  # Altair takes ~0.4 s for the map of all gemeenten
+        features, peers = place_features(snapshot, area, lang)
+        snapshot.memo[key] = (place_map(features, lang), peers)
+    place_spec, peers = snapshot.memo[key]
     return render(
         request,
         "areas/profile.html",
@@ -231,7 +239,7 @@ def profile_page(request: Request, code: str) -> Response:
         },
         area=area,
         profile=profile,
-        place_spec=place_map(features, lang),
+        place_spec=place_spec,
         peers=peers.to_dict(orient="records"),
         own=snapshot.municipality,
         own_codes=set(snapshot.own_areas()["code"]),
