@@ -186,6 +186,23 @@ def place_map(features: list[dict[str, Any]], lang: str) -> dict[str, Any] | Non
     return charts.category_map(features, colours, title=i18n.translate("ligging", lang), height=380)
 
 
+def cached_place(
+    snapshot: Snapshot, area: dict[str, Any], lang: str
+) -> tuple[dict[str, Any] | None, pd.DataFrame]:
+    """The location map and its table. Altair takes ~0.4 s for a map of all gemeenten, so the
+    maps of the municipality's own areas are kept per snapshot (others are not: a map of all
+    gemeenten is ~150 kB, and there are hundreds of gemeenten)."""
+    key = ("areas", "place", area["code"], lang)
+    found = snapshot.memo.get(key)
+    if found is None:
+        features, peers = place_features(snapshot, area, lang)
+        found = (place_map(features, lang), peers)
+        if area["gemeente_code"] == snapshot.municipality:
+            snapshot.memo[key] = found
+    spec, peers = found
+    return spec, peers
+
+
 def cached_profile(request: Request, snapshot: Snapshot, area: dict[str, Any]) -> profiles.Profile:
     """The public profile of an area, computed once per snapshot."""
     key = ("areas", "profile", area["code"])
@@ -221,11 +238,7 @@ def profile_page(request: Request, code: str) -> Response:
         )
     profile = cached_profile(request, snapshot, area)
     lang = viewer(request).lang
-    key = ("areas", "place", area["code"], lang)
-    if key not in snapshot.memo:  # Altair takes ~0.4 s for the map of all gemeenten
-        features, peers = place_features(snapshot, area, lang)
-        snapshot.memo[key] = (place_map(features, lang), peers)
-    place_spec, peers = snapshot.memo[key]
+    place_spec, peers = cached_place(snapshot, area, lang)
     return render(
         request,
         "areas/profile.html",
