@@ -3,7 +3,10 @@
 
 Each operation gets schemathesis' examples, coverage and fuzzing phases (positive and
 negative data) with a bounded, derandomised Hypothesis run, so the result does not depend
-on luck and the run stays short. No example database is written (``database=None``).
+on luck and the run stays short. No example database is written (``database=None``);
+Hypothesis' own caches (``.hypothesis/constants``, ``unicode_data``) are written during
+collection, as for every Hypothesis test, into the git-ignored ``.hypothesis`` folder
+(``HYPOTHESIS_STORAGE_DIRECTORY`` moves them).
 
 The document is read at import time from an app without data (building the OpenAPI document
 reads no data); the requests go to the session's app with the embedded data, and a test
