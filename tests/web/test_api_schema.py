@@ -4,8 +4,8 @@
 Each operation gets schemathesis' examples, coverage and fuzzing phases (positive and
 negative data) with a bounded, derandomised Hypothesis run, so the result does not depend
 on luck and the run stays short. No example database is written (``database=None``);
-Hypothesis' own caches (``.hypothesis/constants``, ``unicode_data``) are written during
-collection, as for every Hypothesis test, into the git-ignored ``.hypothesis`` folder
+Hypothesis' own caches (``.hypothesis/constants``, ``unicode_data``) are still written, as
+for every Hypothesis test (from collection on), into the git-ignored ``.hypothesis`` folder
 (``HYPOTHESIS_STORAGE_DIRECTORY`` moves them).
 
 The document is read at import time from an app without data (building the OpenAPI document
