@@ -6,19 +6,27 @@ with the fictional example actions), never the shared one."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import uvicorn
 import yaml
+from axe_playwright_python.sync_playwright import Axe
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Page, sync_playwright
 
-from tests.web.conftest import csrf_token, log_in
+from tests.web.conftest import PASSWORD, csrf_token, log_in
+from tests.web.test_browser import CHROMIUM, FLAGS
 from veiligstad.domain.accounts import Role
 from veiligstad.services import action_files, actions, monitor
 from veiligstad.settings import Settings
@@ -443,3 +451,70 @@ def test_an_anonymous_visitor_sees_a_new_action_at_once(actions_app: FastAPI, an
     form = _form(titel="Nieuw voor bezoekers", jaar="2026")
     assert analist.post("/intern/acties/nieuw", data={**form, "csrf_token": token}).status_code == 303
     assert "Nieuw voor bezoekers" in anonymous.get("/acties").text
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="module")
+def actions_url(actions_app: FastAPI) -> Iterator[str]:
+    """The app with actions served by uvicorn on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(actions_app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _checked(page: Page, axe: Axe, folder: Path, name: str) -> list[str]:
+    assert page.locator("main h1").count() == 1, f"{name}: not one h1"
+    page.screenshot(
+        path=str(folder / f"acties_{re.sub(r'[^a-zA-Z0-9]+', '_', name).strip('_')}.png"), full_page=True
+    )
+    result = axe.run(page)
+    return [f"{name}: axe\n{result.generate_report()}"] if result.violations_count else []
+
+
+def test_action_pages_in_chromium(actions_url: str, live_url: str, tmp_path: Path) -> None:
+    """Public, internal and evaluation pages (and a form with problems): zero axe violations."""
+    folder = Path(os.environ.get("VEILIGSTAD_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    axe = Axe()
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL").new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(live_url + "/acties", wait_until="networkidle")  # the shared app: no actions
+        problems += _checked(page, axe, folder, "leeg")
+        for path in ("/acties", f"/acties/{APP}", "/acties?indicator=halt-verwijzingen&lang=en"):
+            page.goto(actions_url + path, wait_until="networkidle")
+            problems += _checked(page, axe, folder, path)
+        page.goto(actions_url + "/inloggen")
+        page.fill("#gebruikersnaam", "beheerder")
+        page.fill("#wachtwoord", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(actions_url + "/intern/")
+        for path in ("/intern/acties", "/intern/acties/nieuw", f"/intern/acties/{APP}", "/intern/audit"):
+            page.goto(actions_url + path, wait_until="networkidle")
+            problems += _checked(page, axe, folder, path)
+        page.goto(actions_url + "/intern/evaluatie/2024", wait_until="networkidle")
+        problems += _checked(page, axe, folder, "/intern/evaluatie/2024")
+        page.goto(actions_url + "/intern/acties/nieuw")
+        page.fill("#titel", "Actie zonder thema")  # passes the browser's checks, not the server's
+        page.click("form.action-form button[type=submit]")
+        page.wait_for_selector("#fouten")
+        problems += _checked(page, axe, folder, "nieuw met fouten")
+        browser.close()
+    assert not problems, "\n".join(problems)
+    assert not [e for e in errors if "400" not in e], errors  # the refused form answers 400 on purpose

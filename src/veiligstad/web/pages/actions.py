@@ -122,6 +122,14 @@ def area_name(snapshot: Snapshot, code: str) -> str:
     return str(found["name"]) if found and found.get("name") else code
 
 
+def indicator_name(snapshot: Snapshot, indicator_id: str, lang: str) -> str:
+    """The indicator's name in the viewer's language (its id when unknown)."""
+    found = snapshot.indicator(indicator_id)
+    if found is None:
+        return indicator_id
+    return found.name_en if lang == "en" else found.name
+
+
 def _area_options(snapshot: Snapshot) -> list[dict[str, str]]:
     own = snapshot.own_areas()
     order = {"gemeente": 0, "stadsdeel": 1, "wijk": 2, "buurt": 3}
@@ -170,6 +178,7 @@ def actions_page(
         chosen_theme=snapshot.definitions.programme.theme(chosen.theme) if chosen.theme else None,
         chosen_area=area_name(snapshot, chosen.area) if chosen.area else "",
         area_name=lambda code: area_name(snapshot, code),
+        indicator_name=lambda indicator_id: indicator_name(snapshot, indicator_id, auth.viewer(request).lang),
         example_yaml=_example(snapshot),
     )
 
