@@ -18,6 +18,7 @@ from veiligstad.cli import (
     import_cbs,
     import_file,
     render,
+    report,
     serve,
     sources,
     trends,
@@ -48,7 +49,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(sources.sources_app, name="sources")
 #: Importing these modules registers their commands on ``import_app``.
 COMMAND_MODULES = (import_cbs, import_file, import_boundaries)
-for _analysis in (trends, hotspots, alerts, serve, users, actions):
+for _analysis in (trends, hotspots, alerts, serve, users, actions, report):
     _analysis.register(app)
 
 

@@ -34,6 +34,7 @@ from veiligstad.reports.figures import (
 from veiligstad.reports.model import Block, Bullets, Chart, KeyFigure, KeyFigures, Paragraph, Section
 from veiligstad.reports.sections import actions_blocks, indicator_cell, sources_section
 from veiligstad.reports.view import View
+from veiligstad.services import actions as action_service
 from veiligstad.services import profiles, trends
 
 #: Levels an area profile is made for.
@@ -231,7 +232,8 @@ def build(view: View, area: dict[str, Any]) -> tuple[Section, ...]:
     """The sections of an area profile."""
     profile = _profile(view, area)
     code = str(area["code"])
-    own = [a for a in view.actions if code in a.areas]
+    related = action_service.related_areas(view.snapshot.areas, code)
+    own = [a for a in view.actions if related & set(a.areas)]
     return (
         key_figures_section(view, profile),
         location_section(view, profile),

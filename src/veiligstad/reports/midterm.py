@@ -352,18 +352,35 @@ def divergence_section(view: View) -> Section:
 
 
 def conclusions_section(view: View) -> Section:
-    """The author's conclusions and proposed adjustments, as recorded."""
-    found = view.inputs.conclusions
-    if found is None:
+    """The author's conclusions and proposed adjustments of every yearly evaluation so far."""
+    found = view.inputs.evaluations
+    if not found:
         return Section("conclusies", "Conclusies", (Paragraph(NO_CONCLUSIONS, "note"),))
     themes = {t.id: t.name for t in view.programme.themes}
-    blocks: list[Block] = [Paragraph(found.conclusions)]
-    blocks += [Paragraph(f"{themes.get(t, t)}: {text}") for t, text in found.themes]
-    if found.adjustments:
-        blocks.append(Paragraph(f"Voorgestelde bijstellingen: {found.adjustments}", "callout"))
-    if found.author:
-        blocks.append(Paragraph(f"Auteur: {found.author} (evaluatie {found.year}).", "note"))
-    return Section("conclusies", "Conclusies", tuple(blocks))
+    children = []
+    for evaluation in found:
+        blocks: list[Block] = []
+        if evaluation.summary:
+            blocks.append(Paragraph(evaluation.summary))
+        for item in evaluation.themes:
+            if item.conclusion:
+                blocks.append(Paragraph(f"{themes.get(item.theme, item.theme)}: {item.conclusion}"))
+            if item.adjustments:
+                blocks.append(Bullets(tuple(f"Bijstelling: {text}" for text in item.adjustments)))
+        signed = [evaluation.author] if evaluation.author else []
+        if evaluation.saved_at is not None:
+            signed.append(f"vastgelegd op {formatting.date(evaluation.saved_at)}")
+        if signed:
+            blocks.append(Paragraph("Auteur: " + ", ".join(signed) + ".", "note"))
+        children.append(
+            Section(f"conclusies-{evaluation.year}", f"Evaluatie {evaluation.year}", tuple(blocks))
+        )
+    intro = Paragraph(
+        "De conclusies en voorgestelde bijstellingen zoals de auteur ze bij de jaarlijkse evaluatie "
+        "heeft vastgelegd.",
+        "lead",
+    )
+    return Section("conclusies", "Conclusies", (intro,), tuple(children))
 
 
 def summary(view: View) -> Section:
@@ -387,7 +404,12 @@ def summary(view: View) -> Section:
         items.append(f"Opkomende hotspots: niet te bepalen. {view.inputs.emerging_note}")
     items.append(f"Acties vastgelegd: {len(view.actions)}.")
     items.append(
-        "Conclusies van de auteur: " + ("vastgelegd." if view.inputs.conclusions else "nog niet vastgelegd.")
+        "Conclusies van de auteur: "
+        + (
+            f"vastgelegd voor {', '.join(str(e.year) for e in view.inputs.evaluations)}."
+            if view.inputs.evaluations
+            else "nog niet vastgelegd."
+        )
     )
     intro = Paragraph(
         f"Halverwege het {view.programme.title}: wat zeggen de cijfers tot en met {view.year}?", "lead"

@@ -45,7 +45,7 @@ def summary(view: View) -> Section:
             items.append(f"Significant {verdict}: {len(rows)}" + (f" ({_names(rows)})." if rows else "."))
         else:
             items.append(f"{verdict.capitalize()}: {len(rows)}" + (f" ({_names(rows)})." if rows else "."))
-    counts = Counter(a.status for a in view.actions)
+    counts = Counter(a.status.value for a in view.actions)
     if view.actions:
         listed = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         items.append(f"Acties in het uitvoeringsprogramma: {len(view.actions)} ({listed}).")
@@ -82,9 +82,16 @@ def theme_section(view: View, theme: Theme, rows: list[monitor.StatusRow]) -> Se
             blocks.append(reconciled)
     else:
         blocks.append(Paragraph("Het programma koppelt (nog) geen indicatoren aan dit thema."))
+    evaluation = next((e for e in view.inputs.evaluations if e.year == view.year), None)
+    concluded = evaluation.conclusion(theme.id) if evaluation is not None else None
+    if concluded is not None and concluded.conclusion:
+        blocks.append(Paragraph(f"Conclusie {view.year}: {concluded.conclusion}", "callout"))
+    if concluded is not None and concluded.adjustments:
+        blocks.append(Bullets(tuple(f"Bijstelling: {text}" for text in concluded.adjustments)))
     own = [a for a in view.actions if theme.id in a.themes]
     if own:
-        blocks += actions_blocks(view, own, f"{prefix}-acties")
+        blocks.append(Paragraph(f"Acties ({len(own)}; details in hoofdstuk Acties):"))
+        blocks.append(Bullets(tuple(f"{a.title} – {a.status.value}" for a in own)))
     elif view.actions:
         blocks.append(Paragraph("Geen acties vastgelegd voor dit thema.", "note"))
     return Section(prefix, theme.name, tuple(blocks))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from veiligstad import formatting
+from veiligstad.domain.actions import METHOD_LABELS, Action
 from veiligstad.domain.indicators import Indicator
 from veiligstad.engine.significance import Signal
 from veiligstad.reports.figures import (
@@ -25,7 +26,6 @@ from veiligstad.reports.figures import (
 from veiligstad.reports.model import Block, Bullets, Cell, Paragraph, Section, Table
 from veiligstad.reports.view import View
 from veiligstad.services import monitor, trends
-from veiligstad.services.reporting import ActionLine
 
 ATTRIBUTION = "Bron: CBS/Politie"
 
@@ -137,21 +137,30 @@ def reconciliation_table(
     )
 
 
-def _period(action: ActionLine) -> str:
-    parts = [formatting.date(d) for d in (action.start, action.end) if d is not None]
+def _period(action: Action) -> str:
+    parts = [formatting.date(d) for d in (action.planned_start, action.planned_end) if d is not None]
     return " – ".join(parts) if parts else formatting.MISSING
 
 
-def actions_blocks(view: View, actions: Sequence[ActionLine], table_id: str) -> tuple[Paragraph | Table, ...]:
-    """The actions with their status, and their evaluations where there are any."""
+def _latest(action: Action, limit: int = 160) -> str:
+    """The latest progress note: ``12 maart 2024: …`` (shortened)."""
+    note = action.latest_progress
+    if note is None:
+        return ""
+    text = note.text if len(note.text) <= limit else note.text[: limit - 1].rstrip() + "…"
+    return f"{formatting.date(note.date)}: {text}"
+
+
+def actions_blocks(view: View, actions: Sequence[Action], table_id: str) -> tuple[Paragraph | Table, ...]:
+    """The actions with their status and latest progress, and their evaluations where there are any."""
     if not actions:
         return (Paragraph(NO_ACTIONS, "note"),)
     themes = {t.id: t.name for t in view.programme.themes}
     rows = [
         (
-            cell(a.title),
+            cell(a.title, note=str(a.year)),
             cell(", ".join(themes.get(t, t) for t in a.themes) or formatting.MISSING),
-            cell(a.status),
+            cell(a.status.value, note=_latest(a)),
             cell(_period(a)),
             cell(a.lead or formatting.MISSING),
         )
@@ -160,7 +169,7 @@ def actions_blocks(view: View, actions: Sequence[ActionLine], table_id: str) -> 
     blocks: list[Paragraph | Table] = [
         table(table_id, "Acties en hun status", ("Actie", "Thema's", "Status", "Periode", "Trekker"), rows)
     ]
-    evaluated = [a for a in actions if a.evaluation_result or a.evaluation_conclusion]
+    evaluated = [(a, a.evaluation) for a in actions if a.evaluation is not None]
     if evaluated:
         blocks.append(
             table(
@@ -170,12 +179,12 @@ def actions_blocks(view: View, actions: Sequence[ActionLine], table_id: str) -> 
                 [
                     (
                         cell(a.title),
-                        cell(a.evaluation_method),
-                        cell(a.evaluation_result),
-                        cell(a.evaluation_conclusion),
-                        cell(a.follow_up),
+                        cell(METHOD_LABELS.get(e.method, str(e.method))),
+                        cell(e.result or formatting.MISSING),
+                        cell(e.conclusion or formatting.MISSING),
+                        cell(e.follow_up or formatting.MISSING),
                     )
-                    for a in evaluated
+                    for a, e in evaluated
                 ],
             )
         )

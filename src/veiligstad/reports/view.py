@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from veiligstad.definitions.validation import Definitions
+from veiligstad.domain.actions import Action
 from veiligstad.domain.programme import Programme
 from veiligstad.errors import NotFound
 from veiligstad.services import monitor
-from veiligstad.services.reporting import ActionLine, Inputs
+from veiligstad.services.reporting import Inputs
 from veiligstad.services.snapshot import Snapshot
 
 
@@ -57,9 +58,9 @@ class View:
         return self.programme.municipality_name
 
     @property
-    def actions(self) -> tuple[ActionLine, ...]:
+    def actions(self) -> tuple[Action, ...]:
         """The actions of the uitvoeringsprogramma up to the report's year."""
-        return tuple(a for a in self.inputs.actions if a.year is None or a.year <= self.year)
+        return tuple(a for a in self.inputs.actions if a.year <= self.year)
 
 
 def own_years(values: pd.DataFrame, municipality: str) -> list[int]:

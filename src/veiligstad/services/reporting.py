@@ -5,24 +5,27 @@ The snapshot holds the indicator values, the areas and the sources. A report als
 the provenance of each source (attribution, licence), and depending on its kind the
 hotspot analysis of the latest buurt year (Gi*, which reads the warehouse), the emerging
 hotspots where the series is long enough, the key figures of the areas, the actions of
-the uitvoeringsprogramma and the author's conclusions. This module reads them; the report
+the uitvoeringsprogramma (only public ones for a public report) and the author's saved
+conclusions of the yearly evaluations. This module reads them; the report
 itself is built from the result without any I/O (``veiligstad.reports``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from veiligstad.domain.actions import Action, YearEvaluation
 from veiligstad.domain.areas import AreaLevel
 from veiligstad.domain.indicators import IndicatorKind
 from veiligstad.errors import VeiligstadError
 from veiligstad.progress import Progress, no_progress
+from veiligstad.services import actions as action_service
 from veiligstad.services.snapshot import Snapshot
+from veiligstad.storage import actions as action_store
 from veiligstad.storage.warehouse import Warehouse
 
 if TYPE_CHECKING:  # PySAL and scipy take seconds to import: only when a report needs them
@@ -37,39 +40,6 @@ MIN_HOTSPOT_AREAS = 3
 
 
 @dataclass(frozen=True)
-class ActionLine:
-    """One action of the uitvoeringsprogramma as a report lists it."""
-
-    id: str
-    title: str
-    status: str
-    year: int | None = None
-    themes: tuple[str, ...] = ()
-    indicators: tuple[str, ...] = ()
-    areas: tuple[str, ...] = ()
-    lead: str = ""
-    partners: tuple[str, ...] = ()
-    start: dt.date | None = None
-    end: dt.date | None = None
-    description: str = ""
-    evaluation_method: str = ""
-    evaluation_result: str = ""
-    evaluation_conclusion: str = ""
-    follow_up: str = ""
-
-
-@dataclass(frozen=True)
-class Conclusions:
-    """The author's conclusions and proposed adjustments of a yearly evaluation."""
-
-    year: int
-    conclusions: str
-    adjustments: str = ""
-    author: str = ""
-    themes: tuple[tuple[str, str], ...] = ()  # (theme id, conclusion) per theme
-
-
-@dataclass(frozen=True)
 class Inputs:
     """The snapshot and everything else a report is built from."""
 
@@ -80,8 +50,8 @@ class Inputs:
     emerging: EmergingAnalysis | None = None
     emerging_note: str = ""
     context: pd.DataFrame | None = None
-    actions: tuple[ActionLine, ...] = ()
-    conclusions: Conclusions | None = None
+    actions: tuple[Action, ...] = ()
+    evaluations: tuple[YearEvaluation, ...] = ()  # the author's conclusions, newest year first
 
 
 def source_details(warehouse: Warehouse) -> dict[str, dict[str, str]]:
@@ -152,16 +122,16 @@ def _emerging(snapshot: Snapshot, indicator_id: str, public: bool) -> tuple[Emer
         return None, exc.message
 
 
-def actions(warehouse: Warehouse, snapshot: Snapshot) -> tuple[ActionLine, ...]:
-    """The actions of the uitvoeringsprogramma (none are stored yet)."""
-    del warehouse, snapshot
-    return ()
+def actions(warehouse: Warehouse, year: int, public: bool) -> tuple[Action, ...]:
+    """The actions of the uitvoeringsprogramma up to ``year`` (only public ones for a public
+    report), oldest year first."""
+    found = action_service.list_actions(warehouse, public_only=public)
+    return tuple(sorted((a for a in found if a.year <= year), key=lambda a: (a.year, a.title)))
 
 
-def conclusions(warehouse: Warehouse, snapshot: Snapshot, year: int) -> Conclusions | None:
-    """The author's conclusions of the yearly evaluation of ``year`` (none are stored yet)."""
-    del warehouse, snapshot, year
-    return None
+def evaluations(warehouse: Warehouse, year: int) -> tuple[YearEvaluation, ...]:
+    """The saved yearly evaluations (conclusions and adjustments) up to ``year``, newest first."""
+    return tuple(e for e in action_store.load_evaluations(warehouse) if e.year <= year)
 
 
 def gather(
@@ -180,8 +150,8 @@ def gather(
     progress("bronnen", 0, steps)
     details = source_details(warehouse)
     progress("acties", 1, steps)
-    found_actions = actions(warehouse, snapshot)
-    found_conclusions = conclusions(warehouse, snapshot, year)
+    found_actions = actions(warehouse, year, public)
+    found_evaluations = evaluations(warehouse, year)
     extra: dict[str, Any] = {}
     done = 2
     if hotspots:
@@ -205,6 +175,6 @@ def gather(
         snapshot=snapshot,
         details=details,
         actions=found_actions,
-        conclusions=found_conclusions,
+        evaluations=found_evaluations,
         **extra,
     )
