@@ -101,3 +101,14 @@ def test_logged_in_pages_are_never_served_from_the_cache(web_app: FastAPI) -> No
     again = client.get("/programma?cachetest=2")
     assert "x-veiligstad-cache" not in again.headers
     assert "Uitloggen" in again.text
+
+
+def test_xlsx_download_of_timestamps_with_a_time_zone() -> None:
+    import datetime as dt
+
+    from veiligstad.web.downloads import table_response
+
+    frame = pd.DataFrame({"geladen": [pd.Timestamp(dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC))]})
+    response = table_response(frame, "test", "tijden", "xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
+    assert sheet is not None and sheet["A2"].value == dt.datetime(2026, 1, 2, 3, 4)  # noqa: DTZ001

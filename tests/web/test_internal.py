@@ -430,10 +430,6 @@ def test_a_beheerder_adds_replaces_and_removes_an_account(
     assert all(secret not in record.getMessage() for record in caplog.records)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Warehouse.state() counts accounts but not their roles, so the snapshot keeps the old role",
-)
 def test_a_lowered_role_takes_effect_at_once(own_app: FastAPI) -> None:
     admin = _as(own_app, Role.BEHEERDER)
     admin.get("/intern/gebruikers")

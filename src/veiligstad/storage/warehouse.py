@@ -343,12 +343,16 @@ class Warehouse:
         self.drop(stage)
 
     def state(self) -> str:
-        """Changes with every load: the number of batches and accounts and the newest load,
-        and with every change to the action programme (one ``audit_log`` row per change)."""
+        """Changes with every load, every account change (count, newest save) and every change
+        to the action programme (one ``audit_log`` row per change)."""
         batches = self.batches()
         summary = batches.aggregate(n=batches.count(), last=batches.loaded_at.max()).to_pandas()
         tables = set(self.con.list_tables())
-        accounts = self.users().count().execute() if USERS in tables else 0
+        accounts = "0"
+        if USERS in tables:  # every save stamps created_at, so a changed role or password shows
+            users = self.users()
+            latest = users.aggregate(n=users.count(), last=users.created_at.max()).to_pandas()
+            accounts = f"{int(latest['n'].iloc[0])}/{latest['last'].iloc[0]}"
         changes = self.table("audit_log").count().execute() if "audit_log" in tables else 0
         return f"{int(summary['n'].iloc[0])}:{summary['last'].iloc[0]}:{accounts}:{changes}"
 

@@ -35,12 +35,24 @@ def table_response(frame: pd.DataFrame, stem: str, table: str, fmt: str) -> Resp
     if fmt == "csv":
         body = frame.to_csv(index=False).encode("utf-8-sig")
     else:
+        frame = _naive(frame)
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             frame.to_excel(writer, index=False, sheet_name=table[:31] or "tabel")
         body = buffer.getvalue()
     headers = {"Content-Disposition": f'attachment; filename="{filename(stem, table, fmt)}"'}
     return Response(body, media_type=FORMATS[fmt], headers=headers)
+
+
+def _naive(frame: pd.DataFrame) -> pd.DataFrame:
+    """Excel has no time zones: timestamps become naive UTC (CSV keeps the offset)."""
+    zoned = [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    if not zoned:
+        return frame
+    frame = frame.copy()
+    for column in zoned:
+        frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
+    return frame
 
 
 def pick(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
