@@ -112,3 +112,14 @@ def test_xlsx_download_of_timestamps_with_a_time_zone() -> None:
     response = table_response(frame, "test", "tijden", "xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
     assert sheet is not None and sheet["A2"].value == dt.datetime(2026, 1, 2, 3, 4)  # noqa: DTZ001
+
+
+def test_api_documentation_is_an_offline_page_generated_from_the_openapi_document(client: TestClient) -> None:
+    assert client.get("/api/v1/docs").headers["location"] == "/api-documentatie"
+    page = client.get("/api-documentatie")
+    assert page.status_code == 200
+    document = client.get("/api/v1/openapi.json").json()
+    soup = BeautifulSoup(page.text, "html.parser")
+    listed = {code.get_text() for code in soup.select("#overzicht + div table tbody th code")}
+    assert listed == set(document["paths"]), listed ^ set(document["paths"])
+    assert "cdn" not in page.text.lower()

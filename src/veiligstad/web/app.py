@@ -23,6 +23,7 @@ from veiligstad.settings import Settings
 from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth, errors
 from veiligstad.web.api import ROUTERS as API_ROUTERS
+from veiligstad.web.api import openapi
 from veiligstad.web.caching import PageCache
 from veiligstad.web.headers import SecurityHeaders
 from veiligstad.web.pages import ROUTERS as PAGE_ROUTERS
@@ -70,10 +71,9 @@ def create_app(settings: Settings | None = None, cache: SnapshotCache | None = N
             "met betrouwbaarheidsintervallen en herkomst. Kleine aantallen zijn afgeschermd."
         ),
         lifespan=lifespan,
-        docs_url="/api/v1/docs",
+        docs_url=None,  # Swagger UI loads from a CDN; /api/v1/docs is our own page (pages/api_reference)
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
-        swagger_ui_parameters=None,
     )
     app.state.settings = settings
     app.state.cache = cache
@@ -98,4 +98,5 @@ def create_app(settings: Settings | None = None, cache: SnapshotCache | None = N
         app.include_router(router)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
+    openapi.customise(app)
     return app

@@ -17,11 +17,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from veiligstad.errors import (
     AccessDenied,
-    BadRequest,
     LoginRequired,
     NotFound,
     TooManyAttempts,
     VeiligstadError,
+    WarehouseError,
 )
 from veiligstad.web.templating import render
 
@@ -52,8 +52,8 @@ def status_of(exc: VeiligstadError) -> int:
         return 403
     if isinstance(exc, TooManyAttempts):
         return 429
-    if isinstance(exc, BadRequest):
-        return 400
+    if isinstance(exc, WarehouseError):
+        return 503
     return 400
 
 

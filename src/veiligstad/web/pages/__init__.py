@@ -5,6 +5,7 @@ from veiligstad.web.pages import (
     action_editing,
     actions,
     alerts,
+    api_reference,
     areas,
     audit,
     evaluation,
@@ -35,4 +36,5 @@ ROUTERS = [
     action_editing.router,
     audit.router,
     evaluation.router,
+    api_reference.router,
 ]
