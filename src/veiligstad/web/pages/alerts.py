@@ -112,7 +112,6 @@ def alerts_page(request: Request, sinds: str | None = None) -> Response:
     snapshot: Snapshot = request.app.state.cache.get()
     day = parse_since(sinds, snapshot.alerts)
     shown = since(snapshot.alerts, day)
-    feed = "/signalen.atom" + (f"?sinds={day.isoformat()}" if day else "")
     return render(
         request,
         "alerts/index.html",
@@ -123,7 +122,7 @@ def alerts_page(request: Request, sinds: str | None = None) -> Response:
         total=len(snapshot.alerts),
         since=day,
         default=default_since(snapshot.alerts),
-        feed=feed,
+        feed="/signalen.atom",
     )
 
 

@@ -55,6 +55,8 @@ MIN_AREAS = 3
 NOT_SIGNIFICANT = "geen significant patroon"
 NOT_ANALYSED = "niet geanalyseerd"
 _LOCK = threading.Lock()
+#: Width of each map in pixels (the legend comes on top of it).
+MAP_WIDTH = 340
 
 #: Gi* categories → colour (ColorBrewer RdBu via charts.HOTSPOT_COLOURS).
 CATEGORY_COLOURS = {
@@ -278,7 +280,9 @@ def category_spec(
     if not features:
         return None
     translated = {i18n.translate(label, lang): colour for label, colour in colours.items()}
-    return charts.category_map(features, translated, title=i18n.translate(title, lang))
+    spec = charts.category_map(features, translated, title=i18n.translate(title, lang))
+    spec["width"] = MAP_WIDTH  # two maps side by side on a wide screen
+    return spec
 
 
 @dataclass(frozen=True)
@@ -332,6 +336,36 @@ def emerging_table(part: Emerging) -> pd.DataFrame:
     )
 
 
+def maps(
+    snapshot: Snapshot, choice: Choice, table: pd.DataFrame, part: Emerging, lang: str
+) -> dict[str, Any]:
+    """The three map specifications, once per snapshot, choice and language (Altair takes ~50 ms)."""
+    key = ("hotspots", "maps", choice.indicator.id, choice.period, choice.level, lang)
+    if key not in snapshot.memo:
+        lisa = category_spec(snapshot, table, "lisa_cluster", LISA_COLOURS, lang, "LISA-cluster", LISA_LABELS)
+        trend = None
+        if part.result is not None:
+            frame = part.result.frame[["area_code", "area_name", "category"]]
+            frame = frame.set_axis(["code", "gebied", "category"], axis=1)
+            trend = category_spec(snapshot, frame, "category", EMERGING_COLOURS, lang, "opkomende hotspots")
+        snapshot.memo[key] = {
+            "gi_spec": category_spec(snapshot, table, "categorie", CATEGORY_COLOURS, lang, "categorie"),
+            "lisa_spec": lisa,
+            "emerging_spec": trend,
+        }
+    specs: dict[str, Any] = snapshot.memo[key]
+    return specs
+
+
+def table_of(snapshot: Snapshot, result: HotspotAnalysis) -> pd.DataFrame:
+    """:func:`public_table`, once per snapshot and analysis."""
+    key = ("hotspots", "table", result.indicator.id, result.period, result.level)
+    if key not in snapshot.memo:
+        snapshot.memo[key] = public_table(snapshot, result)
+    table: pd.DataFrame = snapshot.memo[key]
+    return table
+
+
 @router.get("/hotspots")
 def hotspots_page(
     request: Request, indicator: str | None = None, periode: str | None = None, niveau: str | None = None
@@ -341,18 +375,20 @@ def hotspots_page(
 
     snapshot: Snapshot = request.app.state.cache.get()
     choice = choose(snapshot, indicator or None, niveau or None, periode or None)
-    lang = viewer(request).lang
     result = analysis(snapshot, request.app.state.cache.url, choice)
-    table = public_table(snapshot, result)
+    table = table_of(snapshot, result)
     part = emerging_part(snapshot, choice)
     found = options(snapshot)
     mine = found[found["indicator_id"] == choice.indicator.id]
+    tables = {"hotspots": table, "opkomend": emerging_table(part)}
+    if request.query_params.get("download"):
+        return render(request, "hotspots/index.html", title="Hotspots", stem=_stem(choice), tables=tables)
     return render(
         request,
         "hotspots/index.html",
         title="Hotspots",
-        stem=f"hotspots-{choice.indicator.id}-{choice.level}-{choice.period}",
-        tables={"hotspots": table, "opkomend": emerging_table(part)},
+        stem=_stem(choice),
+        tables=tables,
         choice=choice,
         result=result,
         rows=table.to_dict(orient="records"),
@@ -362,26 +398,15 @@ def hotspots_page(
         indicators=[i for i in snapshot.definitions.indicators() if i.id in set(found["indicator_id"])],
         levels=[lvl for lvl in LEVELS if lvl in set(mine["level"])],
         periods=sorted(set(mine.loc[mine["level"] == choice.level, "period"]), reverse=True),
-        gi_spec=category_spec(snapshot, table, "categorie", CATEGORY_COLOURS, lang, "categorie"),
-        lisa_spec=category_spec(
-            snapshot, table, "lisa_cluster", LISA_COLOURS, lang, "LISA-cluster", LISA_LABELS
-        ),
         lisa_labels=LISA_LABELS,
         emerging=part,
         emerging_rows=[] if part.result is None else part.result.frame.to_dict(orient="records"),
-        emerging_spec=None
-        if part.result is None
-        else category_spec(
-            snapshot,
-            part.result.frame[["area_code", "area_name", "category"]].set_axis(
-                ["code", "gebied", "category"], axis=1
-            ),
-            "category",
-            EMERGING_COLOURS,
-            lang,
-            "opkomende hotspots",
-        ),
         min_steps=MIN_STEPS,
         gi_explanation=EXPLANATION,
         explanation=emerging.EXPLANATION,
+        **maps(snapshot, choice, table, part, viewer(request).lang),
     )
+
+
+def _stem(choice: Choice) -> str:
+    return f"hotspots-{choice.indicator.id}-{choice.level}-{choice.period}"
