@@ -112,3 +112,26 @@ def test_empirical_bayes_pulls_small_populations_most() -> None:
     assert shrink[0] > 0.5 > shrink[2]  # 10 inhabitants: pulled hard; 10.000: barely
     with pytest.raises(ValueError, match="positive populations"):
         hotspots.empirical_bayes(events, np.array([0.0, 1.0, 1.0, 1.0]))
+
+
+def test_an_area_bordering_every_other_area_is_undefined_not_a_coldspot() -> None:
+    """Star: a centre touching all 6 others (like stadsdeel Centrum). Its Gi* has no variance."""
+    from veiligstad.spatial.weights import binary_weights
+
+    codes = ["centrum", *[f"rand{i}" for i in range(6)]]
+    neighbours = {"centrum": set(codes[1:])} | {c: {"centrum"} for c in codes[1:]}
+    w = binary_weights(neighbours, codes)
+    y = np.array([90.0, 10, 12, 9, 11, 10, 13])
+    gi = hotspots.gi_star(y, w, permutations=99, seed=1)
+    assert not np.isfinite(gi.z[0]) and np.isnan(gi.p[0])
+    labels = hotspots.categories(gi.z, gi.p)
+    assert labels[0] == hotspots.UNDEFINED
+    assert all(label != hotspots.UNDEFINED for label in labels[1:])
+
+
+def test_fdr_ignores_unknown_p_values() -> None:
+    with_unknown = np.append(P, np.nan)
+    adjusted = hotspots.fdr_adjust(with_unknown)
+    np.testing.assert_allclose(adjusted[:-1], Q, rtol=1e-12)
+    assert np.isnan(adjusted[-1])
+    assert hotspots.categories(np.append(np.ones(10), 1.0), with_unknown)[-1] == hotspots.UNDEFINED

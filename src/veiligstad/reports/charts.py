@@ -19,15 +19,17 @@ import pandas as pd
 #: Missing values on a map: light grey, with the reason in the table.
 NO_VALUE = "#d9d9d9"
 
-#: Hot/cold spot categories → colour (ColorBrewer RdBu, colour-blind safe), hottest first.
+#: Hot/cold spot categories (``spatial.hotspots`` labels) → colour (ColorBrewer RdBu, colour-blind
+#: safe), hottest first.
 HOTSPOT_COLOURS = {
     "hotspot 99%": "#b2182b",
     "hotspot 95%": "#ef8a62",
     "hotspot 90%": "#fddbc7",
-    "niet significant": "#f7f7f7",
+    "geen significant patroon": "#f7f7f7",
     "coldspot 90%": "#d1e5f0",
     "coldspot 95%": "#67a9cf",
     "coldspot 99%": "#2166ac",
+    "niet te bepalen": "#bdbdbd",
     "niet geanalyseerd": NO_VALUE,
 }
 

@@ -26,6 +26,9 @@ from veiligstad.spatial.weights import binary_weights
 #: Confidence levels of the categories, highest first, with their FDR level.
 LEVELS = ((99, 0.01), (95, 0.05), (90, 0.10))
 NOT_SIGNIFICANT = "geen significant patroon"
+#: Gi* is undefined for an area whose neighbourhood is every area (e.g. a central stadsdeel that
+#: borders all others): its z has no variance. It gets this label and stays out of the FDR.
+UNDEFINED = "niet te bepalen"
 #: esda's quadrant numbers (``geoda_quads=False``) → labels: value high/low, neighbours high/low.
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 DEFAULT_SEED = 12345
@@ -85,6 +88,9 @@ def gi_star(
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_CRAND_ALTERNATIVE, category=DeprecationWarning)
+        # 0/0 for an area whose neighbourhood is every area: its z is NaN and labelled UNDEFINED.
+        warnings.filterwarnings("ignore", category=RuntimeWarning, message="invalid value encountered")
+        warnings.filterwarnings("ignore", category=RuntimeWarning, message="divide by zero encountered")
         result = esda.G_Local(
             np.asarray(y, dtype=float),
             star_weights(w),
@@ -94,7 +100,9 @@ def gi_star(
             seed=seed,
             n_jobs=1,
         )
-    return GiStar(g=result.Gs, z=result.Zs, p=result.p_sim, z_sim=result.z_sim)
+    z = np.asarray(result.Zs, dtype=float)
+    p = np.where(np.isfinite(z), np.asarray(result.p_sim, dtype=float), np.nan)
+    return GiStar(g=result.Gs, z=z, p=p, z_sim=result.z_sim)
 
 
 def local_moran(
@@ -124,14 +132,18 @@ def fdr_adjust(p: np.ndarray) -> np.ndarray:
     array([0.04      , 0.05333333, 0.05333333, 0.2       ])
     """
     p = np.asarray(p, dtype=float)
-    n = len(p)
+    known = np.isfinite(p)
+    adjusted = np.full(len(p), np.nan)
+    n = int(known.sum())
     if n == 0:
-        return p.copy()
-    order = np.argsort(p)
-    ranked = p[order] * n / np.arange(1, n + 1)
+        return adjusted
+    values = p[known]
+    order = np.argsort(values)
+    ranked = values[order] * n / np.arange(1, n + 1)
     ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    adjusted = np.empty(n)
-    adjusted[order] = np.minimum(ranked, 1.0)
+    result = np.empty(n)
+    result[order] = np.minimum(ranked, 1.0)
+    adjusted[known] = result
     return adjusted
 
 
@@ -144,20 +156,29 @@ def significance_level(p: np.ndarray) -> np.ndarray:
     """Per area the highest confidence (99, 95, 90) at which it is significant after FDR, else 0.
 
     An area is significant at level ``alpha`` when its p-value is below ``esda.fdr(p, alpha)``,
-    the Benjamini–Hochberg cut-off.
+    the Benjamini–Hochberg cut-off. Unknown p-values (NaN) take no part and get 0.
     """
     p = np.asarray(p, dtype=float)
+    known = np.isfinite(p)
     level = np.zeros(len(p), dtype=int)
+    if not known.any():
+        return level
     for confidence, alpha in reversed(LEVELS):
-        level[p < fdr_cutoff(p, alpha)] = confidence
+        level[known & (p < fdr_cutoff(p[known], alpha))] = confidence
     return level
 
 
 def categories(z: np.ndarray, p: np.ndarray) -> list[str]:
     """``hotspot 99%`` … ``coldspot 90%`` from the sign of z and the FDR-corrected significance."""
     labels = []
-    for sign, confidence in zip(np.sign(np.asarray(z, dtype=float)), significance_level(p), strict=True):
-        if confidence == 0 or sign == 0:
+    z = np.asarray(z, dtype=float)
+    p = np.asarray(p, dtype=float)
+    undefined = ~(np.isfinite(z) & np.isfinite(p))
+    levels = significance_level(np.where(undefined, np.nan, p))
+    for sign, confidence, unknown in zip(np.sign(z), levels, undefined, strict=True):
+        if unknown:
+            labels.append(UNDEFINED)
+        elif confidence == 0 or sign == 0:
             labels.append(NOT_SIGNIFICANT)
         else:
             labels.append(f"{'hotspot' if sign > 0 else 'coldspot'} {confidence}%")
