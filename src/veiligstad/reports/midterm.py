@@ -196,7 +196,7 @@ def levels_section(view: View) -> Section:
         else:
             blocks = [
                 table(
-                    f"niveau-{level.value}",
+                    f"niveau-{level.value}-trends",
                     f"Trends per {level.label}: aantal {plural} per uitkomst",
                     ("Indicator", plural.capitalize(), "Jaren", *(SIGNAL_HEADERS[s] for s in Signal)),
                     [row for _, row in rows],

@@ -87,7 +87,7 @@ GLOSSARY = (
         "stadsdeel is een groter gebied dat de gemeente zelf heeft gemaakt.",
     ),
     ("Veiligheidsmonitor", "Een vragenlijst over veiligheid. Inwoners vullen hem om het jaar in."),
-    ("Basisjaar", "Het jaar waarmee we vergelijken: het jaar voordat het programma begon."),
+    ("Basisjaar", "Het jaar waarmee we vergelijken. Het plan legt dit jaar zelf vast."),
 )
 
 
@@ -104,7 +104,7 @@ def about(view: View) -> Section:
         )
     lines += [
         f"In dit stuk leest u hoe het gaat. De cijfers gaan tot en met {view.year}.",
-        f"We vergelijken met {programme.baseline_year}. Dat is het jaar voordat het plan begon.",
+        f"We vergelijken met {programme.baseline_year}. Dat is het basisjaar van het plan.",
     ]
     return Section("over", "Waar gaat dit over?", tuple(Paragraph(line) for line in lines))
 

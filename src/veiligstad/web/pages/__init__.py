@@ -16,6 +16,7 @@ from veiligstad.web.pages import (
     maps,
     method,
     programme,
+    reports,
     sources,
     themes,
 )
@@ -36,5 +37,6 @@ ROUTERS = [
     action_editing.router,
     audit.router,
     evaluation.router,
+    reports.router,
     api_reference.router,
 ]

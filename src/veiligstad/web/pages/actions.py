@@ -117,17 +117,27 @@ def grouped(snapshot: Snapshot, actions: list[Action]) -> list[dict[str, Any]]:
 
 
 def area_name(snapshot: Snapshot, code: str) -> str:
-    """The area's name (its code when it has none)."""
+    """The area's name (its code when it has none); the gemeente's own areas from a table
+    built once per snapshot, others looked up."""
+    key = ("actions", "area-names")
+    if key not in snapshot.memo:
+        own = snapshot.own_areas()
+        snapshot.memo[key] = {str(c): str(n or c) for c, n in zip(own["code"], own["name"], strict=True)}
+    names: dict[str, str] = snapshot.memo[key]
+    if code in names:
+        return names[code]
     found = snapshot.area(code)
     return str(found["name"]) if found and found.get("name") else code
 
 
 def indicator_name(snapshot: Snapshot, indicator_id: str, lang: str) -> str:
     """The indicator's name in the viewer's language (its id when unknown)."""
-    found = snapshot.indicator(indicator_id)
-    if found is None:
-        return indicator_id
-    return found.name_en if lang == "en" else found.name
+    key = ("actions", "indicator-names", lang)
+    if key not in snapshot.memo:
+        indicators = snapshot.definitions.indicators()
+        snapshot.memo[key] = {i.id: i.name_en if lang == "en" else i.name for i in indicators}
+    names: dict[str, str] = snapshot.memo[key]
+    return names.get(indicator_id, indicator_id)
 
 
 def _area_options(snapshot: Snapshot) -> list[dict[str, str]]:
