@@ -141,6 +141,11 @@ def test_downloads(client: TestClient, fmt: str) -> None:
 def test_other_levels(client: TestClient) -> None:
     soup = soup_of(client.get("/hotspots?indicator=misdrijven-totaal&niveau=wijk&periode=2023"))
     assert len(rows_of(soup)) == 7
+    soup = soup_of(client.get("/hotspots?niveau=stadsdeel"))
+    centrum = rows_of(soup)["SD093501"]  # borders every other stadsdeel: Gi* is undefined
+    assert centrum[3:7] == ["–", "–", "–", "niet te bepalen"]
+    assert "'Niet te bepalen': het gebied grenst aan alle andere gebieden" in soup.get_text(" ", strip=True)
+    assert "niet te bepalen" in {f["properties"]["category"] for f in features(soup, "hotspots-gi")}
     response = client.get("/hotspots?niveau=gemeente&periode=2023")
     assert response.status_code == 200
     soup = soup_of(response)

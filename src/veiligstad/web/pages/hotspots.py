@@ -54,6 +54,7 @@ MIN_AREAS = 3
 #: page module does not import PySAL (seconds) when the app starts.
 NOT_SIGNIFICANT = "geen significant patroon"
 NOT_ANALYSED = "niet geanalyseerd"
+UNDEFINED = "niet te bepalen"  # Gi* of an area whose neighbourhood is every area
 _LOCK = threading.Lock()
 #: Width of each map in pixels (the legend comes on top of it).
 MAP_WIDTH = 340
@@ -62,7 +63,7 @@ MAP_WIDTH = 340
 CATEGORY_COLOURS = {
     (NOT_SIGNIFICANT if label == "niet significant" else label): colour
     for label, colour in charts.HOTSPOT_COLOURS.items()
-}
+} | {UNDEFINED: "#bdbdbd"}
 #: LISA clusters: what the quadrant means, and a colour-blind safe colour (RdBu).
 LISA_LABELS = {
     "HH": "HH: hoog, buren hoog",
