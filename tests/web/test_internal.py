@@ -129,8 +129,19 @@ def test_each_page_opens_for_its_role_and_not_for_the_role_below(
     ("role", "visible"),
     [
         (Role.RAAD, set()),
-        (Role.ANALIST, {"/intern/waarden", "/intern/uploads"}),
-        (Role.BEHEERDER, {"/intern/waarden", "/intern/uploads", "/intern/bronnen", "/intern/gebruikers"}),
+        (Role.ANALIST, {"/intern/waarden", "/intern/uploads", "/intern/acties", "/intern/evaluatie"}),
+        (
+            Role.BEHEERDER,
+            {
+                "/intern/waarden",
+                "/intern/uploads",
+                "/intern/acties",
+                "/intern/evaluatie",
+                "/intern/bronnen",
+                "/intern/gebruikers",
+                "/intern/audit",
+            },
+        ),
     ],
 )
 def test_landing_links_only_to_what_the_role_may_open(

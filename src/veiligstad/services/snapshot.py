@@ -17,7 +17,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -161,9 +161,25 @@ class SnapshotCache:
         with Warehouse.open(self.url) as warehouse:
             if self._prepare is not None:
                 self._prepare(warehouse)
-            if previous is not None and warehouse.state() == previous.token:
+            if previous is None:
+                return build(warehouse, self._definitions(), self.threshold)
+            token = warehouse.state()
+            if token == previous.token:
                 return previous
+            if same_data(token, previous.token):  # only accounts or actions changed: no recompute
+                users = {u.username: u for u in accounts.users(warehouse)}
+                return replace(previous, token=token, accounts=users, memo={})
             return build(warehouse, self._definitions(), self.threshold)
+
+
+def same_data(token: str, other: str) -> bool:
+    """Whether two warehouse states hold the same observations (their first part, see
+    ``Warehouse.state``), so that the figures need not be computed again.
+
+    >>> same_data("3@2026-01-01|1@x|0", "3@2026-01-01|2@y|5"), same_data("3@a|1|0", "4@b|1|0")
+    (True, False)
+    """
+    return token.split("|", 1)[0] == other.split("|", 1)[0]
 
 
 def level_order(level: str) -> int:

@@ -343,18 +343,21 @@ class Warehouse:
         self.drop(stage)
 
     def state(self) -> str:
-        """Changes with every load, every account change (count, newest save) and every change
-        to the action programme (one ``audit_log`` row per change)."""
+        """Changes with every load, every account change and every change to the action programme.
+
+        Three parts joined by ``|``: the data (batch count and newest load), the accounts (count and
+        newest save: every save stamps ``created_at``) and the action programme (``audit_log`` rows).
+        """
         batches = self.batches()
         summary = batches.aggregate(n=batches.count(), last=batches.loaded_at.max()).to_pandas()
         tables = set(self.con.list_tables())
         accounts = "0"
-        if USERS in tables:  # every save stamps created_at, so a changed role or password shows
+        if USERS in tables:
             users = self.users()
             latest = users.aggregate(n=users.count(), last=users.created_at.max()).to_pandas()
-            accounts = f"{int(latest['n'].iloc[0])}/{latest['last'].iloc[0]}"
+            accounts = f"{int(latest['n'].iloc[0])}@{latest['last'].iloc[0]}"
         changes = self.table("audit_log").count().execute() if "audit_log" in tables else 0
-        return f"{int(summary['n'].iloc[0])}:{summary['last'].iloc[0]}:{accounts}:{changes}"
+        return f"{int(summary['n'].iloc[0])}@{summary['last'].iloc[0]}|{accounts}|{changes}"
 
     def is_empty(self) -> bool:
         """Whether nothing has been loaded yet."""

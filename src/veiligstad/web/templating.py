@@ -36,6 +36,7 @@ NAVIGATION = (
     ("/kaart", "Kaart"),
     ("/hotspots", "Hotspots"),
     ("/signalen", "Signalen"),
+    ("/acties", "Acties"),
     ("/bronnen", "Bronnen"),
     ("/methode", "Methode"),
 )

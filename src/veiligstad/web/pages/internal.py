@@ -84,6 +84,18 @@ PAGES = (
         Role.ANALIST,
     ),
     InternalPage(
+        "/intern/acties",
+        "Uitvoeringsprogramma",
+        "Acties toevoegen en bijwerken: status, voortgang en evaluatie.",
+        Role.ANALIST,
+    ),
+    InternalPage(
+        "/intern/evaluatie",
+        "Jaarevaluatie",
+        "Per thema de veranderingen en acties van een jaar, met conclusies en bijsturing.",
+        Role.ANALIST,
+    ),
+    InternalPage(
         "/intern/bronnen",
         "Bronnenbeheer",
         "Alle geladen versies van elke bron, met herkomst en actualiteit.",
@@ -91,6 +103,9 @@ PAGES = (
     ),
     InternalPage(
         "/intern/gebruikers", "Gebruikers", "Accounts toevoegen, wijzigen en verwijderen.", Role.BEHEERDER
+    ),
+    InternalPage(
+        "/intern/audit", "Audittrail", "Wie wijzigde wanneer wat in het uitvoeringsprogramma.", Role.BEHEERDER
     ),
 )
 
