@@ -107,3 +107,20 @@ def test_gemeenten_islands_are_attached_and_flagged(warehouse: Warehouse, defini
     not_analysed = frame[frame["category"] == hotspots.NOT_ANALYSED]
     assert not_analysed["flags"].str.contains("geen waarde|geen grens").all()
     assert result.analysed == len(frame) - len(not_analysed)
+
+
+def test_masked_hides_the_suppressed_area_and_its_neighbours(
+    loaded_url: str, definitions: Definitions
+) -> None:
+    memo: dict[object, object] = {}
+    result = hotspots.cached(memo, loaded_url, definitions, "misdrijven-totaal", "2023", "buurt", "GM0935")
+    assert (
+        hotspots.cached(memo, loaded_url, definitions, "misdrijven-totaal", "2023", "buurt", "GM0935")
+        is result
+    )
+    code = max(result.neighbours, key=lambda c: len(result.neighbours[c]))
+    hidden, masked = hotspots.masked(result, {code, "BU99999999"})  # an unknown code is ignored
+    assert hidden == {code}
+    assert masked == {code, *result.neighbours[code]}
+    assert len(masked) > 1
+    assert hotspots.masked(result, set()) == (set(), set())

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -68,6 +70,7 @@ class HotspotAnalysis:
     n_components: int
     seed: int
     permutations: int
+    neighbours: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def analysed(self) -> int:
@@ -232,4 +235,46 @@ def analyse(
         n_components=weights.n_components,
         seed=seed,
         permutations=permutations,
+        neighbours={str(c): tuple(str(n) for n in weights.w.neighbors[c]) for c in weights.w.id_order},
     )
+
+
+def masked(analysis: HotspotAnalysis, suppressed: Iterable[str]) -> tuple[set[str], set[str]]:
+    """The public rule for an analysis run on all registrations, where some counts are suppressed.
+
+    Returns ``(hidden, masked)``: ``hidden`` are the analysed areas whose own value, count and
+    smoothed value are withheld; ``masked`` adds their neighbours in the weights (island links
+    included), whose z, p, G and local Moran statistics are withheld too, because the
+    suppressed count is a term of their neighbourhood sums and could be worked back from them.
+    Categories and clusters stay visible: they are coarse and describe a neighbourhood.
+    """
+    analysed = set(analysis.neighbours)
+    hidden = set(suppressed) & analysed
+    around = {n for code in hidden for n in analysis.neighbours.get(code, ())}
+    return hidden, hidden | around
+
+
+_LOCK = threading.Lock()
+
+
+def cached(
+    memo: dict[object, object],
+    warehouse_url: str,
+    definitions: Definitions,
+    indicator_id: str,
+    period: str,
+    level: str,
+    municipality: str | None,
+) -> HotspotAnalysis:
+    """``analyse`` once per snapshot (its ``memo``), one computation at a time, shared by the
+    dashboard and the API; opens a short-lived connection only when it has to compute."""
+    key = ("hotspots", indicator_id, period, level, municipality)
+    with _LOCK:
+        if key not in memo:
+            with Warehouse.open(warehouse_url) as warehouse:
+                memo[key] = analyse(
+                    warehouse, definitions, indicator_id, period, level=level, municipality=municipality
+                )
+    result = memo[key]
+    assert isinstance(result, HotspotAnalysis)
+    return result

@@ -6,9 +6,11 @@ smoothing of rates) runs once per snapshot and combination, with a short-lived w
 connection, and is kept in the snapshot's memo. Below gemeente level it covers the areas of
 the programme's municipality; at gemeente level all municipalities of the Netherlands.
 
-Disclosure: for an area whose count is suppressed on public pages, ``value``, ``numerator``,
-``smoothed_value`` and ``z`` are ``null`` (``z`` would allow the count to be worked back);
-its category and pseudo p-values, which are coarse, are published.
+Disclosure (the same rule as the hotspot page, ``services.hotspots.masked``): for an area whose
+count is suppressed on public pages, ``value``, ``numerator`` and ``smoothed_value`` are
+``null``; for that area and its neighbours ``z``, ``p``, ``p_fdr`` and ``lisa_p_fdr`` are ``null``
+too, because the suppressed count is part of their neighbourhood sums. Categories and clusters,
+which are coarse, are published.
 
 Where an area's neighbourhood is every area (the centre of seven stadsdelen), Gi* has no
 variance: its z is undefined and no pseudo p-value means anything. Such an area gets the
@@ -20,7 +22,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any
 
-import numpy as np
 from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
@@ -31,7 +32,6 @@ from veiligstad.web.api import indicators
 from veiligstad.web.api.memo import memoised
 from veiligstad.web.api.parameters import ID_PATTERN, PERIOD_PATTERN, CurrentSnapshot, HotspotLevel, examples
 from veiligstad.web.api.responses import Resource, SelfLink, number, path, records, responses, text
-from veiligstad.web.api.warehouse import short_lived
 
 router = APIRouter(tags=["hotspots"])
 
@@ -115,9 +115,10 @@ def _p(value: Any) -> float | None:
     return None if p is None else round(p, 6)
 
 
-def _area(row: dict[str, Any], hidden: dict[str, str]) -> HotspotArea:
+def _area(row: dict[str, Any], hidden: dict[str, str], masked: set[str]) -> HotspotArea:
     code = str(row["area_code"])
     suppressed = code in hidden
+    near = code in masked  # a suppressed count is part of this area's neighbourhood sums
     quadrant = text(row["lisa_quadrant"])
     flags = [f for f in str(row["flags"] or "").split("; ") if f]
     category = str(row["category"])
@@ -132,12 +133,12 @@ def _area(row: dict[str, Any], hidden: dict[str, str]) -> HotspotArea:
         numerator=None if suppressed else number(row["numerator"]),
         denominator=number(row["denominator"]),
         smoothed_value=None if suppressed else number(row["smoothed_value"]),
-        z=None if suppressed else number(row["z"]),
-        p=None if undefined else _p(row["p"]),
-        p_fdr=None if undefined else _p(row["p_fdr"]),
+        z=None if near else number(row["z"]),
+        p=None if undefined or near else _p(row["p"]),
+        p_fdr=None if undefined or near else _p(row["p_fdr"]),
         category=category,
         lisa_quadrant=quadrant,
-        lisa_p_fdr=_p(row["lisa_p_fdr"]),
+        lisa_p_fdr=None if near else _p(row["lisa_p_fdr"]),
         lisa_cluster=str(row["lisa_cluster"]),
         flags=flags,
         suppressed=suppressed,
@@ -153,16 +154,16 @@ def _municipality(snapshot: Snapshot, level: str) -> str | None:
 
 def _analyse(request: Request, snapshot: Snapshot, indicator_id: str, period: str, level: str) -> Hotspots:
     municipality = _municipality(snapshot, level)
+    url = request.app.state.cache.url
     try:
-        # A neighbourhood of every area has no Gi* variance: esda divides by zero there (z NaN).
-        with short_lived(request) as warehouse, np.errstate(invalid="ignore", divide="ignore"):
-            result = service.analyse(
-                warehouse, snapshot.definitions, indicator_id, period, level=level, municipality=municipality
-            )
+        result = service.cached(
+            snapshot.memo, url, snapshot.definitions, indicator_id, period, level, municipality
+        )
     except DataError as exc:  # too few areas with a value and a boundary: no analysis exists
         raise NotFound(f"Geen hotspotanalyse mogelijk: {exc.message}") from exc
     hidden = _suppressed(snapshot, indicator_id, period)
-    items = [_area(row, hidden) for row in records(result.frame)]
+    _, masked = service.masked(result, hidden)
+    items = [_area(row, hidden, masked) for row in records(result.frame)]
     query = f"?indicator={indicator_id}&periode={period}&niveau={level}"
     return Hotspots(
         indicator_id=indicator_id,

@@ -21,21 +21,17 @@ indicator has enough consecutive periods at the level; otherwise the page shows 
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import shapely
 from fastapi import APIRouter, Request, Response
-from shapely.geometry import shape
 
 from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.errors import BadRequest, NotFound, VeiligstadError
 from veiligstad.services import emerging
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.spatial.emerging import MIN_STEPS
-from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import charts, i18n
 from veiligstad.web.auth import viewer
 from veiligstad.web.templating import render
@@ -55,7 +51,6 @@ MIN_AREAS = 3
 NOT_SIGNIFICANT = "geen significant patroon"
 NOT_ANALYSED = "niet geanalyseerd"
 UNDEFINED = "niet te bepalen"  # Gi* of an area whose neighbourhood is every area
-_LOCK = threading.Lock()
 #: Width of each map in pixels (the legend comes on top of it).
 MAP_WIDTH = 340
 
@@ -179,39 +174,19 @@ def choose(snapshot: Snapshot, indicator_id: str | None, level: str | None, peri
 
 
 def analysis(snapshot: Snapshot, url: str, choice: Choice) -> HotspotAnalysis:
-    """The service's analysis, once per snapshot (one computation at a time)."""
-    key = ("hotspots", choice.indicator.id, choice.period, choice.level)
-    with _LOCK:
-        if key not in snapshot.memo:
-            from veiligstad.services import hotspots as service  # PySAL: seconds to import
+    """The service's analysis, once per snapshot and shared with the API."""
+    from veiligstad.services import hotspots as service  # PySAL: seconds to import
 
-            municipality = None if choice.level == "gemeente" else snapshot.municipality
-            with Warehouse.open(url) as warehouse:
-                snapshot.memo[key] = service.analyse(
-                    warehouse,
-                    snapshot.definitions,
-                    choice.indicator.id,
-                    choice.period,
-                    level=choice.level,
-                    municipality=municipality,
-                )
-    result: HotspotAnalysis = snapshot.memo[key]
-    return result
-
-
-def _neighbours(snapshot: Snapshot, codes: list[str], of: set[str]) -> set[str]:
-    """Areas among ``codes`` whose boundary touches one of ``of`` (Queen contiguity)."""
-    if not of:
-        return set()
-    with_shape = [c for c in codes if c in snapshot.geometries]
-    geoms = [shape(snapshot.geometries[c]) for c in with_shape]
-    tree = shapely.STRtree(geoms)
-    near: set[str] = set()
-    for code in of & set(with_shape):
-        near.update(
-            with_shape[i] for i in tree.query(shape(snapshot.geometries[code]), predicate="intersects")
-        )
-    return near
+    municipality = None if choice.level == "gemeente" else snapshot.municipality
+    return service.cached(
+        snapshot.memo,
+        url,
+        snapshot.definitions,
+        choice.indicator.id,
+        choice.period,
+        choice.level,
+        municipality,
+    )
 
 
 def public_table(snapshot: Snapshot, result: HotspotAnalysis) -> pd.DataFrame:
@@ -226,9 +201,9 @@ def public_table(snapshot: Snapshot, result: HotspotAnalysis) -> pd.DataFrame:
     hidden = dict(zip(rows["area_code"].astype(str), rows["disclosure"].astype(str), strict=True))
     frame = result.frame
     codes = [str(c) for c in frame["area_code"]]
-    linked = {link.neighbour for link in result.islands if link.island in hidden}
-    linked |= {link.island for link in result.islands if link.neighbour in hidden}
-    masked = _neighbours(snapshot, codes, set(hidden) & set(codes)) | linked | (set(hidden) & set(codes))
+    from veiligstad.services import hotspots as service  # PySAL: seconds to import
+
+    _, masked = service.masked(result, hidden)
     out = pd.DataFrame(
         {
             "code": codes,
