@@ -33,8 +33,6 @@ from veiligstad.services.reporting import Inputs
 #: Levels below the municipality, coarsest first.
 LEVELS = (AreaLevel.STADSDEEL, AreaLevel.WIJK, AreaLevel.BUURT)
 
-NOT_SIGNIFICANT = "geen significant patroon"
-
 NO_CONCLUSIONS = (
     "Nog geen conclusies vastgelegd. De programmamanager legt ze vast bij de jaarlijkse evaluatie "
     "(opdracht: veiligstad evaluate JAAR); ze verschijnen dan hier."
@@ -232,11 +230,13 @@ def hotspot_section(view: View) -> Section:
     ]
     shown = {str(r.area_code): figure(r.value, indicator.decimals, r.disclosure) for r in public.itertuples()}
     frame = analysis.frame.sort_values("area_name")
-    colours = {**charts.HOTSPOT_COLOURS, NOT_SIGNIFICANT: "#f7f7f7"}
     categories = {str(c): str(k) for c, k in zip(frame["area_code"], frame["category"], strict=True)}
     spec = charts.printable(
         charts.category_map(
-            features(view.snapshot, frame["area_code"], category=categories), colours, title="Gi*", height=380
+            features(view.snapshot, frame["area_code"], category=categories),
+            charts.HOTSPOT_COLOURS,
+            title="Gi*",
+            height=380,
         )
     )
     counts = analysis.counts()
