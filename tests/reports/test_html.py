@@ -31,6 +31,12 @@ def test_document_metadata(soup_of: tuple[Rendered, BeautifulSoup]) -> None:
     assert "berekend op" in soup.select_one(".facts .stand").text  # type: ignore[union-attr]
 
 
+def test_ids_are_unique(soup_of: tuple[Rendered, BeautifulSoup]) -> None:
+    _, soup = soup_of
+    ids = [str(tag["id"]) for tag in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
 def test_table_of_contents_links_resolve(soup_of: tuple[Rendered, BeautifulSoup]) -> None:
     found, soup = soup_of
     links = soup.select("nav.toc a")

@@ -13,7 +13,6 @@ from veiligstad.domain.indicators import IndicatorKind
 from veiligstad.reports.figures import (
     cell,
     computed_years,
-    figure,
     number,
     table,
     trend_chart,
@@ -250,7 +249,7 @@ def actions(view: View) -> Section:
             "en hoe ver het is."
         )
         return Section("acties", "Wat doet de gemeente?", (Paragraph(text),))
-    rows = [(cell(a.title), cell(a.status), cell(figure(a.year, 0) if a.year else "–")) for a in found]
+    rows = [(cell(a.title), cell(a.status), cell(str(a.year))) for a in found]
     return Section(
         "acties",
         "Wat doet de gemeente?",
