@@ -16,9 +16,9 @@ from veiligstad import formatting
 from veiligstad.domain.areas import AreaLevel
 from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.engine.significance import Signal
-from veiligstad.reports import charts
-from veiligstad.reports.figures import cell, features, figure, label, number, table
-from veiligstad.reports.model import Block, Bullets, Cell, Chart, Paragraph, Section, Table
+from veiligstad.reports import hotspots
+from veiligstad.reports.figures import cell, figure, label, number, table
+from veiligstad.reports.model import Block, Bullets, Cell, Paragraph, Section, Table
 from veiligstad.reports.sections import (
     actions_blocks,
     indicator_cell,
@@ -28,7 +28,6 @@ from veiligstad.reports.sections import (
 )
 from veiligstad.reports.view import View
 from veiligstad.services import divergence, monitor, trends
-from veiligstad.services.reporting import Inputs
 
 #: Levels below the municipality, coarsest first.
 LEVELS = (AreaLevel.STADSDEEL, AreaLevel.WIJK, AreaLevel.BUURT)
@@ -216,104 +215,6 @@ def levels_section(view: View) -> Section:
     return Section("gebieden", "Trends per gebiedsniveau", (intro,), tuple(children))
 
 
-def hotspot_section(view: View) -> Section:
-    """Gi* hotspots of the latest buurt year: map, counts and table."""
-    inputs: Inputs = view.inputs
-    analysis = inputs.hotspots
-    if analysis is None:
-        return Section("hotspots", "Hotspots", (Paragraph(inputs.hotspot_note or "Geen hotspotanalyse."),))
-    from veiligstad.services.hotspots import EXPLANATION
-
-    indicator = analysis.indicator
-    public = view.values[
-        (view.values["indicator_id"] == indicator.id) & (view.values["period"] == analysis.period)
-    ]
-    shown = {str(r.area_code): figure(r.value, indicator.decimals, r.disclosure) for r in public.itertuples()}
-    frame = analysis.frame.sort_values("area_name")
-    categories = {str(c): str(k) for c, k in zip(frame["area_code"], frame["category"], strict=True)}
-    spec = charts.printable(
-        charts.category_map(
-            features(view.snapshot, frame["area_code"], category=categories),
-            charts.HOTSPOT_COLOURS,
-            title="Gi*",
-            height=380,
-        )
-    )
-    counts = analysis.counts()
-    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
-    rows = [
-        (
-            cell(str(r.area_name)),
-            cell(shown.get(str(r.area_code), formatting.MISSING)),
-            cell(str(r.category)),
-            cell(number(r.z, 2)),
-            cell(number(r.p_fdr, 3)),
-            cell(str(r.flags or "")),
-        )
-        for r in frame.itertuples()
-    ]
-    data = table(
-        "hotspots-tabel",
-        f"Gi* per buurt: {indicator.name.lower()} {analysis.period} ({indicator.unit})",
-        ("Buurt", "Waarde", "Categorie", "z", "p (FDR)", "Opmerking"),
-        rows,
-        (False, True, False, True, True, False),
-    )
-    alt = (
-        f"Kaart van de buurten van {view.city} met de uitkomst van de hotspotanalyse (Gi*) voor "
-        f"{indicator.name.lower()} in {analysis.period}: {summary}. De uitkomst per buurt staat in de tabel."
-    )
-    chart = Chart(
-        "hotspots-kaart", f"Hotspots en coldspots per buurt, {analysis.period}", alt, spec, data, wide=True
-    )
-    smoothed = "empirical-Bayes-gladgestreken" if analysis.smoothing != "geen" else "de"
-    method = (
-        f"Getis–Ord Gi* op {smoothed} cijfers, "
-        f"Queen-buren, {analysis.permutations} permutaties (startwaarde {analysis.seed}), "
-        "Benjamini–Hochberg-correctie voor het aantal buurten."
-    )
-    blocks = (
-        Paragraph(EXPLANATION),
-        Bullets((f"Uitkomst over {analysis.analysed} buurten: {summary}.", method)),
-        chart,
-    )
-    return Section("hotspots", f"Hotspots in {analysis.period}", blocks)
-
-
-def emerging_section(view: View) -> Section:
-    """Emerging hotspots, or why there are none to show."""
-    inputs = view.inputs
-    found = inputs.emerging
-    if found is None:
-        why = inputs.emerging_note or "Geen analyse van opkomende hotspots."
-        text = (
-            "Een opkomende hotspot is een buurt die over de jaren (of maanden) steeds vaker of sterker een "
-            "hotspot wordt. Daarvoor is een reeks van minstens tien perioden per buurt nodig."
-        )
-        return Section("opkomend", "Opkomende hotspots", (Paragraph(text), Paragraph(why, "callout")))
-    counts = found.counts()
-    rows = [
-        (cell(str(r.area_name)), cell(str(r.category)), cell(str(r.hot_steps)), cell(str(r.cold_steps)))
-        for r in found.frame.sort_values("area_name").itertuples()
-        if r.category not in ("geen patroon",)
-    ]
-    blocks: list[Block] = [
-        Paragraph(f"Perioden {found.periods[0]}–{found.periods[-1]} ({len(found.periods)} stappen)."),
-        Bullets(tuple(f"{k}: {n}" for k, n in counts.items())),
-    ]
-    if rows:
-        blocks.append(
-            table(
-                "opkomend-tabel",
-                "Buurten met een patroon",
-                ("Buurt", "Categorie", "Perioden hot", "Perioden cold"),
-                rows,
-                (False, False, True, True),
-            )
-        )
-    return Section("opkomend", "Opkomende hotspots", tuple(blocks))
-
-
 def divergence_section(view: View) -> Section:
     """Registered crime next to feelings of safety, per area and pair of survey years."""
     codes = list(view.snapshot.own_areas()["code"])
@@ -423,8 +324,8 @@ def build(view: View) -> tuple[Section, ...]:
         summary(view),
         themes_section(view),
         levels_section(view),
-        hotspot_section(view),
-        emerging_section(view),
+        hotspots.hotspot_section(view),
+        hotspots.emerging_section(view),
         divergence_section(view),
         Section("acties", "Acties en evaluaties", actions_blocks(view, view.actions, "acties-tabel")),
         conclusions_section(view),
