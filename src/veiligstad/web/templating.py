@@ -37,6 +37,7 @@ NAVIGATION = (
     ("/hotspots", "Hotspots"),
     ("/signalen", "Signalen"),
     ("/acties", "Acties"),
+    ("/rapporten", "Rapporten"),
     ("/bronnen", "Bronnen"),
     ("/methode", "Methode"),
 )

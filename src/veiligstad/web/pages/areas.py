@@ -18,9 +18,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from veiligstad.errors import NotFound
+from veiligstad.reports import charts
 from veiligstad.services import profiles
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.web import charts, i18n
+from veiligstad.web import i18n
 from veiligstad.web.auth import viewer
 from veiligstad.web.templating import render
 

@@ -29,10 +29,11 @@ from fastapi import APIRouter, Request, Response
 
 from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.errors import BadRequest, NotFound, VeiligstadError
+from veiligstad.reports import charts
 from veiligstad.services import emerging
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.spatial.emerging import MIN_STEPS
-from veiligstad.web import charts, i18n
+from veiligstad.web import i18n
 from veiligstad.web.auth import viewer
 from veiligstad.web.templating import render
 

@@ -22,9 +22,10 @@ from veiligstad.domain.programme import NO_MEASUREMENT
 from veiligstad.engine.compute import REASONS
 from veiligstad.engine.trends import Change
 from veiligstad.errors import BadRequest, NotFound
+from veiligstad.reports import charts
 from veiligstad.services import monitor, peers, trends
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.web import auth, charts, i18n
+from veiligstad.web import auth, i18n
 from veiligstad.web.templating import number, render
 
 router = APIRouter(include_in_schema=False)

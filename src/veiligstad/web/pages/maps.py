@@ -20,9 +20,10 @@ from fastapi import APIRouter, Request, Response
 
 from veiligstad.domain.indicators import Indicator
 from veiligstad.errors import BadRequest, NotFound
+from veiligstad.reports import charts
 from veiligstad.services import monitor
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.web import charts, i18n
+from veiligstad.web import i18n
 from veiligstad.web.auth import viewer
 from veiligstad.web.templating import number, render
 

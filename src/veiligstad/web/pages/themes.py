@@ -12,9 +12,9 @@ from fastapi import APIRouter, Request, Response
 from veiligstad.domain.indicators import Indicator
 from veiligstad.domain.programme import Theme
 from veiligstad.errors import NotFound
+from veiligstad.reports import charts
 from veiligstad.services import monitor
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.web import charts
 from veiligstad.web.pages.indicators import KIND_LABELS, own_rows, rows_of, trend_table, without_empty_layers
 from veiligstad.web.pages.programme import status_table
 from veiligstad.web.templating import render
