@@ -106,3 +106,19 @@ def test_the_count_itself_is_nowhere_near_its_buurt(reports: dict[str, Rendered]
     for kind in ("public", "midterm", "area"):
         for line in lines_with(reports[kind].text, NAME):
             assert f" {COUNT} " not in f" {line} ", line
+
+
+def test_public_hotspot_table_masks_z_and_p_around_the_small_count(reports: dict[str, Rendered]) -> None:
+    """The withheld count is a term of its own and its neighbours' Gi* sums: their z and p are
+    withheld in the public version (``services.hotspots.masked``), not in the internal one."""
+
+    def row(kind: str) -> list[str]:
+        soup = BeautifulSoup(reports[kind].html, "html.parser")
+        th = soup.select_one("#hotspots-tabel").find("th", string=NAME)  # type: ignore[union-attr]
+        return [td.text for td in th.find_parent("tr").find_all("td")]  # type: ignore[union-attr]
+
+    public, internal = row("midterm"), row("internal")
+    assert public[0] == "< 5" and public[2:4] == ["afgeschermd", "afgeschermd"]
+    assert "afgeschermd" not in internal and internal[0] != "< 5"
+    masked_rows = BeautifulSoup(reports["midterm"].html, "html.parser").select("#hotspots-tabel td")
+    assert sum(td.text == "afgeschermd" for td in masked_rows) > 2  # the neighbours too

@@ -15,6 +15,9 @@ from veiligstad.reports.model import Block, Bullets, Chart, Paragraph, Section
 from veiligstad.reports.view import View
 from veiligstad.services.reporting import Inputs
 
+#: Shown instead of z and p where a withheld count could be worked back from them.
+MASKED = "afgeschermd"
+
 
 def hotspot_section(view: View) -> Section:
     """Gi* hotspots of the latest buurt year: map, counts and table."""
@@ -22,13 +25,15 @@ def hotspot_section(view: View) -> Section:
     analysis = inputs.hotspots
     if analysis is None:
         return Section("hotspots", "Hotspots", (Paragraph(inputs.hotspot_note or "Geen hotspotanalyse."),))
-    from veiligstad.services.hotspots import EXPLANATION
+    from veiligstad.services.hotspots import EXPLANATION, masked
 
     indicator = analysis.indicator
     public = view.values[
         (view.values["indicator_id"] == indicator.id) & (view.values["period"] == analysis.period)
     ]
     shown = {str(r.area_code): figure(r.value, indicator.decimals, r.disclosure) for r in public.itertuples()}
+    withheld = set(public.loc[public["suppressed"].astype(bool), "area_code"].astype(str))
+    _, hidden = masked(analysis, withheld) if view.public else (set(), set())
     frame = analysis.frame.sort_values("area_name")
     categories = {str(c): str(k) for c, k in zip(frame["area_code"], frame["category"], strict=True)}
     spec = charts.printable(
@@ -46,8 +51,8 @@ def hotspot_section(view: View) -> Section:
             cell(str(r.area_name)),
             cell(shown.get(str(r.area_code), formatting.MISSING)),
             cell(str(r.category)),
-            cell(number(r.z, 2)),
-            cell(number(r.p_fdr, 3)),
+            cell(MASKED if r.area_code in hidden else number(r.z, 2)),
+            cell(MASKED if r.area_code in hidden else number(r.p_fdr, 3)),
             cell(str(r.flags or "")),
         )
         for r in frame.itertuples()
@@ -72,9 +77,15 @@ def hotspot_section(view: View) -> Section:
         f"Queen-buren, {analysis.permutations} permutaties (startwaarde {analysis.seed}), "
         "Benjamini–Hochberg-correctie voor het aantal buurten."
     )
+    items = [f"Uitkomst over {analysis.analysed} buurten: {summary}.", method]
+    if hidden:
+        items.append(
+            f"Afgeschermd ({MASKED}): z en p van een buurt met een afgeschermd aantal en van haar buren; "
+            "uit die getallen zou het kleine aantal terug te rekenen zijn. De categorie blijft zichtbaar."
+        )
     blocks = (
         Paragraph(EXPLANATION),
-        Bullets((f"Uitkomst over {analysis.analysed} buurten: {summary}.", method)),
+        Bullets(tuple(items)),
         chart,
     )
     return Section("hotspots", f"Hotspots in {analysis.period}", blocks)
