@@ -7,6 +7,10 @@ once, then runs ``--clients`` asyncio clients that each request the URLs round-r
 (from a different offset) for ``--seconds``. Prints requests/s, p50/p95/p99 latency and the
 error count (any status other than 200 or a transport error) overall and per URL.
 
+``--bypass-cache`` sends a (meaningless) session cookie, so the whole-response cache for
+anonymous visitors is skipped and every request renders its page from the snapshot: the
+figure for logged-in users and for the first visitor after a data change.
+
 Baseline in the same run: ``/static/style.css`` (a static file through the same server
 and middleware): the floor of this machine and server, so the page figures can be read
 against it on a noisy shared machine.
@@ -94,8 +98,9 @@ async def client(
     stop: float,
     results: dict[str, list[float]],
     errors: dict[str, int],
+    cookies: dict[str, str],
 ) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as session:
+    async with httpx.AsyncClient(base_url=base, timeout=30, cookies=cookies) as session:
         index = offset
         while time.perf_counter() < stop:
             url = urls[index % len(urls)]
@@ -129,12 +134,12 @@ def report(label: str, values: list[float], errors: int, seconds: float) -> str:
 
 
 async def run(
-    base: str, urls: list[str], clients: int, seconds: float
+    base: str, urls: list[str], clients: int, seconds: float, cookies: dict[str, str]
 ) -> tuple[dict[str, list[float]], dict[str, int]]:
     results: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     stop = time.perf_counter() + seconds
-    await asyncio.gather(*(client(base, urls, i, stop, results, errors) for i in range(clients)))
+    await asyncio.gather(*(client(base, urls, i, stop, results, errors, cookies) for i in range(clients)))
     return results, errors
 
 
@@ -142,6 +147,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--bypass-cache", action="store_true", help="render every page (no response cache)")
     args = parser.parse_args()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -161,13 +167,15 @@ def main() -> None:
             bad = [f"{u} -> {s}" for u, (s, _) in warm.items() if s != 200]
             if bad:
                 print("NOT 200 during warm-up: " + "; ".join(bad))
-            results, errors = asyncio.run(run(base, urls, args.clients, args.seconds))
+            cookies = {"veiligstad_sessie": "benchmark"} if args.bypass_cache else {}
+            results, errors = asyncio.run(run(base, urls, args.clients, args.seconds, cookies))
         finally:
             server.terminate()
             server.wait(timeout=30)
     everything = [v for url in urls if url != BASELINE for v in results[url]]
     total_errors = sum(errors[u] for u in urls if u != BASELINE)
-    print(f"\n{args.clients} clients, {args.seconds:.0f} s, {len(urls)} URLs (round-robin)\n")
+    mode = "every page rendered (cache bypassed)" if args.bypass_cache else "anonymous (response cache on)"
+    print(f"\n{args.clients} clients, {args.seconds:.0f} s, {len(urls)} URLs (round-robin), {mode}\n")
     for url in urls:
         print(report(url, results[url], errors[url], args.seconds))
     print()
