@@ -36,8 +36,10 @@ FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-SKIP = re.compile(r"^/(api|intern|static|inloggen|uitloggen)|download=|\.(atom|pdf|html)(\?|$)|lang=")
+SKIP = re.compile(r"^/(api/|intern|static|inloggen|uitloggen)|download=|\.(atom|pdf|html)(\?|$)|lang=")
 MAX_PAGES = 400
+#: The richest pages, always opened: every chart kind and the largest tables.
+ALWAYS = ("/indicatoren/misdrijven-totaal", "/themas/veelvoorkomende-criminaliteit-hic", "/kaart")
 PER_KIND = 2
 
 
@@ -64,12 +66,14 @@ def crawl(client: TestClient, start: str = "/programma") -> tuple[list[str], lis
 
 
 def representatives(urls: list[str]) -> list[str]:
-    """Up to ``PER_KIND`` pages per first path segment and depth."""
-    kinds: dict[tuple[str, int], list[str]] = defaultdict(list)
+    """Up to ``PER_KIND`` pages per first path segment, depth and kind of area code (BU, WK, GM…)."""
+    kinds: dict[tuple[str, int, str], list[str]] = defaultdict(list)
     for url in urls:
         parts = [p for p in urlsplit(url).path.split("/") if p]
-        kinds[(parts[0] if parts else "", len(parts))].append(url)
-    return [u for group in kinds.values() for u in group[:PER_KIND]]
+        code = parts[-1][:2] if len(parts) > 1 and parts[-1][:2].isupper() else ""
+        kinds[(parts[0] if parts else "", len(parts), code)].append(url)
+    chosen = [u for group in kinds.values() for u in group[:PER_KIND]]
+    return chosen + [u for u in ALWAYS if u in urls and u not in chosen]
 
 
 @pytest.fixture(scope="module")
