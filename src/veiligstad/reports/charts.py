@@ -35,6 +35,9 @@ HOTSPOT_COLOURS = {
 
 WIDTH = 640
 
+#: A year without a value breaks the line instead of being bridged.
+BREAK = "break-paths-filter-domains"
+
 
 def _clean(value: Any) -> Any:
     """JSON-safe: NaN and infinities become null."""
@@ -66,14 +69,16 @@ def trend(
     data = frame.copy()
     if "series" not in data.columns:
         data["series"] = series
-    data = data[data["value"].notna()]
+    known = data[data["value"].notna()]
+    if not known.empty:  # keep missing years inside the series: the line breaks there
+        data = data[(data["year"] >= known["year"].min()) & (data["year"] <= known["year"].max())]
     base = alt.Chart(alt.InlineData(values=records(data, ["year", "value", "ci_low", "ci_high", "series"])))
     x = alt.X("year:O", title="jaar")
     fmt = f",.{decimals}f"
-    band = base.mark_area(opacity=0.18).encode(
+    band = base.mark_area(opacity=0.18, invalid=BREAK).encode(
         x=x, y=alt.Y("ci_low:Q", title=unit), y2="ci_high:Q", color=alt.Color("series:N", title="reeks")
     )
-    line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=50)).encode(
+    line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=50), invalid=BREAK).encode(
         x=x,
         y=alt.Y("value:Q", title=unit),
         color=alt.Color("series:N", title="reeks", scale=alt.Scale(scheme="dark2")),
