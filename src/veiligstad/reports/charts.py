@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 import altair as alt
 import pandas as pd
@@ -36,7 +36,7 @@ HOTSPOT_COLOURS = {
 WIDTH = 640
 
 #: A year without a value breaks the line instead of being bridged.
-BREAK = "break-paths-filter-domains"
+BREAK: Final = "break-paths-filter-domains"
 
 
 def _clean(value: Any) -> Any:
