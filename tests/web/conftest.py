@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,16 +26,21 @@ from veiligstad.web.app import create_app
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="session")
-def web_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings of a warehouse with the embedded data and the accounts publiek…beheerder."""
-    path: Path = tmp_path_factory.mktemp("web") / "veiligstad.duckdb"
-    url = f"duckdb://{path}"
+def settings_with_accounts(folder: Path) -> Settings:
+    """Settings of a new warehouse in ``folder`` with the embedded data and one account per role
+    (user name = role, password ``PASSWORD``). Test modules that write use their own."""
+    url = f"duckdb://{folder / 'veiligstad.duckdb'}"
     with Warehouse.open(url) as warehouse:
         bootstrap.initialise(warehouse)
         for role in Role:
             accounts.add_user(warehouse, role.value, role, PASSWORD, created_by="test")
     return Settings(database_url=url, secret_key="test-secret-key-not-for-production")
+
+
+@pytest.fixture(scope="session")
+def web_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The shared read-only warehouse of the web tests."""
+    return settings_with_accounts(tmp_path_factory.mktemp("web"))
 
 
 @pytest.fixture(scope="session")
@@ -68,13 +74,13 @@ def log_in(client: TestClient, role: Role) -> TestClient:
     return client
 
 
-@pytest.fixture(scope="session")
-def live_url(web_app: FastAPI) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, for the browser tests."""
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port; yields its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -85,3 +91,10 @@ def live_url(web_app: FastAPI) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_url(web_app: FastAPI) -> Iterator[str]:
+    """The shared app served on loopback, for the browser tests."""
+    with served(web_app) as url:
+        yield url

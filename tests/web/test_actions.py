@@ -9,15 +9,11 @@ import io
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import uvicorn
 import yaml
 from axe_playwright_python.sync_playwright import Axe
 from bs4 import BeautifulSoup
@@ -25,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, sync_playwright
 
-from tests.web.conftest import PASSWORD, csrf_token, log_in
+from tests.web.conftest import PASSWORD, csrf_token, log_in, served
 from tests.web.test_browser import CHROMIUM, FLAGS
 from veiligstad.domain.accounts import Role
 from veiligstad.services import action_files, actions, monitor
@@ -459,20 +455,8 @@ def test_an_anonymous_visitor_sees_a_new_action_at_once(actions_app: FastAPI, an
 @pytest.fixture(scope="module")
 def actions_url(actions_app: FastAPI) -> Iterator[str]:
     """The app with actions served by uvicorn on a free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(actions_app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(actions_app) as url:
+        yield url
 
 
 def _checked(page: Page, axe: Axe, folder: Path, name: str) -> list[str]:

@@ -26,10 +26,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.web.conftest import PASSWORD, csrf_token, log_in
+from tests.web.conftest import PASSWORD, csrf_token, log_in, settings_with_accounts
 from tests.web.test_browser import CHROMIUM, FLAGS
 from veiligstad.domain.accounts import Role, User
-from veiligstad.services import accounts, bootstrap
+from veiligstad.services import accounts
 from veiligstad.settings import Settings
 from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth
@@ -69,13 +69,7 @@ def _token(client: TestClient) -> str:
 @pytest.fixture(scope="module")
 def own_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A warehouse of this module only (as ``web_settings``): uploads and accounts write here."""
-    path: Path = tmp_path_factory.mktemp("intern") / "veiligstad.duckdb"
-    url = f"duckdb://{path}"
-    with Warehouse.open(url) as warehouse:
-        bootstrap.initialise(warehouse)
-        for role in Role:
-            accounts.add_user(warehouse, role.value, role, PASSWORD, created_by="test")
-    return Settings(database_url=url, secret_key="test-secret-key-not-for-production")
+    return settings_with_accounts(tmp_path_factory.mktemp("intern"))
 
 
 @pytest.fixture(scope="module")

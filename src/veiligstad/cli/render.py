@@ -27,8 +27,8 @@ ATTRIBUTION = "Bron: Politie / CBS; Veiligheidsmonitor (CBS)"
 
 
 @contextmanager
-def progress(quiet: bool = False) -> Iterator[ProgressCallback]:
-    """A progress bar on stderr for long work; a no-op callback when quiet."""
+def progress(quiet: bool = False, label: str = "laden") -> Iterator[ProgressCallback]:
+    """A progress bar on stderr for long work, named ``label``; a no-op callback when quiet."""
     if quiet:
         yield no_progress
         return
@@ -41,10 +41,10 @@ def progress(quiet: bool = False) -> Iterator[ProgressCallback]:
         transient=True,
     )
     with bar:
-        task = bar.add_task("laden", total=None)
+        task = bar.add_task(label, total=None)
 
         def step(name: str, done: int, total: int) -> None:
-            bar.update(task, description=f"laden: {name}", completed=done, total=total)
+            bar.update(task, description=f"{label}: {name}", completed=done, total=total)
 
         yield step
 

@@ -3,21 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from veiligstad import formatting
+from veiligstad.cli import render
 from veiligstad.cli.common import console, handled, open_warehouse
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.errors import BadRequest, VeiligstadError
-from veiligstad.progress import Progress as ProgressCallback
-from veiligstad.progress import no_progress
 from veiligstad.reports import document, html, pdf
 from veiligstad.reports.model import ReportKind
 from veiligstad.reports.view import check_year, latest_year
@@ -61,29 +56,6 @@ def check_options(kind: ReportKind, area: str | None, internal: bool) -> None:
         )
 
 
-@contextmanager
-def progress_bar(quiet: bool) -> Iterator[ProgressCallback]:
-    """A progress bar on stderr: one step per stage and per chart."""
-    if quiet:
-        yield no_progress
-        return
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    with bar:
-        task = bar.add_task("rapport", total=None)
-
-        def step(name: str, done: int, total: int) -> None:
-            bar.update(task, description=f"rapport: {name}", completed=done, total=total)
-
-        yield step
-
-
 def write(path: Path, data: bytes) -> None:
     """Write the file, creating its folder; a Dutch error when that fails."""
     try:
@@ -122,7 +94,7 @@ def report_command(
     check_options(kind, area, internal)
     settings = Settings()
     definitions = definitions_in_force(settings)
-    with progress_bar(quiet) as step, open_warehouse(settings, quiet=quiet) as warehouse:
+    with render.progress(quiet, "rapport") as step, open_warehouse(settings, quiet=quiet) as warehouse:
         step(STEPS[0], 0, len(STEPS))
         snap = snapshot.build(warehouse, definitions, settings.disclosure_threshold)
         chosen = latest_year(snap) if year is None else check_year(snap, year)
