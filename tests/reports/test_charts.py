@@ -59,3 +59,14 @@ def test_category_map_legend_lists_only_categories_present() -> None:
         charts.HOTSPOT_COLOURS["hotspot 99%"],
         charts.HOTSPOT_COLOURS["geen significant patroon"],
     ]
+
+
+def test_a_trend_without_computed_values_draws_only_the_published_points() -> None:
+    frame = pd.DataFrame(
+        {"year": [2020, 2021], "value": [math.nan] * 2, "ci_low": [math.nan] * 2, "ci_high": [math.nan] * 2}
+    )
+    published = pd.DataFrame({"year": [2020, 2021], "published_value": [5.0, math.nan]})
+    spec = charts.trend(frame, unit="per 1.000 inwoners", published=published)
+    layers = spec["layer"]
+    assert isinstance(layers, list) and len(layers) == 1
+    assert layers[0]["mark"]["type"] == "point"

@@ -70,8 +70,9 @@ def trend(
     if "series" not in data.columns:
         data["series"] = series
     known = data[data["value"].notna()]
-    if not known.empty:  # keep missing years inside the series: the line breaks there
-        data = data[(data["year"] >= known["year"].min()) & (data["year"] <= known["year"].max())]
+    # Keep missing years inside the series (the line breaks there), none outside it.
+    inside = (data["year"] >= known["year"].min()) & (data["year"] <= known["year"].max())
+    data = data[inside] if not known.empty else known
     base = alt.Chart(alt.InlineData(values=records(data, ["year", "value", "ci_low", "ci_high", "series"])))
     x = alt.X("year:O", title="jaar")
     fmt = f",.{decimals}f"
@@ -90,9 +91,10 @@ def trend(
             alt.Tooltip("ci_high:Q", title="tot", format=fmt),
         ],
     )
-    layers: list[alt.Chart] = [band, line]
-    if published is not None and not published.empty:
-        shown = published[published["published_value"].notna()]
+    # A layer without data leaves an empty, unlabelled SVG group (axe: svg-img-alt).
+    layers: list[alt.Chart] = [band, line] if not known.empty else []
+    shown = published[published["published_value"].notna()] if published is not None else None
+    if shown is not None and not shown.empty:
         points = alt.Chart(alt.InlineData(values=records(shown, ["year", "published_value"]))).mark_point(
             shape="square", size=70, color="#000000", filled=False
         )
