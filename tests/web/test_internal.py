@@ -34,7 +34,7 @@ from veiligstad.settings import Settings
 from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth
 from veiligstad.web.app import create_app
-from veiligstad.web.pages import internal
+from veiligstad.web.pages.internal import uploads as internal_uploads
 
 UPLOADS = Path(__file__).parents[1] / "fixtures" / "uploads"
 
@@ -336,7 +336,7 @@ def test_upload_form_errors_are_shown_inline(own_app: FastAPI, monkeypatch: pyte
     assert pdf[0] == 400 and "geen CSV- of Excel-bestand" in pdf[1]
     wide = _upload(client, "x.csv", b"a;b\n1;2\n", maat="bestaat:niet")
     assert wide[0] == 400 and "Onbekende maat" in wide[1]
-    monkeypatch.setattr(internal, "MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(internal_uploads, "MAX_UPLOAD_BYTES", 1000)
     announced = _upload(client, "groot.csv", b"x" * 100_000)  # over the limit plus envelope
     assert announced[0] == 413 and "Het bestand is te groot: de grens is 1 kB." in announced[1]
     read = _upload(client, "groot.csv", b"x" * 2000)  # within the envelope, over the limit
@@ -344,7 +344,7 @@ def test_upload_form_errors_are_shown_inline(own_app: FastAPI, monkeypatch: pyte
 
 
 def test_too_large_uploads_still_need_the_role(own_app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(internal, "MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(internal_uploads, "MAX_UPLOAD_BYTES", 1000)
     anonymous = TestClient(own_app, follow_redirects=False)
     assert _upload(anonymous, "groot.csv", b"x" * 100_000, token="")[0] == 303
     assert _upload(_as(own_app, Role.RAAD), "groot.csv", b"x" * 100_000)[0] == 403

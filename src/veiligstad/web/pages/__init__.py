@@ -24,7 +24,7 @@ from veiligstad.web.pages import (
 ROUTERS = [
     programme.router,
     login.router,
-    internal.router,
+    *internal.ROUTERS,
     sources.router,
     method.router,
     areas.router,
