@@ -123,3 +123,10 @@ def test_api_documentation_is_an_offline_page_generated_from_the_openapi_documen
     listed = {code.get_text() for code in soup.select("#overzicht + div table tbody th code")}
     assert listed == set(document["paths"]), listed ^ set(document["paths"])
     assert "cdn" not in page.text.lower()
+
+
+def test_a_head_request_never_fills_the_cache_with_an_empty_answer(client: TestClient) -> None:
+    head = client.head("/static/style.css?cachetest=head")
+    assert head.status_code == 200 and head.content == b""
+    page = client.get("/static/style.css?cachetest=head")
+    assert page.status_code == 200 and "--brand" in page.text

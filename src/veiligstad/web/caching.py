@@ -51,7 +51,7 @@ class PageCache:
         self._lock = threading.Lock()
 
     def _key(self, scope: Scope) -> Key | None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if scope["type"] != "http" or scope["method"] != "GET":  # a HEAD answer has no body to reuse
             return None
         path: str = scope["path"]
         if path.startswith(PRIVATE_PREFIXES):
