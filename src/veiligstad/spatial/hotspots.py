@@ -21,14 +21,13 @@ import numpy as np
 from esda.smoothing import Empirical_Bayes
 from libpysal.weights import W
 
+from veiligstad.spatial.labels import NOT_SIGNIFICANT, UNDEFINED
 from veiligstad.spatial.weights import binary_weights
+
+__all__ = ["NOT_SIGNIFICANT", "UNDEFINED"]  # re-exported: the labels this module gives
 
 #: Confidence levels of the categories, highest first, with their FDR level.
 LEVELS = ((99, 0.01), (95, 0.05), (90, 0.10))
-NOT_SIGNIFICANT = "geen significant patroon"
-#: Gi* is undefined for an area whose neighbourhood is every area (e.g. a central stadsdeel that
-#: borders all others): its z has no variance. It gets this label and stays out of the FDR.
-UNDEFINED = "niet te bepalen"
 #: esda's quadrant numbers (``geoda_quads=False``) → labels: value high/low, neighbours high/low.
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 DEFAULT_SEED = 12345

@@ -26,8 +26,8 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from veiligstad.errors import DataError, NotFound
-from veiligstad.services import hotspots as service
 from veiligstad.services.snapshot import Snapshot
+from veiligstad.spatial.labels import UNDEFINED
 from veiligstad.web.api import indicators
 from veiligstad.web.api.memo import memoised
 from veiligstad.web.api.parameters import ID_PATTERN, PERIOD_PATTERN, CurrentSnapshot, HotspotLevel, examples
@@ -36,7 +36,6 @@ from veiligstad.web.api.responses import Resource, SelfLink, number, path, recor
 router = APIRouter(tags=["hotspots"])
 
 MEMO = "api-hotspots"
-UNDEFINED = "niet te bepalen"
 UNDEFINED_FLAG = "Gi* niet te bepalen: alle andere gebieden zijn buren"
 
 
@@ -122,9 +121,8 @@ def _area(row: dict[str, Any], hidden: dict[str, str], masked: set[str]) -> Hots
     quadrant = text(row["lisa_quadrant"])
     flags = [f for f in str(row["flags"] or "").split("; ") if f]
     category = str(row["category"])
-    undefined = category != service.NOT_ANALYSED and number(row["z"]) is None
+    undefined = category == UNDEFINED  # labelled by spatial.hotspots.categories
     if undefined:
-        category = UNDEFINED
         flags.append(UNDEFINED_FLAG)
     return HotspotArea(
         area_code=code,
@@ -153,6 +151,8 @@ def _municipality(snapshot: Snapshot, level: str) -> str | None:
 
 
 def _analyse(request: Request, snapshot: Snapshot, indicator_id: str, period: str, level: str) -> Hotspots:
+    from veiligstad.services import hotspots as service  # PySAL: seconds to import, only when needed
+
     municipality = _municipality(snapshot, level)
     url = request.app.state.cache.url
     try:

@@ -33,6 +33,7 @@ from veiligstad.reports import charts
 from veiligstad.services import emerging
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.spatial.emerging import MIN_STEPS
+from veiligstad.spatial.labels import NOT_SIGNIFICANT
 from veiligstad.web import i18n
 from veiligstad.web.auth import viewer
 from veiligstad.web.templating import render
@@ -47,19 +48,14 @@ DEFAULT_INDICATOR = "misdrijven-totaal"
 DEFAULT_LEVEL = "buurt"
 #: Gi* needs a few areas; the service refuses fewer than three with a value and a boundary.
 MIN_AREAS = 3
-#: Category labels of the service (:mod:`veiligstad.spatial.hotspots`), kept here so that the
-#: page module does not import PySAL (seconds) when the app starts.
-NOT_SIGNIFICANT = "geen significant patroon"
+#: Label of the service (:mod:`veiligstad.services.hotspots`), kept here so that the page module
+#: does not import PySAL (seconds) when the app starts.
 NOT_ANALYSED = "niet geanalyseerd"
-UNDEFINED = "niet te bepalen"  # Gi* of an area whose neighbourhood is every area
 #: Width of each map in pixels (the legend comes on top of it).
 MAP_WIDTH = 340
 
-#: Gi* categories → colour (ColorBrewer RdBu via charts.HOTSPOT_COLOURS).
-CATEGORY_COLOURS = {
-    (NOT_SIGNIFICANT if label == "niet significant" else label): colour
-    for label, colour in charts.HOTSPOT_COLOURS.items()
-} | {UNDEFINED: "#bdbdbd"}
+#: Gi* categories → colour (ColorBrewer RdBu), keyed by the service's labels.
+CATEGORY_COLOURS = charts.HOTSPOT_COLOURS
 #: LISA clusters: what the quadrant means, and a colour-blind safe colour (RdBu).
 LISA_LABELS = {
     "HH": "HH: hoog, buren hoog",
