@@ -89,10 +89,10 @@ def build(warehouse: Warehouse, definitions: Definitions, threshold: int) -> Sna
     token = warehouse.state()
     values = monitor.indicator_values(warehouse, definitions)
     kinds = {i.id: i.kind for i in definitions.indicators()}
-    public = disclosure.apply(values, kinds, threshold)
     table = warehouse.areas()
     areas = table.drop("geometry").to_pandas()
     areas = areas.astype(object).where(areas.notna(), None)
+    public = disclosure.apply(values, kinds, threshold, areas)  # primary and secondary
     shapes = table.filter(table.geometry.notnull()).select("code", "geometry").to_pandas()
     pairs = zip(shapes["code"], shapes["geometry"], strict=True)
     geometries = {str(code): _clockwise(str(text)) for code, text in pairs}
