@@ -317,6 +317,19 @@ def build_names(src: Path) -> GemeenteNames:
 
     conflicts = names.conflicts()
     assert not conflicts, f"gemeente names mapping to several codes: {conflicts}"
+
+    # Gemeenten that had ended before 2019 are in none of the lists above: their names and
+    # codes come from RvIG Tabel 33 (codes that ended in 2002 or later, names not yet known,
+    # so a current name always keeps its current code).
+    added = 0
+    for row in read_csv(src / "rvig_tabel33_gemeententabel_2022.csv"):
+        end = row["99.99 Datum einde"]
+        name = row["92.11 Omschrijving"]
+        if end and end >= "20020101" and names.lookup(name) is None:
+            names.add(name, "GM" + row["92.10 Gemeentecode"], int(end[:4]) - 1)
+            added += 1
+    assert not names.conflicts(), names.conflicts()
+    assert added > 150, added
     return names
 
 
@@ -377,11 +390,11 @@ def conv_37230(src: Path, names: GemeenteNames, report: dict) -> Source:
         "period Y+1. The figure refers to the territory of year Y, so a gemeente merged away on "
         "1 Jan Y+1 still gets a Y+1 row and a gemeente that absorbed others on 1 Jan Y+1 shows its "
         "old size (e.g. Purmerend 2022 = 81,537 before Beemster joined; KWB 2022 says 92,240). "
-        "Codes that survive a merger therefore change territory over time. Rows by region name were mapped to GM codes via CBS/Politie code lists of "
-        f"2019/2022/2023/2025; {len(unmatched)} names of gemeenten that no longer existed on "
-        "1 Jan 2019 (merged, or renamed with a new code) have no code there and were skipped "
-        "(their values before 2019 are lost). Provinces skipped; empty cells (gemeente did not "
-        "exist) skipped."
+        "Codes that survive a merger therefore change territory over time (veiligstad sums the "
+        "predecessors' populations for a merger year: engine.territory). Rows by region name were "
+        "mapped to GM codes via CBS/Politie code lists of 2019/2022/2023/2025 and, for gemeenten "
+        f"that ended before 2019, RvIG Tabel 33; {len(unmatched)} names have no code and were "
+        "skipped. Provinces skipped; empty cells (gemeente did not exist) skipped."
     )
     return source
 
@@ -1032,6 +1045,44 @@ def write_json(path: Path, data: object) -> None:
 # --------------------------------------------------------------------------- main
 
 
+#: Dissolved gemeenten that were split over several successors, while RvIG Tabel 33 (and so
+#: the mergers file) names one successor each (PROVENANCE.md, section E, caveat 2). Their
+#: successor's territory in the merger year is an approximation, and so is that of the
+#: gemeenten that received the other parts (codes as in the later tables). The list is the
+#: one the provenance notes name; it may not be complete.
+SPLIT_UPS = {
+    "GM0055": ("Boarnsterhim", "GM0074 GM1940 GM1900"),  # Heerenveen, De Friese Meren, Súdwest-Fryslân
+    "GM0140": ("Littenseradiel", "GM0080 GM1949"),  # Leeuwarden, Waadhoeke
+    "GM0053": ("Winsum", "GM1969"),  # Westerkwartier
+    "GM0788": ("Haaren", "GM0757 GM0855 GM0865"),  # Boxtel, Tilburg, Vught
+}
+
+
+def conv_mergers(src: Path) -> list[dict[str, str]]:
+    """The municipal mergers 2000-2025, with the known split-ups marked."""
+    rows = read_csv(src / "gemeentelijke_herindelingen_2000_2025.csv")
+    out = []
+    for row in rows:
+        name, also = SPLIT_UPS.get(row["gm_code_oud"], ("", ""))
+        assert name in ("", row["gemeente_oud"]), (row, name)
+        out.append(
+            {
+                "datum": row["datum"],
+                "gm_code_nieuw": row["gm_code_nieuw"],
+                "gemeente_nieuw": row["gemeente_nieuw"],
+                "gm_code_oud": row["gm_code_oud"],
+                "gemeente_oud": row["gemeente_oud"],
+                "nieuw_bestond_al": "ja"
+                if not row["nieuw_datum_ingang"] or row["nieuw_datum_ingang"] < row["datum"]
+                else "nee",
+                "deels_ook_naar": also,
+                "bron": row["bron"],
+            }
+        )
+    assert sum(1 for r in out if r["deels_ook_naar"]) == len(SPLIT_UPS)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
@@ -1105,6 +1156,8 @@ def main(argv: list[str] | None = None) -> int:
     ), "gemeente inwoners 2022 written twice"
 
     areas = build_areas(src, names, sources, buurt_inw, report)
+    mergers = conv_mergers(src)
+    assert len(mergers) == 265
     mgeo = build_maastricht_geojson(src, areas)
     assert len(mgeo["features"]) == 1 + 7 + 7 + 44
 
@@ -1120,6 +1173,7 @@ def main(argv: list[str] | None = None) -> int:
         iva_categories,
     )
     write_csv(out / "areas" / "areas.csv", AREA_HEADER, areas)
+    write_csv(out / "areas" / "mergers.csv", list(mergers[0]), mergers)
     write_json(out / "areas" / "maastricht.geojson", mgeo)
     write_json(
         out / "areas" / "gemeenten_2022.geojson",

@@ -18,7 +18,8 @@ Steps:
    present. Where they are not, the fallback measures (another source) are tried.
 3. **Denominator.** The population on 1 January of the same year; where a definition
    allows it, the nearest year within its tolerance (on a tie the later one), and the
-   value is marked approximate.
+   value is marked approximate. In a merger year the population of the new territory is
+   the sum of its predecessors' (``engine.territory``); approximate after a split-up.
 4. **Value.** ``numerator × per / denominator`` for rates. A missing or zero denominator
    gives no value and a reason, never 0 or infinity.
 
@@ -37,8 +38,10 @@ import pandas as pd
 
 from veiligstad.domain.areas import BUURT_PARENT_LEVELS, NETHERLANDS, AreaLevel
 from veiligstad.domain.indicators import Indicator, IndicatorKind
+from veiligstad.domain.mergers import Merger
 from veiligstad.engine.intervals import poisson_interval
 from veiligstad.engine.rollup import yearly
+from veiligstad.engine.territory import population_fixes
 
 _KEYS = ("measure", "area_code", "period")
 
@@ -141,6 +144,39 @@ def expand_levels(observations: ir.Table, areas: ir.Table, additive: Sequence[st
     return _prefer_direct(local, country)
 
 
+def on_territory(expanded: ir.Table, measures: Sequence[str], mergers: Sequence[Merger]) -> ir.Table:
+    """Populations of merger years summed over the predecessors, in place of the stored ones.
+
+    Only where every predecessor has a figure that year; ``complete`` is false where the sum
+    only approximates the new territory (a split-up).
+    """
+    fixes = population_fixes(mergers)
+    if fixes.empty or not measures:
+        return expanded
+    events = ibis.memtable(fixes)
+    pop = expanded.filter(expanded.measure.isin(list(measures)) & expanded.value.notnull())
+    joined = pop.join(events, [pop.area_code == events.predecessor, pop.year == events.e_year])
+    summed = joined.group_by(["successor", "measure", "period", "year"]).agg(
+        total=joined.value.sum(),
+        present=joined.value.count(),
+        expected=joined.n_predecessors.max(),
+        approximate=joined.e_approximate.any(),
+        provisional=joined.provisional.any(),
+    )
+    summed = summed.filter(summed.present == summed.expected)
+    fixed = summed.select(
+        measure=summed.measure,
+        area_code=summed.successor,
+        period=summed.period,
+        year=summed.year,
+        value=summed.total,
+        provisional=summed.provisional,
+        complete=~summed.approximate,
+    )
+    keys = fixed.select(*_KEYS).view()
+    return expanded.view().anti_join(keys, list(_KEYS)).union(fixed)
+
+
 def _terms(indicators: Sequence[Indicator]) -> ir.Table:
     rows = [
         (i.id, measure, rank, len(measures))
@@ -204,6 +240,7 @@ def _with_denominators(
         d_measure=population.measure,
         d_year=population.year,
         d_value=population.value,
+        d_complete=population.complete,
     )
     joined = with_spec.left_join(
         pops,
@@ -249,8 +286,16 @@ def _with_margins(table: ir.Table, expanded: ir.Table, margins: Sequence[str]) -
     return table
 
 
-def compute(observations: ir.Table, areas: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
-    """Every indicator for every area and year that has data, as one deferred expression."""
+def compute(
+    observations: ir.Table,
+    areas: ir.Table,
+    indicators: Sequence[Indicator],
+    mergers: Sequence[Merger] = (),
+) -> ir.Table:
+    """Every indicator for every area and year that has data, as one deferred expression.
+
+    ``mergers`` (``sources.mergers``) put merger-year populations on the new territory.
+    """
     additive = sorted({m for i in indicators if i.kind is not IndicatorKind.SURVEY for m in i.all_measures})
     # The census is always read: it says which gemeenten make up the country in a year.
     needed = sorted({CENSUS_MEASURE, *(m for i in indicators for m in i.all_measures)})
@@ -258,6 +303,7 @@ def compute(observations: ir.Table, areas: ir.Table, indicators: Sequence[Indica
     expanded = expand_levels(years, areas, additive)
     num = _numerators(expanded, _terms(indicators))
     denominators = sorted({i.denominator for i in indicators if i.denominator})
+    expanded = on_territory(expanded, denominators, mergers)
     margins = sorted({m for i in indicators for m in (i.margin_lower, i.margin_upper) if m})
     with_denominators = _with_denominators(num, expanded, _specs(indicators), denominators)
     table = _with_margins(with_denominators, expanded, margins)
@@ -289,7 +335,10 @@ def compute(observations: ir.Table, areas: ir.Table, indicators: Sequence[Indica
         denominator_year=is_rate.ifelse(result.d_year, ibis.null("int32")),
         per=is_rate.ifelse(result.per, ibis.null("float64")),
         approximate=value.notnull()
-        & ((is_rate & (result.d_year != result.year).fill_null(False)) | result.partial),
+        & (
+            (is_rate & ((result.d_year != result.year) | ~result.d_complete).fill_null(False))
+            | result.partial
+        ),
         partial=value.notnull() & result.partial,
         provisional=result.provisional,
         source_rank=result.source_rank,

@@ -15,9 +15,11 @@ from veiligstad.definitions.loader import load_catalogue, load_programme
 from veiligstad.definitions.validation import Definitions, validate
 from veiligstad.domain.indicators import Direction, Indicator, IndicatorKind
 from veiligstad.domain.programme import NO_MEASUREMENT, Programme
+from veiligstad.engine import territory
 from veiligstad.engine.compute import REASONS, add_intervals, compute
 from veiligstad.engine.significance import Comparison, Signal, compare_counts, compare_estimates
 from veiligstad.errors import DefinitionError
+from veiligstad.sources.mergers import embedded_mergers
 from veiligstad.storage.warehouse import Warehouse
 
 #: Reconciliation labels (published vs computed).
@@ -46,6 +48,7 @@ EXPORT_COLUMNS = [
     "denominator_year",
     "approximate",
     "provisional",
+    "territory_break",
     "numerator_source",
     "reason",
 ]
@@ -134,7 +137,8 @@ def indicator_values(warehouse: Warehouse, definitions: Definitions, only: str |
     """
     indicators = [i for i in definitions.indicators() if only is None or i.id == only]
     observations = warehouse.current_observations()
-    computed = compute(observations, warehouse.areas(), indicators).to_pyarrow().to_pandas()
+    mergers = embedded_mergers()
+    computed = compute(observations, warehouse.areas(), indicators, mergers).to_pyarrow().to_pandas()
     computed = add_intervals(computed, {i.id: i.kind for i in indicators})
     published = published_frame(definitions.programme)
     published = published[published["indicator_id"].isin([i.id for i in indicators])]
@@ -152,7 +156,7 @@ def indicator_values(warehouse: Warehouse, definitions: Definitions, only: str |
     ]
     no_data = frame["value"].isna() & frame["reason"].isna() & frame["numerator"].isna()
     frame.loc[no_data, "reason"] = "no-source-data"
-    frame = _reconcile(frame)
+    frame = territory.annotate(_reconcile(frame), mergers)
     return frame.sort_values(["indicator_id", "level", "area_code", "period"]).reset_index(drop=True)
 
 
