@@ -1058,9 +1058,50 @@ SPLIT_UPS = {
 }
 
 
-def conv_mergers(src: Path) -> list[dict[str, str]]:
-    """The municipal mergers 2000-2025, with the known split-ups marked."""
+#: How far (relative) the successor's population at the end of the merger year may lie from
+#: the sum of its predecessors' on 1 January before the merger is marked approximate.
+MERGER_POPULATION_TOLERANCE = 0.03
+
+
+def merger_check(rows: list[dict[str, str]], inwoners: Source) -> dict[tuple[str, str], str]:
+    """Mergers whose predecessors' populations do not add up to the successor's a year later.
+
+    A difference of more than 3% points at a boundary change the register does not list (a
+    split-up reduced to one successor, a part of another gemeente) or at unusual growth; the
+    sum is then marked approximate, with the figures in the note.
+    """
+    population = {(r["area_code"], int(r["period"])): float(r["value"]) for r in inwoners.rows}
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    existed: dict[tuple[str, str], bool] = {}
+    for row in rows:
+        key = (row["datum"], row["gm_code_nieuw"])
+        groups[key].append(row["gm_code_oud"])
+        existed[key] = not row["nieuw_datum_ingang"] or row["nieuw_datum_ingang"] < row["datum"]
+    notes = {}
+    for (date, successor), absorbed in groups.items():
+        year = int(date[:4])
+        if not date.endswith("-01-01"):
+            continue
+        codes = ([successor] if existed[(date, successor)] else []) + absorbed
+        parts = [population.get((code, year)) for code in codes]
+        later = population.get((successor, year + 1))
+        if later is None or any(p is None for p in parts):
+            continue
+        total = sum(p for p in parts if p is not None)
+        if abs(later / total - 1) > MERGER_POPULATION_TOLERANCE:
+            notes[(date, successor)] = (
+                f"som voorgangers 1-1-{year}: {total:.0f}; {successor} 1-1-{year + 1}: {later:.0f}"
+            )
+    return notes
+
+
+def conv_mergers(src: Path, inwoners: Source, report: dict) -> list[dict[str, str]]:
+    """The municipal mergers 2000-2025, with the known split-ups and failed checks marked."""
     rows = read_csv(src / "gemeentelijke_herindelingen_2000_2025.csv")
+    checks = merger_check(rows, inwoners)
+    report["mergers whose predecessors do not add up (marked approximate)"] = [
+        f"{successor} {date}: {note}" for (date, successor), note in sorted(checks.items())
+    ]
     out = []
     for row in rows:
         name, also = SPLIT_UPS.get(row["gm_code_oud"], ("", ""))
@@ -1076,6 +1117,7 @@ def conv_mergers(src: Path) -> list[dict[str, str]]:
                 if not row["nieuw_datum_ingang"] or row["nieuw_datum_ingang"] < row["datum"]
                 else "nee",
                 "deels_ook_naar": also,
+                "controle": checks.get((row["datum"], row["gm_code_nieuw"]), ""),
                 "bron": row["bron"],
             }
         )
@@ -1156,7 +1198,7 @@ def main(argv: list[str] | None = None) -> int:
     ), "gemeente inwoners 2022 written twice"
 
     areas = build_areas(src, names, sources, buurt_inw, report)
-    mergers = conv_mergers(src)
+    mergers = conv_mergers(src, inwoners, report)
     assert len(mergers) == 265
     mgeo = build_maastricht_geojson(src, areas)
     assert len(mgeo["features"]) == 1 + 7 + 7 + 44

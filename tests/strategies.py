@@ -116,13 +116,16 @@ def _connection() -> Any:
 
 
 def run_compute(
-    observations: pd.DataFrame, areas: pd.DataFrame, indicators: Sequence[Indicator]
+    observations: pd.DataFrame,
+    areas: pd.DataFrame,
+    indicators: Sequence[Indicator],
+    mergers: Sequence[Any] = (),
 ) -> pd.DataFrame:
     """Compile and execute ``compute`` on an in-memory DuckDB backend."""
     from veiligstad.engine.compute import compute
 
     con = _connection()
-    expr = compute(ibis.memtable(observations), ibis.memtable(areas), indicators)
+    expr = compute(ibis.memtable(observations), ibis.memtable(areas), indicators, mergers)
     result: pd.DataFrame = con.execute(expr)
     return result
 

@@ -29,7 +29,9 @@ class Merger:
     codes that were in fact split over several successors (the register names one): the new
     territory is then only approximately the sum of the predecessors. ``parts_of`` names
     gemeenten of which the successor received a part while the register sends them
-    elsewhere; the successor then changed territory without a merger of its own.
+    elsewhere; the successor then changed territory without a merger of its own. ``check``
+    is set where the predecessors' populations do not add up to the successor's a year later
+    (more than 3% apart: an unlisted boundary change or unusual growth).
     """
 
     date: dt.date
@@ -40,11 +42,12 @@ class Merger:
     successor_existed: bool
     split: tuple[str, ...] = ()
     parts_of: tuple[str, ...] = ()
+    check: str = ""
 
     @property
     def approximate(self) -> bool:
-        """Whether the predecessors' sum is only close to the new territory (split-ups)."""
-        return bool(self.split or self.parts_of)
+        """Whether the predecessors' sum is only close to the new territory."""
+        return bool(self.split or self.parts_of or self.check)
 
     @property
     def predecessors(self) -> tuple[str, ...]:

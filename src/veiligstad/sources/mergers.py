@@ -22,6 +22,7 @@ COLUMNS = [
     "gemeente_oud",
     "nieuw_bestond_al",
     "deels_ook_naar",
+    "controle",
 ]
 
 
@@ -44,6 +45,7 @@ def read_mergers(path: Path) -> tuple[Merger, ...]:
                 absorbed_names=tuple(rows["gemeente_oud"]),
                 successor_existed=bool((rows["nieuw_bestond_al"] == "ja").all()),
                 split=tuple(rows.loc[rows["deels_ook_naar"] != "", "gm_code_oud"]),
+                check=str(rows["controle"].iloc[0]),
             )
         )
         # The other gemeenten that received part of a split-up changed territory too.
