@@ -6,9 +6,23 @@ libpysal ``W`` (binary, ids = area codes, as :func:`veiligstad.spatial.weights.q
 builds it) and returns plain arrays; the caller's ``W`` is never modified (esda changes the
 transform of the weights it is given, so each call gets its own copy).
 
-Significance uses esda's *pseudo* p-values from conditional permutation (one-sided in the
-direction of the observed value, esda's ``p_sim``), corrected for multiple testing with the
-Benjamini–Hochberg false-discovery rate (``esda.fdr``).
+**One test, two-sided.** Direction and significance come from the same test: esda's
+*conditional* permutation (the area's own value stays, the others are shuffled over the
+neighbourhood; Anselin 1995). Per area:
+
+* ``z`` is the observed statistic standardised by the mean and standard deviation of its
+  permutations (esda ``z_sim``); its sign says on which side of the permutation distribution
+  the observed value lies (hot/HH-LL above, cold/HL-LH below);
+* ``p`` is two-sided: twice the share of permutations at least as extreme *on that side*,
+  with the (k + 1)/(n + 1) correction, capped at 1. With 999 permutations the smallest p is
+  0,002. Because p is taken on the side that z points to, a significant p and the sign of z
+  can never disagree (the analytical Gi* z, which lets the area's own value count, can: a
+  single high area between low neighbours).
+
+Labels 90/95/99% come from this p after the Benjamini–Hochberg correction over all analysed
+areas (``fdr=True``, the default); ``fdr=False`` is the raw, uncorrected list and says so.
+
+Gi* and LISA are refused below :data:`MIN_AREAS` areas (:func:`check_areas`).
 """
 
 from __future__ import annotations
@@ -18,23 +32,78 @@ from dataclasses import dataclass
 
 import esda
 import numpy as np
-from esda.smoothing import Empirical_Bayes
 from libpysal.weights import W
 
+from veiligstad.errors import DataError
 from veiligstad.spatial.labels import NOT_SIGNIFICANT, UNDEFINED
 from veiligstad.spatial.weights import binary_weights
 
 __all__ = ["NOT_SIGNIFICANT", "UNDEFINED"]  # re-exported: the labels this module gives
 
-#: Confidence levels of the categories, highest first, with their FDR level.
+#: Confidence levels of the categories, highest first, with their (two-sided) significance level.
 LEVELS = ((99, 0.01), (95, 0.05), (90, 0.10))
 #: esda's quadrant numbers (``geoda_quads=False``) → labels: value high/low, neighbours high/low.
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
+#: Quadrants of positive spatial association (I above its permutation distribution).
+POSITIVE = frozenset({"HH", "LL"})
 DEFAULT_SEED = 12345
 DEFAULT_PERMUTATIONS = 999
+#: Gi* and local Moran's I are refused on fewer areas than this. Below about 30 areas the
+#: permutation distribution of a neighbourhood is made of a handful of values, the analytical
+#: moments are far from normal, and one area is a large share of every other area's comparison
+#: (Getis & Ord 1992 and Anselin 1995 use hundreds of areas; Esri warns below 30 features).
+MIN_AREAS = 30
 #: esda 2.9 warns from its permutation engine (crand) that the default alternative hypothesis
 #: will change in a future release; G_Local and Moran_Local do not let us pass ``alternative``.
 _CRAND_ALTERNATIVE = "The alternative hypothesis for conditional randomization"
+
+
+class TooFewAreas(DataError):
+    """Fewer areas than :data:`MIN_AREAS`: no Gi* or LISA."""
+
+
+def check_areas(n_areas: int, what: str = "Gi* en LISA") -> None:
+    """Raise :class:`TooFewAreas` (plain Dutch) when ``n_areas`` is below :data:`MIN_AREAS`.
+
+    >>> check_areas(7)
+    Traceback (most recent call last):
+    ...
+    veiligstad.spatial.hotspots.TooFewAreas: Te weinig gebieden: 7 gebieden, voor Gi* en LISA zijn er minstens 30 nodig.
+    """
+    if n_areas < MIN_AREAS:
+        raise TooFewAreas(
+            f"Te weinig gebieden: {n_areas} gebieden, voor {what} zijn er minstens {MIN_AREAS} nodig.",
+            hint="Kies een lager gebiedsniveau (bijvoorbeeld buurten) of alle gemeenten. "
+            "Bij zo weinig gebieden zegt een hotspotlabel niets betrouwbaars.",
+        )
+
+
+def two_sided(observed: np.ndarray, simulated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(z, p)`` of one permutation test per area: observed (n) against simulated (n × permutations).
+
+    z is the observed value standardised by the permutations' mean and standard deviation (esda
+    ``z_sim``). p is two-sided: ``2·(k + 1)/(permutations + 1)``, capped at 1, where k counts the
+    permutations at least as extreme on the side z points to. No spread (every permutation
+    equal, e.g. an area whose neighbourhood is every area) gives z and p NaN: undefined.
+
+    >>> z, p = two_sided(np.array([10.0, 0.0, 5.0]), np.tile(np.arange(1.0, 10.0), (3, 1)))
+    >>> z.round(2).tolist(), p.round(2).tolist()
+    ([1.94, -1.94, 0.0], [0.2, 0.2, 1.0])
+    """
+    observed = np.asarray(observed, dtype=float)
+    simulated = np.asarray(simulated, dtype=float)
+    permutations = simulated.shape[1]
+    mean = simulated.mean(axis=1)
+    sd = simulated.std(axis=1)
+    spread = sd > 1e-12 * np.maximum(np.abs(mean), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(spread, (observed - mean) / sd, np.nan)
+    above = (simulated >= observed[:, None]).sum(axis=1)
+    below = (simulated <= observed[:, None]).sum(axis=1)
+    k = np.where(z > 0, above, np.where(z < 0, below, permutations))
+    p = np.minimum(1.0, 2.0 * (k + 1.0) / (permutations + 1.0))
+    p = np.where(np.isfinite(z), p, np.nan)
+    return z, p
 
 
 def _copy(w: W, self_weight: bool = False) -> W:
@@ -57,20 +126,21 @@ def star_weights(w: W) -> W:
 
 @dataclass(frozen=True)
 class GiStar:
-    """Getis–Ord Gi* per area (order of ``w.id_order``)."""
+    """Getis–Ord Gi* per area (order of ``w.id_order``), from one conditional permutation test."""
 
     g: np.ndarray
-    z: np.ndarray  # analytical z-score of Gi* (esda ``Zs``)
-    p: np.ndarray  # pseudo p-value from the permutations (esda ``p_sim``)
-    z_sim: np.ndarray
+    z: np.ndarray  # Gi* standardised by its permutations (esda ``z_sim``); NaN: undefined
+    p: np.ndarray  # two-sided pseudo p on the side z points to (:func:`two_sided`)
+    z_analytical: np.ndarray  # esda ``Zs``: for reference only, never for a label
 
 
 @dataclass(frozen=True)
 class LocalMoran:
-    """Local Moran's I per area (order of ``w.id_order``)."""
+    """Local Moran's I per area (order of ``w.id_order``), from one conditional permutation test."""
 
     i: np.ndarray
-    p: np.ndarray  # pseudo p-value (esda ``p_sim``)
+    z: np.ndarray  # I standardised by its permutations: > 0 positive association (HH, LL)
+    p: np.ndarray  # two-sided pseudo p on the side z points to
     quadrant: np.ndarray  # labels HH, LH, LL, HL
 
 
@@ -80,28 +150,41 @@ def gi_star(
     permutations: int = DEFAULT_PERMUTATIONS,
     seed: int = DEFAULT_SEED,
 ) -> GiStar:
-    """Gi* with binary weights and self-weight 1 (Getis & Ord 1995), seeded permutations.
+    """Gi* with binary weights and self-weight 1 (Getis & Ord 1992, Ord & Getis 1995), seeded
+    conditional permutations, two-sided p (:func:`two_sided`). Refuses fewer than :data:`MIN_AREAS`.
 
     Runs the permutations serially (``n_jobs=1``): esda 2.9's parallel path calls numpy's
     deprecated ``row_stack``, and the serial run is fast enough (about 1,5 s for 14.500 areas).
     """
+    y = np.asarray(y, dtype=float)
+    check_areas(len(y))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_CRAND_ALTERNATIVE, category=DeprecationWarning)
         # 0/0 for an area whose neighbourhood is every area: its z is NaN and labelled UNDEFINED.
         warnings.filterwarnings("ignore", category=RuntimeWarning, message="invalid value encountered")
         warnings.filterwarnings("ignore", category=RuntimeWarning, message="divide by zero encountered")
         result = esda.G_Local(
-            np.asarray(y, dtype=float),
+            y,
             star_weights(w),
             transform="B",
             permutations=permutations,
             star=True,
             seed=seed,
             n_jobs=1,
+            keep_simulations=True,
         )
-    z = np.asarray(result.Zs, dtype=float)
-    p = np.where(np.isfinite(z), np.asarray(result.p_sim, dtype=float), np.nan)
-    return GiStar(g=result.Gs, z=z, p=p, z_sim=result.z_sim)
+    z_analytical = np.asarray(result.Zs, dtype=float)
+    z, p = two_sided(np.asarray(result.Gs, dtype=float), np.asarray(result.rGs, dtype=float))
+    undefined = ~np.isfinite(z_analytical)
+    z = np.where(undefined, np.nan, z)
+    p = np.where(undefined, np.nan, p)
+    return GiStar(g=np.asarray(result.Gs, dtype=float), z=z, p=p, z_analytical=z_analytical)
+
+
+def _lisa(result: esda.Moran_Local) -> LocalMoran:
+    z, p = two_sided(np.asarray(result.Is, dtype=float), np.asarray(result.rlisas, dtype=float))
+    quadrant = np.array([QUADRANTS[int(q)] for q in result.q], dtype=object)
+    return LocalMoran(i=np.asarray(result.Is, dtype=float), z=z, p=p, quadrant=quadrant)
 
 
 def local_moran(
@@ -110,18 +193,55 @@ def local_moran(
     permutations: int = DEFAULT_PERMUTATIONS,
     seed: int = DEFAULT_SEED,
 ) -> LocalMoran:
-    """Local Moran's I with row-standardised weights, seeded permutations and LISA quadrants."""
+    """Local Moran's I (Anselin 1995) with row-standardised weights, seeded conditional
+    permutations, two-sided p and LISA quadrants. Refuses fewer than :data:`MIN_AREAS` areas."""
+    y = np.asarray(y, dtype=float)
+    check_areas(len(y))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_CRAND_ALTERNATIVE, category=DeprecationWarning)
         result = esda.Moran_Local(
-            np.asarray(y, dtype=float),
+            y,
             _copy(w),
             transformation="r",
             permutations=permutations,
             seed=seed,
+            keep_simulations=True,
         )
-    quadrant = np.array([QUADRANTS[int(q)] for q in result.q], dtype=object)
-    return LocalMoran(i=result.Is, p=result.p_sim, quadrant=quadrant)
+    return _lisa(result)
+
+
+def local_moran_rate(
+    numerator: np.ndarray,
+    denominator: np.ndarray,
+    w: W,
+    permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = DEFAULT_SEED,
+) -> LocalMoran:
+    """Local Moran's I of a rate on Assunção & Reis (1999) EB-standardised rates (esda
+    ``Moran_Local_Rate``, ``adjusted=True``), otherwise as :func:`local_moran`.
+
+    Each rate is standardised as ``(r_i − m) / √(a + m / n_i)`` with the global mean rate m and
+    the between-area variance a (set to 0 when its estimate is negative), so a small
+    population's noisy rate does not by itself make an HH or LL cluster.
+    """
+    e = np.asarray(numerator, dtype=float)
+    b = np.asarray(denominator, dtype=float)
+    check_areas(len(e))
+    if np.any(b <= 0):
+        raise ValueError("Assunção–Reis standardisation needs positive populations")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_CRAND_ALTERNATIVE, category=DeprecationWarning)
+        result = esda.Moran_Local_Rate(
+            e.reshape(-1, 1),
+            b.reshape(-1, 1),
+            _copy(w),
+            adjusted=True,
+            transformation="r",
+            permutations=permutations,
+            seed=seed,
+            keep_simulations=True,
+        )
+    return _lisa(result)
 
 
 def fdr_adjust(p: np.ndarray) -> np.ndarray:
@@ -151,29 +271,45 @@ def fdr_cutoff(p: np.ndarray, alpha: float) -> float:
     return float(esda.fdr(np.asarray(p, dtype=float), alpha))
 
 
-def significance_level(p: np.ndarray) -> np.ndarray:
-    """Per area the highest confidence (99, 95, 90) at which it is significant after FDR, else 0.
+def significant(p: np.ndarray, alpha: float, fdr: bool = True) -> np.ndarray:
+    """Which p-values are significant at ``alpha``: below the BH cut-off (``fdr``) or below alpha.
 
-    An area is significant at level ``alpha`` when its p-value is below ``esda.fdr(p, alpha)``,
-    the Benjamini–Hochberg cut-off. Unknown p-values (NaN) take no part and get 0.
+    Unknown p-values (NaN) take no part and are never significant.
     """
     p = np.asarray(p, dtype=float)
     known = np.isfinite(p)
-    level = np.zeros(len(p), dtype=int)
+    result = np.zeros(len(p), dtype=bool)
     if not known.any():
-        return level
+        return result
+    cutoff = fdr_cutoff(p[known], alpha) if fdr else alpha
+    result[known] = p[known] < cutoff
+    return result
+
+
+def significance_level(p: np.ndarray, fdr: bool = True) -> np.ndarray:
+    """Per area the highest confidence (99, 95, 90) at which it is significant, else 0.
+
+    With ``fdr`` (the default) an area is significant at level ``alpha`` when its two-sided p is
+    below ``esda.fdr(p, alpha)``, the Benjamini–Hochberg cut-off; without, when p < alpha.
+    Unknown p-values (NaN) take no part and get 0.
+    """
+    p = np.asarray(p, dtype=float)
+    level = np.zeros(len(p), dtype=int)
     for confidence, alpha in reversed(LEVELS):
-        level[known & (p < fdr_cutoff(p[known], alpha))] = confidence
+        level[significant(p, alpha, fdr)] = confidence
     return level
 
 
-def categories(z: np.ndarray, p: np.ndarray) -> list[str]:
-    """``hotspot 99%`` … ``coldspot 90%`` from the sign of z and the FDR-corrected significance."""
+def categories(z: np.ndarray, p: np.ndarray, fdr: bool = True) -> list[str]:
+    """``hotspot 99%`` … ``coldspot 90%`` from the sign of z and the two-sided p of the same test.
+
+    Corrected for multiple testing (Benjamini–Hochberg) unless ``fdr=False``.
+    """
     labels = []
     z = np.asarray(z, dtype=float)
     p = np.asarray(p, dtype=float)
     undefined = ~(np.isfinite(z) & np.isfinite(p))
-    levels = significance_level(np.where(undefined, np.nan, p))
+    levels = significance_level(np.where(undefined, np.nan, p), fdr)
     for sign, confidence, unknown in zip(np.sign(z), levels, undefined, strict=True):
         if unknown:
             labels.append(UNDEFINED)
@@ -184,14 +320,46 @@ def categories(z: np.ndarray, p: np.ndarray) -> list[str]:
     return labels
 
 
-def empirical_bayes(numerator: np.ndarray, denominator: np.ndarray, per: float = 1.0) -> np.ndarray:
-    """Global empirical-Bayes rates (Marshall 1991, esda ``Empirical_Bayes``) times ``per``.
+def clusters(lisa: LocalMoran, alpha: float, fdr: bool = True) -> list[str]:
+    """LISA cluster per area: the quadrant where I is significant *and* on the quadrant's side.
 
-    Rates of small populations are pulled towards the overall rate; large ones barely move.
+    HH and LL are positive association: they need I above its permutation distribution (z > 0);
+    HL and LH need it below (z < 0). Otherwise ``geen significant patroon``; NaN p: undefined.
     """
-    e = np.asarray(numerator, dtype=float).reshape(-1, 1)
-    b = np.asarray(denominator, dtype=float).reshape(-1, 1)
+    sig = significant(lisa.p, alpha, fdr)
+    labels = []
+    for quadrant, z, p, is_sig in zip(lisa.quadrant, lisa.z, lisa.p, sig, strict=True):
+        if not (np.isfinite(z) and np.isfinite(p)):
+            labels.append(UNDEFINED)
+        elif is_sig and (str(quadrant) in POSITIVE) == (z > 0):
+            labels.append(str(quadrant))
+        else:
+            labels.append(NOT_SIGNIFICANT)
+    return labels
+
+
+def empirical_bayes(numerator: np.ndarray, denominator: np.ndarray, per: float = 1.0) -> np.ndarray:
+    """Global empirical-Bayes rates (Marshall 1991), truncated, times ``per``.
+
+    Each rate r_i = e_i / n_i is pulled towards the overall rate m = Σe / Σn with weight
+    ``a / (a + m / n_i)``, where ``a = Σ n_i (r_i − m)² / Σn − m / mean(n)`` is the estimated
+    variance between areas (esda ``Empirical_Bayes``). When that estimate is negative, the
+    rates differ less than chance alone would make them, so a is set to 0 (Marshall 1991):
+    full pooling, every area gets the overall rate. esda does not truncate and then gives
+    rates below 0 or far above the largest raw rate.
+
+    >>> empirical_bayes([5, 5, 5, 5, 5, 0], [100, 100, 100, 100, 100, 20], 1000).round(1)
+    array([48.1, 48.1, 48.1, 48.1, 48.1, 48.1])
+    """
+    e = np.asarray(numerator, dtype=float)
+    b = np.asarray(denominator, dtype=float)
     if np.any(b <= 0):
         raise ValueError("empirical-Bayes smoothing needs positive populations")
-    smoothed = Empirical_Bayes(e, b).r
-    return np.asarray(smoothed, dtype=float).flatten() * per
+    overall = e.sum() / b.sum()
+    rate = e / b
+    between = (b * (rate - overall) ** 2).sum() / b.sum() - overall / b.mean()
+    between = max(float(between), 0.0)
+    if between == 0.0:
+        return np.full(len(e), overall * per)
+    weight = between / (between + overall / b)
+    return np.asarray((weight * rate + (1.0 - weight) * overall) * per, dtype=float)
