@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""Gi*, local Moran's I, FDR and empirical Bayes: esda's permutations, one two-sided test, null calibration."""
+"""Gi*, local Moran's I, FDR and empirical Bayes: one two-sided permutation test, null calibration."""
 
 from __future__ import annotations
 
@@ -188,7 +188,7 @@ def test_fewer_than_thirty_areas_are_refused_in_dutch() -> None:
     w = lat2W(5, 5)
     y = np.arange(25.0)
     for run in (hotspots.gi_star, hotspots.local_moran):
-        with pytest.raises(hotspots.TooFewAreas, match="Te weinig gebieden: 25 gebieden.*minstens 30 nodig"):
+        with pytest.raises(hotspots.TooFewAreas, match=r"Te weinig gebieden: 25 gebieden.*minstens 30 nodig"):
             run(y, w, permutations=99)
     assert issubclass(hotspots.TooFewAreas, DataError)
     hotspots.check_areas(hotspots.MIN_AREAS)  # 30 is enough

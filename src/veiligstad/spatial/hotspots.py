@@ -65,10 +65,10 @@ class TooFewAreas(DataError):
 def check_areas(n_areas: int, what: str = "Gi* en LISA") -> None:
     """Raise :class:`TooFewAreas` (plain Dutch) when ``n_areas`` is below :data:`MIN_AREAS`.
 
-    >>> check_areas(7)
+    >>> check_areas(7)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    veiligstad.spatial.hotspots.TooFewAreas: Te weinig gebieden: 7 gebieden, voor Gi* en LISA zijn er minstens 30 nodig.
+    veiligstad.spatial.hotspots.TooFewAreas: Te weinig gebieden: 7 gebieden, ... minstens 30 nodig.
     """
     if n_areas < MIN_AREAS:
         raise TooFewAreas(
