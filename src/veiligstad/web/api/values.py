@@ -86,7 +86,14 @@ class Value(Resource):
     published: Published | None
     reconciliation: str | None = Field(description="Berekend tegenover gepubliceerd.")
     difference: float | None = Field(description="Berekend min gepubliceerd.")
-    approximate: bool = Field(description="Noemer uit een naburig jaar.")
+    approximate: bool = Field(
+        description="Benaderd: noemer uit een naburig jaar, of een gebied dat door een herindeling "
+        "maar ongeveer de som van zijn voorgangers is."
+    )
+    territory_break: str | None = Field(
+        description="Herindeling tussen het vorige jaar en dit jaar: de waarde is niet vergelijkbaar "
+        "met die van het jaar ervoor (geen toets over de breuk)."
+    )
     partial: bool
     provisional: bool = Field(description="Voorlopige cijfers (recente maanden).")
     reason: str | None = Field(description="Code van de reden waarom de waarde ontbreekt.")
@@ -193,6 +200,7 @@ def value(row: dict[str, Any], indicator: Indicator, sources: provenance.SourceI
         reconciliation=text(row["reconciliation"]),
         difference=number(row["difference"]),
         approximate=flag(row["approximate"]),
+        territory_break=text(row.get("territory_break")),
         partial=flag(row["partial"]),
         provisional=flag(row["provisional"]),
         reason=reason,

@@ -135,6 +135,7 @@ def trend_table(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
                 "gepubliceerde_eenheid": _text(row.get("published_unit")),
                 "vergelijking": _text(row.get("reconciliation")),
                 "voorlopig": _flag(row.get("provisional")),
+                "grenswijziging": _text(row.get("territory_break")),
                 "bron": _text(row.get("numerator_source")),
                 "reden": reason,
                 "reden_detail": detail,
