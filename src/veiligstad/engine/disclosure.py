@@ -342,19 +342,29 @@ def protect(
 
 
 def _repair(system: Sequence[Equation], counts: np.ndarray, hidden: np.ndarray) -> bool:
-    """Withhold one more cell next to a withheld cell that the whole system still determines
-    (rule 3); False when there is none, or nothing left to withhold."""
-    for cell in _determined(system, hidden):
-        for eq in system:
-            if cell not in eq.cells:
-                continue
-            extra = _pick(eq, counts, hidden, {}, children_only=True)
-            if extra is None:
-                extra = _pick(eq, counts, hidden, {})
-            if extra is not None:
-                hidden[extra] = True
-                return True
-    return False
+    """Withhold one more cell so that a withheld cell the whole system still determines
+    (rule 3) no longer is: the smallest published non-zero cell of the equations around it
+    that frees it, else the smallest of them; False when nothing is determined or nothing is
+    left to withhold."""
+    determined = _determined(system, hidden)
+    if not determined:
+        return False
+    cell = determined[0]
+    around = [eq for eq in system if any(hidden[c] for c in eq.cells)]
+    near = [eq for eq in around if cell in eq.cells]
+    candidates: list[int] = []
+    for group in (near, around):
+        found = {c for eq in group for c in eq.cells if not hidden[c] and counts[c] > 0}
+        candidates += sorted(found - set(candidates), key=lambda c: (counts[c], c))
+    if not candidates:
+        return False
+    for c in candidates:
+        hidden[c] = True
+        if cell not in _determined(system, hidden):
+            return True
+        hidden[c] = False
+    hidden[candidates[0]] = True
+    return True
 
 
 def apply(
