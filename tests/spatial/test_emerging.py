@@ -4,7 +4,7 @@ category from constructed Gi* series (docs/explanation/emerging-hotspots.md).
 
 In the constructed series a step is ``H`` (z = 3, significant hot), ``C`` (z = −3,
 significant cold), ``+`` (z = 1: positive, not significant) or ``.`` (z = 0.2).
-p is ``norm.sf(|z|)`` as space_time_gi gives it without permutations.
+p is the two-sided ``2·norm.sf(|z|)`` as space_time_gi gives it without permutations.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from veiligstad.spatial.emerging import (
     emerging_hotspots,
     space_time_gi,
 )
+from veiligstad.spatial.labels import TooFewAreas
 
 LEVEL = {"H": 3.0, "C": -3.0, "+": 1.0, ".": 0.2}
 
@@ -36,7 +37,7 @@ def series(pattern: str, trend: float = 0.0) -> np.ndarray:
 
 def category(z: np.ndarray) -> Category:
     rows = np.atleast_2d(z)
-    return classify(rows, norm.sf(np.abs(rows)))[0]
+    return classify(rows, 2 * norm.sf(np.abs(rows)))[0]
 
 
 # wobble without a monotonic trend: Mann–Kendall S is 0
@@ -118,12 +119,12 @@ def test_consecutive_needs_a_clean_history() -> None:
 
 
 def test_fdr_adjustment_can_remove_significance() -> None:
-    # 50 areas, one with a borderline final step (p ≈ 0.04) among non-significant ones
+    # 50 areas, one with a borderline final step (two-sided p ≈ 0.04) among non-significant ones
     z = np.full((50, 12), 0.2)
-    z[0, -1] = 1.75
-    p = norm.sf(np.abs(z))
-    assert classify(z, p)[0] is Category.NEW_HOTSPOT
-    assert classify(z, p, fdr=True)[0] is Category.NO_PATTERN
+    z[0, -1] = 2.05
+    p = 2 * norm.sf(np.abs(z))
+    assert classify(z, p, fdr=False)[0] is Category.NEW_HOTSPOT
+    assert classify(z, p)[0] is Category.NO_PATTERN  # the correction is the default
 
 
 # --- space-time Gi* -----------------------------------------------------------------------
@@ -144,7 +145,7 @@ def test_time_lag_zero_equals_esda_per_step(lattice: tuple[np.ndarray, object]) 
     for t in range(values.shape[1]):
         reference = esda.G_Local(values[:, t], w, transform="B", star=True, permutations=0)
         np.testing.assert_allclose(z[:, t], reference.Zs, rtol=0, atol=1e-10)
-        np.testing.assert_allclose(p[:, t], reference.p_norm, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(p[:, t], 2 * reference.p_norm, rtol=0, atol=1e-10)  # two-sided
 
 
 @pytest.mark.parametrize("time_lag", [1, 3])
@@ -173,12 +174,23 @@ def test_permutation_p_values_are_seeded_and_agree_with_the_normal_approximation
     z, p1 = space_time_gi(values, w, time_lag=1, permutations=199, seed=3)
     _, p2 = space_time_gi(values, w, time_lag=1, permutations=199, seed=3)
     _, p3 = space_time_gi(values, w, time_lag=1, permutations=199, seed=4)
+    analytical, p_norm = space_time_gi(values, w, time_lag=1, permutations=0)
     np.testing.assert_array_equal(p1, p2)
     assert not np.array_equal(p1, p3)
-    assert p1.min() >= 1 / 200
+    assert p1.min() >= 2 / 200
     assert p1.max() <= 1.0
-    # pseudo p-values track the analytical ones
-    assert np.corrcoef(p1.ravel(), norm.sf(np.abs(z)).ravel())[0, 1] > 0.9
+    # pseudo p-values and permutation z track the analytical ones
+    assert np.corrcoef(p1.ravel(), p_norm.ravel())[0, 1] > 0.9
+    assert np.corrcoef(z.ravel(), analytical.ravel())[0, 1] > 0.9
+    # sign and p from the same test: a small p lies on the side z points to
+    assert (np.sign(z[p1 < 0.05]) != 0).all()
+
+
+def test_emerging_hotspots_need_thirty_areas() -> None:
+    w = lat2W(5, 5)
+    values = np.random.default_rng(1).poisson(4, size=(25, 12)).astype(float)
+    with pytest.raises(TooFewAreas, match=r"Te weinig gebieden: 25 gebieden.*minstens 30 nodig"):
+        emerging_hotspots(values, w)
 
 
 def test_planted_rising_cluster_comes_out_hot() -> None:
@@ -187,7 +199,7 @@ def test_planted_rising_cluster_comes_out_hot() -> None:
     values = rng.poisson(2, size=(w.n, 24)).astype(float)
     cluster = [44, 45, 54, 55]
     values[cluster] += rng.poisson(np.linspace(6, 20, 24), size=(4, 24))
-    result = emerging_hotspots(values, w, time_lag=1, permutations=99, seed=1)
+    result = emerging_hotspots(values, w, time_lag=1, seed=1)
     assert all(result.categories[i] is Category.INTENSIFYING_HOTSPOT for i in cluster)
     assert result.z.shape == result.p.shape == values.shape
 

@@ -15,12 +15,16 @@ the choices where Esri and sfdep disagree are in ``docs/explanation/emerging-hot
   :class:`Category`.
 * :func:`emerging_hotspots` — both, with the minimum-steps refusal.
 
-z is always the analytical Gi* z-score. p-values follow esda's convention: one-sided
-in the direction of the observed value ("folded"). By default (``permutations=199``, as
-sfdep) p is the pseudo p-value of conditional randomisation (esda's ``p_sim``): the
-value of the area at step *t* stays, the other members of its space-time neighbourhood
-are drawn without replacement from the rest of the window. With ``permutations=0`` p is
-the normal approximation ``norm.sf(|z|)`` (esda's ``p_norm``).
+Sign and p come from one test and p is two-sided (as ``spatial.hotspots``). By default
+(``permutations=999``) the test is conditional randomisation: the value of the
+area at step *t* stays, the other members of its space-time neighbourhood are drawn without
+replacement from the rest of the window. z is then the observed neighbourhood sum
+standardised by the mean and standard deviation of its permutations, and p is twice the
+share of permutations at least as extreme on the side z points to ((k + 1)/(n + 1), capped
+at 1). With ``permutations=0`` z is the analytical Gi* z-score and p = 2·norm.sf(|z|), as
+Esri. Significance per step is corrected over the areas with Benjamini–Hochberg by default
+(``fdr=True``, as Esri); Mann–Kendall runs on the z series. Fewer than
+:data:`~veiligstad.spatial.labels.MIN_AREAS` areas are refused.
 """
 
 from __future__ import annotations
@@ -35,13 +39,16 @@ import numpy.typing as npt
 from scipy import sparse
 
 from veiligstad.errors import DataError, VeiligstadError
+from veiligstad.spatial.labels import check_areas
 
 #: Fewer monthly (or other) steps than this are refused: the 90% rules and the
 #: Mann–Kendall test mean little on shorter series (anchors §5.6: "e.g. ≥ 10 monthly steps").
 MIN_STEPS = 10
 ALPHA = 0.05
 MK_ALPHA = 0.05
-PERMUTATIONS = 199
+#: 999 permutations, as the hotspot analysis: the smallest two-sided p is then 0,002. With 199
+#: (sfdep) it is 0,01, too coarse to survive the FDR correction over a few dozen areas.
+PERMUTATIONS = 999
 SEED = 20240101
 
 FloatArray = npt.NDArray[np.float64]
@@ -119,6 +126,11 @@ class EmergingHotspots:
     permutations: int
     alpha: float
     mk_alpha: float
+    fdr: bool = True
+
+    def significant(self) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """Per area and step: significantly hot, significantly cold (as :func:`classify` counts)."""
+        return _significant(self.z, self.p, self.alpha, self.fdr)
 
 
 def check_steps(n_steps: int) -> None:
@@ -166,9 +178,9 @@ def space_time_gi(
 
     ``values`` is areas × steps (areas in the row order of ``w``, steps oldest first),
     complete (no NaN). ``w`` is a libpysal ``W``; only its neighbour structure is used
-    (binary weights, self-weight 1). ``permutations > 0`` gives conditional-randomisation
-    pseudo p-values (seeded), ``permutations=0`` the normal approximation. A step in
-    which the window has no variation at all gets z = 0 and p = 1.
+    (binary weights, self-weight 1). ``permutations > 0``: z and the two-sided pseudo p of
+    conditional randomisation (seeded); ``permutations=0``: the analytical z and
+    ``2·norm.sf(|z|)``. A step in which the window has no variation at all gets z = 0 and p = 1.
     """
     x = np.asarray(values, dtype=np.float64)
     if x.ndim != 2:
@@ -205,23 +217,27 @@ def space_time_gi(
     from scipy.stats import norm  # imported here: scipy.stats costs seconds at start-up
 
     if permutations == 0:
-        p = norm.sf(np.abs(z))
+        p = 2.0 * norm.sf(np.abs(z))
     else:
-        p = _conditional_p(x, local, cardinality, time_lag, permutations, seed)
-    p = np.where(degenerate, 1.0, p)
-    return z, np.asarray(p, dtype=np.float64)
+        z, p = _conditional(x, local, cardinality, time_lag, permutations, seed)
+    z = np.where(degenerate | ~np.isfinite(z), 0.0, z)
+    p = np.where(degenerate | ~np.isfinite(p), 1.0, p)
+    return np.asarray(z, dtype=np.float64), np.asarray(p, dtype=np.float64)
 
 
-def _conditional_p(
+def _conditional(
     x: FloatArray,
     local: FloatArray,
     cardinality: npt.NDArray[np.float64],
     time_lag: int,
     permutations: int,
     seed: int,
-) -> FloatArray:
-    """Folded pseudo p-values: the area's own value stays, the rest of the neighbourhood
-    is a random draw without replacement from the other values in the window.
+) -> tuple[FloatArray, FloatArray]:
+    """z and two-sided pseudo p of conditional randomisation: the area's own value stays, the
+    rest of the neighbourhood is a random draw without replacement from the other values in
+    the window. z is the observed sum standardised by the permutations' mean and standard
+    deviation; p = 2·(k + 1)/(permutations + 1), capped at 1, with k the permutations at least
+    as extreme on the side z points to.
 
     As in esda, one random draw per permutation is shared by all areas of a step: the
     first ``W_i − 1`` values of a random ordering of the window, skipping the area's own
@@ -231,6 +247,7 @@ def _conditional_p(
     n_areas, n_steps = x.shape
     areas = np.arange(n_areas)
     p = np.empty_like(local)
+    z = np.empty_like(local)
     for t in range(n_steps):
         first = max(0, t - time_lag)
         window = x[:, first : t + 1].T.ravel()  # index = offset × n_areas + area
@@ -240,6 +257,9 @@ def _conditional_p(
         draw = int(others.max()) + 1
         observed = local[:, t]
         larger = np.zeros(n_areas, dtype=np.int64)
+        smaller = np.zeros(n_areas, dtype=np.int64)
+        total = np.zeros(n_areas)
+        squares = np.zeros(n_areas)
         position = np.empty(n_areas, dtype=np.int64)
         for _ in range(permutations):
             picked = rng.choice(window.size, size=draw, replace=False)
@@ -254,21 +274,32 @@ def _conditional_p(
                 prefix[others + 1] - drawn[np.minimum(position, draw - 1)],
                 prefix[others],
             )
-            larger += (simulated + x[areas, t]) >= observed
-        larger = np.where(permutations - larger < larger, permutations - larger, larger)
-        p[:, t] = (larger + 1.0) / (permutations + 1.0)
-    return p
+            simulated = simulated + x[areas, t]
+            larger += simulated >= observed
+            smaller += simulated <= observed
+            total += simulated
+            squares += simulated**2
+        mean = total / permutations
+        sd = np.sqrt(np.maximum(squares / permutations - mean**2, 0.0))
+        spread = sd > 1e-9 * np.maximum(np.abs(mean), 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z[:, t] = np.where(spread, (observed - mean) / sd, 0.0)
+        k = np.where(z[:, t] > 0, larger, np.where(z[:, t] < 0, smaller, permutations))
+        p[:, t] = np.minimum(1.0, 2.0 * (k + 1.0) / (permutations + 1.0))
+    return z, p
 
 
 BoolArray = npt.NDArray[np.bool_]
 
 
 def _significant(z: FloatArray, p: FloatArray, alpha: float, fdr: bool) -> tuple[BoolArray, BoolArray]:
+    """Significant hot and cold steps: p ≤ alpha, after Benjamini–Hochberg over the areas of
+    each step when ``fdr`` ("≤" as BH define it; a pseudo p (k + 1)/(n + 1) is valid with it)."""
     if fdr:
         from scipy.stats import false_discovery_control
 
         p = np.apply_along_axis(false_discovery_control, 0, p)
-    significant = p < alpha
+    significant = p <= alpha * (1 + 1e-9)
     return significant & (z > 0), significant & (z < 0)
 
 
@@ -304,13 +335,14 @@ def classify(
     p: npt.ArrayLike,
     alpha: float = ALPHA,
     mk_alpha: float = MK_ALPHA,
-    fdr: bool = False,
+    fdr: bool = True,
 ) -> list[Category]:
-    """One category per area (row) from Gi* z-scores and p-values (areas × steps).
+    """One category per area (row) from Gi* z-scores and two-sided p-values (areas × steps).
 
-    A step is a significant hot (cold) spot when ``p < alpha`` and z > 0 (z < 0); with
-    ``fdr=True`` the p-values of each step are first adjusted over the areas
-    (Benjamini–Hochberg). Order of evaluation, hot and cold mirrored:
+    A step is a significant hot (cold) spot when ``p ≤ alpha`` and z > 0 (z < 0); with
+    ``fdr=True`` (the default, as Esri) the p-values of each step are first adjusted over
+    the areas (Benjamini–Hochberg); ``fdr=False`` is the uncorrected list. Order of
+    evaluation, hot and cold mirrored:
 
     1. ≥ 90% of steps hot and the final step hot: Mann–Kendall on the z series
        significantly up → intensifying, down → diminishing, otherwise persistent;
@@ -371,12 +403,14 @@ def emerging_hotspots(
     seed: int = SEED,
     alpha: float = ALPHA,
     mk_alpha: float = MK_ALPHA,
-    fdr: bool = False,
+    fdr: bool = True,
 ) -> EmergingHotspots:
-    """Space-time Gi* and the categories in one call; refuses fewer than :data:`MIN_STEPS` steps."""
+    """Space-time Gi* and the categories in one call; refuses fewer than :data:`MIN_STEPS` steps
+    and fewer than :data:`~veiligstad.spatial.labels.MIN_AREAS` areas."""
     x = np.asarray(values, dtype=np.float64)
     if x.ndim == 2:
         check_steps(x.shape[1])
+        check_areas(x.shape[0], "opkomende hotspots (Gi* per periode)")
     z, p = space_time_gi(x, w, time_lag=time_lag, permutations=permutations, seed=seed)
     categories = classify(z, p, alpha=alpha, mk_alpha=mk_alpha, fdr=fdr)
-    return EmergingHotspots(z, p, categories, time_lag, permutations, alpha, mk_alpha)
+    return EmergingHotspots(z, p, categories, time_lag, permutations, alpha, mk_alpha, fdr)

@@ -22,7 +22,8 @@ neighbourhood; Anselin 1995). Per area:
 Labels 90/95/99% come from this p after the Benjamini–Hochberg correction over all analysed
 areas (``fdr=True``, the default); ``fdr=False`` is the raw, uncorrected list and says so.
 
-Gi* and LISA are refused below :data:`MIN_AREAS` areas (:func:`check_areas`).
+Gi* and LISA are refused below :data:`~veiligstad.spatial.labels.MIN_AREAS` (30) areas
+(:func:`~veiligstad.spatial.labels.check_areas`).
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ import esda
 import numpy as np
 from libpysal.weights import W
 
-from veiligstad.errors import DataError
-from veiligstad.spatial.labels import NOT_SIGNIFICANT, UNDEFINED
+from veiligstad.spatial.labels import MIN_AREAS, NOT_SIGNIFICANT, UNDEFINED, TooFewAreas, check_areas
 from veiligstad.spatial.weights import binary_weights
 
-__all__ = ["NOT_SIGNIFICANT", "UNDEFINED"]  # re-exported: the labels this module gives
+# re-exported: the labels this module gives and the minimum number of areas it needs
+__all__ = ["MIN_AREAS", "NOT_SIGNIFICANT", "UNDEFINED", "TooFewAreas", "check_areas"]
 
 #: Confidence levels of the categories, highest first, with their (two-sided) significance level.
 LEVELS = ((99, 0.01), (95, 0.05), (90, 0.10))
@@ -46,36 +47,13 @@ LEVELS = ((99, 0.01), (95, 0.05), (90, 0.10))
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 #: Quadrants of positive spatial association (I above its permutation distribution).
 POSITIVE = frozenset({"HH", "LL"})
+#: Relative tolerance of "p ≤ alpha": p·n/rank is computed in floating point.
+TOLERANCE = 1e-9
 DEFAULT_SEED = 12345
 DEFAULT_PERMUTATIONS = 999
-#: Gi* and local Moran's I are refused on fewer areas than this. Below about 30 areas the
-#: permutation distribution of a neighbourhood is made of a handful of values, the analytical
-#: moments are far from normal, and one area is a large share of every other area's comparison
-#: (Getis & Ord 1992 and Anselin 1995 use hundreds of areas; Esri warns below 30 features).
-MIN_AREAS = 30
 #: esda 2.9 warns from its permutation engine (crand) that the default alternative hypothesis
 #: will change in a future release; G_Local and Moran_Local do not let us pass ``alternative``.
 _CRAND_ALTERNATIVE = "The alternative hypothesis for conditional randomization"
-
-
-class TooFewAreas(DataError):
-    """Fewer areas than :data:`MIN_AREAS`: no Gi* or LISA."""
-
-
-def check_areas(n_areas: int, what: str = "Gi* en LISA") -> None:
-    """Raise :class:`TooFewAreas` (plain Dutch) when ``n_areas`` is below :data:`MIN_AREAS`.
-
-    >>> check_areas(7)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    veiligstad.spatial.hotspots.TooFewAreas: Te weinig gebieden: 7 gebieden, ... minstens 30 nodig.
-    """
-    if n_areas < MIN_AREAS:
-        raise TooFewAreas(
-            f"Te weinig gebieden: {n_areas} gebieden, voor {what} zijn er minstens {MIN_AREAS} nodig.",
-            hint="Kies een lager gebiedsniveau (bijvoorbeeld buurten) of alle gemeenten. "
-            "Bij zo weinig gebieden zegt een hotspotlabel niets betrouwbaars.",
-        )
 
 
 def two_sided(observed: np.ndarray, simulated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -272,26 +250,25 @@ def fdr_cutoff(p: np.ndarray, alpha: float) -> float:
 
 
 def significant(p: np.ndarray, alpha: float, fdr: bool = True) -> np.ndarray:
-    """Which p-values are significant at ``alpha``: below the BH cut-off (``fdr``) or below alpha.
+    """Which p-values are significant at ``alpha``: BH-adjusted p ≤ alpha (``fdr``), else p ≤ alpha.
 
-    Unknown p-values (NaN) take no part and are never significant.
+    "≤" as Benjamini & Hochberg (1995) define the procedure; a pseudo p-value (k + 1)/(n + 1)
+    is valid with "≤" (P(p ≤ alpha) ≤ alpha under the null), and with 999 permutations the
+    two-sided p takes the value 0,05 exactly. Unknown p-values (NaN) take no part and are
+    never significant.
     """
     p = np.asarray(p, dtype=float)
-    known = np.isfinite(p)
-    result = np.zeros(len(p), dtype=bool)
-    if not known.any():
-        return result
-    cutoff = fdr_cutoff(p[known], alpha) if fdr else alpha
-    result[known] = p[known] < cutoff
-    return result
+    tested = fdr_adjust(p) if fdr else p
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.isfinite(tested) & (tested <= alpha * (1 + TOLERANCE)), dtype=bool)
 
 
 def significance_level(p: np.ndarray, fdr: bool = True) -> np.ndarray:
     """Per area the highest confidence (99, 95, 90) at which it is significant, else 0.
 
-    With ``fdr`` (the default) an area is significant at level ``alpha`` when its two-sided p is
-    below ``esda.fdr(p, alpha)``, the Benjamini–Hochberg cut-off; without, when p < alpha.
-    Unknown p-values (NaN) take no part and get 0.
+    With ``fdr`` (the default) an area is significant at level ``alpha`` when its two-sided p,
+    adjusted with Benjamini–Hochberg over all areas with a p, is at most alpha; without, when
+    the p itself is. Unknown p-values (NaN) take no part and get 0.
     """
     p = np.asarray(p, dtype=float)
     level = np.zeros(len(p), dtype=int)
