@@ -32,9 +32,17 @@ def test_build_holds_raw_and_public_values_and_clockwise_boundaries(
         built = snapshot.build(warehouse, definitions, threshold=5)
     assert len(built.values) == len(built.public_values)
     hidden = built.public_values[built.public_values["suppressed"]]
-    assert not hidden.empty and hidden["value"].isna().all() and (hidden["disclosure"] == "< 5").all()
-    raw = built.values.loc[hidden.index]
+    assert not hidden.empty and hidden["value"].isna().all() and hidden["numerator"].isna().all()
+    primary = hidden[hidden["suppression"] == "primair"]
+    assert (primary["disclosure"] == "< 5").all()
+    raw = built.values.loc[primary.index]
     assert ((raw["numerator"] > 0) & (raw["numerator"] < 5)).all()
+    # Lanakerveld (3 in 2023) is not given away by its wijk or stadsdeel: Belvédère (16) is
+    # withheld with it, as the smallest non-zero buurt in both.
+    secondary = hidden[hidden["suppression"] == "secundair"]
+    assert set(secondary["area_code"]) == {"BU09350303"}
+    assert (secondary["disclosure"] == "afgeschermd").all()
+    assert (built.values.loc[secondary.index, "numerator"] >= 5).all()
     assert built.status and built.area("GM0935") is not None
     ring = shape(built.geometries["BU09350000"])
     polygon = ring if ring.geom_type == "Polygon" else max(ring.geoms, key=lambda g: g.area)
