@@ -32,7 +32,8 @@ CONVENTIONS = (
     "`errors` per ongeldige parameter, 404 voor onbekende ids); lange lijsten per pagina met "
     "`pagina` en `per_pagina` en links naar de andere pagina's. Kleine aantallen (1 tot de drempel, "
     'standaard 5) zijn afgeschermd: `suppressed: true`, `disclosure: "< 5"` en geen waarde, '
-    "teller of interval."
+    "teller of interval. Soms is ook een groter aantal weggelaten, zodat een klein aantal niet "
+    'uit de totalen terug te rekenen is: `disclosure: "afgeschermd"`, `suppression: "secundair"`.'
 )
 
 

@@ -2,8 +2,11 @@
 """``/indicatoren/{id}/waarden``: an indicator's values per area and period, with provenance.
 
 Public figures only: where a count is below the disclosure threshold the row says
-``suppressed: true`` and ``disclosure: "< 5"``, and ``value``, ``numerator``, ``interval``
-and the difference with the published value are ``null``. A missing value is never 0:
+``suppressed: true``, ``suppression: "primair"`` and ``disclosure: "< 5"``, and ``value``,
+``numerator``, ``interval``, the published value and the difference with it are ``null``.
+A larger count withheld so that a small one cannot be worked out from the totals (the wijk
+minus its other buurten) says ``suppression: "secundair"`` and ``disclosure: "afgeschermd"``,
+with the same fields ``null``. A missing value is never 0:
 ``reason`` and ``reason_text`` say why it is missing.
 """
 
@@ -98,8 +101,18 @@ class Value(Resource):
     provisional: bool = Field(description="Voorlopige cijfers (recente maanden).")
     reason: str | None = Field(description="Code van de reden waarom de waarde ontbreekt.")
     reason_text: str | None
-    suppressed: bool = Field(description="Afgeschermd: een telling onder de drempel.")
-    disclosure: str | None = Field(description="Wat in plaats van de telling wordt getoond, bijv. `< 5`.")
+    suppressed: bool = Field(
+        description="Afgeschermd: een telling onder de drempel, of een telling die wordt weggelaten "
+        "zodat een kleine telling elders niet uit de totalen terug te rekenen is."
+    )
+    suppression: str | None = Field(
+        default=None,
+        description="Waarom afgeschermd: `primair` (de telling zelf is klein) of `secundair` "
+        "(weggelaten om een kleine telling elders te beschermen).",
+    )
+    disclosure: str | None = Field(
+        description="Wat in plaats van de telling wordt getoond: `< 5` of `afgeschermd`."
+    )
     provenance: Provenance
 
 
@@ -206,6 +219,7 @@ def value(row: dict[str, Any], indicator: Indicator, sources: provenance.SourceI
         reason=reason,
         reason_text=monitor.reason_text(reason, indicator) or None,
         suppressed=suppressed,
+        suppression=text(row.get("suppression")) if suppressed else None,
         disclosure=text(row["disclosure"]) if suppressed else None,
         provenance=_provenance(row, indicator, sources),
     )

@@ -4,7 +4,8 @@
 ``/kaart?indicator=ID&niveau=buurt|wijk|stadsdeel|gemeente&periode=YYYY``. The gemeente
 level shows every gemeente of the Netherlands that has a boundary; the other levels show
 the programme municipality's own areas. Only public values are drawn: a suppressed count is
-grey on the map and ``< 5`` in the table. A combination without values says so and links to
+grey on the map and ``< 5`` in the table; a count withheld so that a small one cannot be
+worked out from the totals (secondary suppression) is grey too and ``afgeschermd``. A combination without values says so and links to
 the levels and periods that do have values.
 """
 
@@ -19,6 +20,7 @@ import pandas as pd
 from fastapi import APIRouter, Request, Response
 
 from veiligstad.domain.indicators import Indicator
+from veiligstad.engine import disclosure
 from veiligstad.errors import BadRequest, NotFound
 from veiligstad.reports import charts
 from veiligstad.services import monitor
@@ -237,6 +239,8 @@ def map_spec(snapshot: Snapshot, table: pd.DataFrame, choice: Choice, lang: str)
     klass = classes(values)
     labels = class_labels(values, klass, decimals, lang)
     missing = f"{i18n.translate('geen cijfer of', lang)} < {snapshot.threshold}"
+    if (table["afscherming"] == disclosure.PROTECTED).any():  # withheld to protect a small count
+        missing += f" {i18n.translate('of afgeschermd', lang)}"
     colours = {labels[k]: BLUES[len(labels)][k] for k in labels} | {missing: charts.NO_VALUE}
     features = []
     rows = table.to_dict(orient="records")
