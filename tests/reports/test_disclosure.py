@@ -122,3 +122,36 @@ def test_public_hotspot_table_masks_z_and_p_around_the_small_count(reports: dict
     assert "afgeschermd" not in internal and internal[0] != "< 5"
     masked_rows = BeautifulSoup(reports["midterm"].html, "html.parser").select("#hotspots-tabel td")
     assert sum(td.text == "afgeschermd" for td in masked_rows) > 2  # the neighbours too
+
+
+SISTER = "Kommelkwartier"  # 117 crimes: the smallest other buurt of wijk and stadsdeel Centrum
+
+
+def sister_rate(inputs: reporting.Inputs) -> str:
+    """Kommelkwartier's rate, which would give Binnenstad's 3 away by subtraction."""
+    values = inputs.snapshot.values
+    row = values[(values["indicator_id"] == "misdrijven-totaal") & (values["area_name"] == SISTER)]
+    return formatting.number(float(row[row["period"] == "2023"].iloc[0]["value"]), 1)
+
+
+def test_the_sister_buurt_is_withheld_too_so_the_wijk_total_gives_nothing_away(
+    small_count: reporting.Inputs, reports: dict[str, Rendered]
+) -> None:
+    public = small_count.snapshot.public_values
+    rows = public[(public["indicator_id"] == "misdrijven-totaal") & (public["period"] == "2023")]
+    withheld = rows[rows["suppressed"]].set_index("area_name")
+    assert withheld.loc[NAME, "suppression"] == "primair"
+    assert withheld.loc[SISTER, "suppression"] == "secundair"
+    assert withheld.loc[SISTER, "disclosure"] == "afgeschermd"
+    # wijk Centrum minus its published buurten: two buurten are missing, so no single count follows
+    wijk = rows.set_index("area_code")
+    buurten = small_count.snapshot.areas
+    codes = buurten.loc[(buurten["level"] == "buurt") & (buurten["wijk_code"] == "WK093500"), "code"]
+    assert int(wijk.loc[list(codes), "numerator"].isna().sum()) == 2
+    shown = sister_rate(small_count)
+    for kind in ("public", "midterm"):
+        lines = lines_with(reports[kind].text, SISTER)
+        assert lines and all(shown not in line for line in lines), kind
+        assert any("afgeschermd" in line for line in lines), kind
+    assert any(shown in line for line in lines_with(reports["internal"].text, SISTER))
+    assert "Soms laten we ook een ander, groter aantal weg" in reports["public"].text.replace("\n", " ")

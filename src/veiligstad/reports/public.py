@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from veiligstad import formatting
 from veiligstad.domain.indicators import IndicatorKind
+from veiligstad.engine import disclosure
 from veiligstad.reports.figures import (
     cell,
     computed_years,
@@ -57,6 +58,12 @@ PLAIN = {
     "te weinig gegevens": "nog niet te zeggen",
 }
 
+#: Secondary suppression in one plain sentence (``engine.disclosure``).
+ALSO_WITHHELD = (
+    "Soms laten we ook een ander, groter aantal weg, zodat het kleine aantal niet alsnog uit te "
+    "rekenen is. Dan staat er 'afgeschermd'."
+)
+
 GLOSSARY = (
     (
         "Per 1.000 inwoners",
@@ -75,6 +82,7 @@ GLOSSARY = (
         "Minder dan 5. Bij zulke kleine aantallen laten we geen cijfer zien. Zo kan niemand slachtoffers "
         "of daders herkennen.",
     ),
+    ("Afgeschermd", ALSO_WITHHELD.split(" Dan staat")[0]),
     (
         "Haaldelict",
         "Een misdrijf dat de politie vooral ziet als ze er zelf naar zoekt, zoals drugshandel. Meer "
@@ -209,6 +217,14 @@ def _hidden(count: int) -> str:
     return " Dat geldt voor 1 buurt." if count == 1 else f" Dat geldt voor {count} buurten."
 
 
+def _also_withheld(count: int) -> str:
+    if count == 0:
+        return ""
+    return f" {ALSO_WITHHELD}" + (
+        " Dat geldt voor 1 buurt." if count == 1 else f" Dat geldt voor {count} buurten."
+    )
+
+
 def neighbourhoods(view: View) -> Section:
     """The latest buurt figures on a map and in a table; small counts are '< 5'."""
     target = hotspot_target(view.snapshot, view.year)
@@ -225,7 +241,8 @@ def neighbourhoods(view: View) -> Section:
         & values["area_code"].isin(buurten)
     ]
     threshold = view.snapshot.threshold
-    hidden = int(rows["suppressed"].astype(bool).sum())
+    hidden = int((rows["suppressed"].astype(bool) & (rows["disclosure"] != disclosure.PROTECTED)).sum())
+    protected = int((rows["disclosure"] == disclosure.PROTECTED).sum())
     blocks: list[Block] = [
         Paragraph(
             f"Hoe is het in uw buurt? Hier ziet u {indicator.name.lower()} {indicator.unit} in "
@@ -233,7 +250,7 @@ def neighbourhoods(view: View) -> Section:
         ),
         Paragraph(
             f"Heeft een buurt minder dan {threshold} misdrijven? Dan staat er '< {threshold}'. Zo "
-            "beschermen we de privacy van slachtoffers." + _hidden(hidden)
+            "beschermen we de privacy van slachtoffers." + _hidden(hidden) + _also_withheld(protected)
         ),
         value_map("buurten-kaart", view.snapshot, rows, indicator, "buurt", target[1], plain=True),
     ]

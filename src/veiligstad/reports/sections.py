@@ -262,7 +262,9 @@ def method_section(view: View, section_id: str = "verantwoording") -> Section:
     if view.public:
         items.append(
             f"Aantallen van 1 tot en met {threshold - 1} zijn afgeschermd (< {threshold}): er wordt dan geen "
-            "cijfer per inwoner, interval of toets getoond."
+            "cijfer per inwoner, interval of toets getoond. Soms is ook een ander, groter aantal weggelaten "
+            "('afgeschermd'), zodat het kleine aantal niet alsnog uit de totalen van wijk, stadsdeel of "
+            "gemeente uit te rekenen is."
         )
     else:
         items.append(

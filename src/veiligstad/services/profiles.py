@@ -3,7 +3,9 @@
 
 Key figures (inhabitants and the CBS *Kerncijfers wijken en buurten*) are context, not
 indicators: they are read as raw observations, once per snapshot. A count below the
-disclosure threshold is shown as ``< 5``. Every indicator is shown with its latest value
+disclosure threshold is shown as ``< 5``, and a count that would give such a small one away by
+subtraction (a wijk's inhabitants minus its other buurten) as ``afgeschermd``, by the same
+rule as the indicators (``engine.disclosure``). Every indicator is shown with its latest value
 and compared with the rest of the parent area (a buurt, wijk or stadsdeel against the rest
 of its gemeente; a gemeente against the rest of Nederland), with a significance label.
 Registered crime and feelings of safety are set side by side (``services.divergence``),
@@ -20,7 +22,7 @@ import pandas as pd
 
 from veiligstad.definitions.validation import Definitions
 from veiligstad.domain.areas import NETHERLANDS, AreaLevel
-from veiligstad.domain.indicators import Indicator
+from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.domain.periods import PeriodType
 from veiligstad.engine import disclosure
 from veiligstad.engine.significance import Signal
@@ -102,20 +104,67 @@ def _measure(code: str, unit: str) -> Measure:
 
 
 def _figure_row(
-    code: str, year: int, value: float | None, unit: str, note: str, threshold: int
+    code: str,
+    year: int,
+    value: float | None,
+    unit: str,
+    note: str,
+    threshold: int,
+    withheld: str | None = None,
 ) -> dict[str, Any]:
-    """One key figure, with a small count withheld as ``< threshold``."""
+    """One key figure, with a small count withheld as ``< threshold``, or as ``withheld`` (the
+    disclosure text from ``withheld_context``) when that is given."""
     shown = _measure(code, unit)
-    hidden = shown.unit == "aantal" and value is not None and 0 < value < threshold
+    small = shown.unit == "aantal" and value is not None and 0 < value < threshold
+    label = withheld if withheld is not None else (disclosure.label(threshold) if small else "")
     return {
         "meting": code,
         "kenmerk": shown.label,
         "jaar": int(year),
-        "waarde": None if hidden else value,
+        "waarde": None if label else value,
         "eenheid": shown.unit,
         "decimalen": shown.decimals,
-        "afscherming": disclosure.label(threshold) if hidden else "",
+        "afscherming": label,
         "toelichting": note,
+    }
+
+
+#: Context measures that are counts (and so fall under disclosure control).
+COUNTS = tuple(code for code, m in MEASURES.items() if m.unit == "aantal")
+
+
+def withheld_context(
+    context: pd.DataFrame, areas: pd.DataFrame, gemeente: str | None, threshold: int
+) -> dict[tuple[str, str, int], str]:
+    """The context counts of a gemeente's areas that are withheld, by (measure, area, year),
+    with the text shown instead: small counts (``< 5``) and, as for the indicators
+    (``engine.disclosure``), the counts that would give a small one away by subtraction
+    (``afgeschermd``). The sums shown for areas without a figure of their own (a stadsdeel's
+    inhabitants) count as published totals."""
+    family = areas[areas["gemeente_code"] == gemeente] if gemeente else areas.iloc[0:0]
+    codes = set(family["code"].astype(str))
+    rows = context[context["area_code"].isin(codes) & context["measure"].isin(COUNTS)]
+    if rows.empty:
+        return {}
+    frame = rows[["measure", "area_code", "year", "value"]].copy()
+    own = set(zip(frame["measure"], frame["area_code"], strict=True))
+    extra = []
+    for row in family[family["level"] != "buurt"].to_dict(orient="records"):
+        if ("inwoners", row["code"]) not in own:
+            summed = _summed_inhabitants(context, _buurten(family, {str(k): v for k, v in row.items()}))
+            if summed is not None:
+                extra.append(
+                    {"measure": "inwoners", "area_code": row["code"], "year": summed[0], "value": summed[1]}
+                )
+    frame = pd.concat([frame, pd.DataFrame(extra, columns=frame.columns)], ignore_index=True)
+    frame = frame.rename(columns={"measure": "indicator_id", "value": "numerator"})
+    frame["period"] = frame["year"].astype(int).astype(str)
+    kinds = dict.fromkeys(COUNTS, IndicatorKind.COUNT)
+    public = disclosure.apply(frame, kinds, threshold, family)
+    hidden = public[public["suppressed"]]
+    return {
+        (str(r["indicator_id"]), str(r["area_code"]), int(r["year"])): str(r["disclosure"])
+        for r in hidden.to_dict(orient="records")
     }
 
 
@@ -130,22 +179,46 @@ def _summed_inhabitants(context: pd.DataFrame, buurten: list[str]) -> tuple[int,
     return year, float(latest["value"].sum()), note
 
 
-def key_figures(context: pd.DataFrame, area_code: str, buurten: list[str], threshold: int) -> pd.DataFrame:
+def key_figures(
+    context: pd.DataFrame,
+    area_code: str,
+    buurten: list[str],
+    threshold: int,
+    withheld: dict[tuple[str, str, int], str] | None = None,
+) -> pd.DataFrame:
     """The latest value of every context measure of an area.
 
     An area without its own inhabitants figure (a stadsdeel is the municipality's own
-    grouping) gets the sum of its ``buurten``.
+    grouping) gets the sum of its ``buurten``. ``withheld`` (from ``withheld_context``) says
+    which counts are withheld; without it only the small counts are.
     """
+
+    def hidden(measure: str, year: int) -> str | None:
+        return None if withheld is None else withheld.get((measure, area_code, year), "")
+
     own = context[context["area_code"] == area_code].sort_values("year")
     latest = own.groupby("measure", sort=False).tail(1)
     rows = [
-        _figure_row(str(r["measure"]), int(r["year"]), float(r["value"]), str(r["unit"]), "", threshold)
+        _figure_row(
+            str(r["measure"]),
+            int(r["year"]),
+            float(r["value"]),
+            str(r["unit"]),
+            "",
+            threshold,
+            hidden(str(r["measure"]), int(r["year"])),
+        )
         for r in latest.to_dict(orient="records")
     ]
     if "inwoners" not in set(latest["measure"]) and buurten:
         summed = _summed_inhabitants(context, buurten)
         if summed is not None:
-            rows.append(_figure_row("inwoners", summed[0], summed[1], "aantal", summed[2], threshold))
+            note = summed[2]
+            rows.append(
+                _figure_row(
+                    "inwoners", summed[0], summed[1], "aantal", note, threshold, hidden("inwoners", summed[0])
+                )
+            )
     order = list(MEASURES)
     rows.sort(key=lambda r: (order.index(r["meting"]) if r["meting"] in order else len(order), r["meting"]))
     columns = ["meting", "kenmerk", "jaar", "waarde", "eenheid", "decimalen", "afscherming", "toelichting"]
@@ -331,6 +404,8 @@ def profile(
     parent_code = comparison_parent(area)
     parent = areas[areas["code"] == parent_code] if parent_code else areas.iloc[0:0]
     buurten = _buurten(areas, area)
+    gemeente = area.get("gemeente_code")
+    withheld = withheld_context(context, areas, gemeente if isinstance(gemeente, str) else None, threshold)
     return Profile(
         area=area,
         name=_name(area),
@@ -338,7 +413,7 @@ def profile(
         children=children(areas, area),
         parent_code=parent_code,
         parent_name=_name(parent.iloc[0].to_dict()) if not parent.empty else "",
-        figures=key_figures(context, code, buurten, threshold),
+        figures=key_figures(context, code, buurten, threshold, withheld),
         indicators=[indicator_figure(values, i, code, parent_code) for i in definitions.indicators()],
         divergences=divergence.divergences(values, definitions, [code]),
         feeling_years=_feeling_years(values, code),

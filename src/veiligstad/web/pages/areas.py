@@ -48,12 +48,19 @@ def context(request: Request, snapshot: Snapshot) -> pd.DataFrame:
     return profiles.cached_context(request.app.state.cache.url, snapshot.memo)
 
 
-def inhabitants(context: pd.DataFrame, threshold: int) -> dict[str, float | str]:
-    """Latest inhabitants per area; a count below the threshold as ``< 5``."""
+def inhabitants(
+    context: pd.DataFrame, threshold: int, withheld: dict[tuple[str, str, int], str] | None = None
+) -> dict[str, float | str]:
+    """Latest inhabitants per area; a count below the threshold as ``< 5``, and one withheld
+    to protect it (``profiles.withheld_context``) as ``afgeschermd``."""
     rows = context[context["measure"] == "inwoners"].sort_values("year").groupby("area_code").tail(1)
+    hidden = withheld or {}
     return {
-        str(code): (f"< {threshold}" if 0 < value < threshold else float(value))
-        for code, value in zip(rows["area_code"], rows["value"], strict=True)
+        str(code): (
+            hidden.get(("inwoners", str(code), int(year)))
+            or (f"< {threshold}" if 0 < value < threshold else float(value))
+        )
+        for code, year, value in zip(rows["area_code"], rows["year"], rows["value"], strict=True)
     }
 
 
@@ -126,7 +133,9 @@ def areas_page(request: Request, gebied: str | None = None) -> Response:
             )
         return RedirectResponse(f"/gebieden/{code}", status_code=303)
     if ("areas", "overview") not in snapshot.memo:
-        people = inhabitants(context(request, snapshot), snapshot.threshold)
+        found = context(request, snapshot)
+        withheld = profiles.withheld_context(found, snapshot.areas, snapshot.municipality, snapshot.threshold)
+        people = inhabitants(found, snapshot.threshold, withheld)
         snapshot.memo[("areas", "overview")] = (buurten_table(snapshot, people), areas_table(snapshot))
     buurten, everything = snapshot.memo[("areas", "overview")]
     lang = viewer(request).lang
