@@ -18,6 +18,7 @@ import pytest
 from veiligstad.errors import DataError
 from veiligstad.services import emerging
 from veiligstad.spatial.emerging import TooFewSteps
+from veiligstad.spatial.labels import TooFewAreas
 from veiligstad.storage.warehouse import Warehouse
 
 YEARS = [str(year) for year in range(2010, 2024)]
@@ -134,5 +135,32 @@ def test_incomplete_series_are_left_out(warehouse: Warehouse) -> None:
 def test_too_few_areas(warehouse: Warehouse) -> None:
     names, shapes = buurten(warehouse)
     two = {code: names[code] for code in sorted(names)[:2]}
-    with pytest.raises(DataError, match="Te weinig gebieden met een volledige reeks"):
+    with pytest.raises(TooFewAreas, match=r"Te weinig gebieden met een volledige reeks.*minstens 30 nodig"):
         emerging.analyse(new_hotspot_values(sorted(two)), INDICATOR, "buurt", two, shapes)
+    some = {code: names[code] for code in sorted(names)[:29]}  # Gi* needs 30 areas
+    with pytest.raises(DataError, match=r"29 gebieden, voor opkomende hotspots zijn er minstens 30 nodig"):
+        emerging.analyse(new_hotspot_values(sorted(some)), INDICATOR, "buurt", some, shapes)
+
+
+def test_fdr_is_the_default_and_can_be_switched_off(warehouse: Warehouse) -> None:
+    names, shapes = buurten(warehouse)
+    values = rising_values(sorted(names))
+    corrected = emerging.analyse(values, INDICATOR, "buurt", names, shapes)
+    raw = emerging.analyse(values, INDICATOR, "buurt", names, shapes, fdr=False)
+    assert corrected.fdr and not raw.fdr
+    assert (raw.frame["hot_steps"] >= corrected.frame["hot_steps"]).all()
+    assert (corrected.frame["p_fdr"] >= corrected.frame["p"]).all()
+    # sign and p from the same test: hot steps have z > 0 in the final period
+    final_hot = corrected.frame[corrected.frame["category"] == "intensiverende hotspot"]
+    assert (final_hot["z"] > 0).all() and (final_hot["p"] <= 0.05).all()
+
+
+def test_non_residential_areas_are_left_out_of_rates(warehouse: Warehouse) -> None:
+    names, shapes = buurten(warehouse)
+    values = new_hotspot_values(sorted(names)).assign(denominator=1000.0)
+    values.loc[values["area_code"] == "BU09350500", "denominator"] = 15.0  # Beatrixhaven
+    result = emerging.analyse(values, INDICATOR, "buurt", names, shapes)
+    row = result.frame.set_index("area_code").loc["BU09350500"]
+    assert row["category"] == emerging.NOT_ANALYSED
+    assert row["reason"].startswith("niet-woongebied: minder dan 100 inwoners")
+    assert result.analysed == 43

@@ -14,7 +14,14 @@ areas × periods with equal steps. This module builds that table:
 Fewer than :data:`~veiligstad.spatial.emerging.MIN_STEPS` periods raise ``TooFewSteps`` with
 the Dutch message of the spatial core; the caller shows it instead of a result. The values
 are the indicator values as given (for the dashboard and the alerts: the public values, so
-an area with a suppressed count has no complete series and is left out).
+an area with a suppressed count has no complete series and is left out). Where the values are
+rates (a denominator is known), areas with fewer than
+:data:`~veiligstad.spatial.labels.MIN_RESIDENTS` inhabitants in the last period are left out
+as non-residential, as in the hotspot analysis. Fewer than
+:data:`~veiligstad.spatial.labels.MIN_AREAS` (30) areas are refused (``TooFewAreas``).
+
+Significance per period: two-sided p from one permutation test, Benjamini–Hochberg over the
+areas of each period by default (``fdr=True``, as Esri); ``fdr=False`` gives the raw list.
 """
 
 from __future__ import annotations
@@ -25,7 +32,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from veiligstad.errors import DataError
 from veiligstad.spatial.emerging import (
     MIN_STEPS,
     PERMUTATIONS,
@@ -34,12 +40,12 @@ from veiligstad.spatial.emerging import (
     check_steps,
     emerging_hotspots,
 )
+from veiligstad.spatial.labels import MIN_AREAS, MIN_RESIDENTS, TooFewAreas
 
 YEAR = re.compile(r"\d{4}")
 MONTH = re.compile(r"\d{4}-\d{2}")
 NOT_ANALYSED = "niet geanalyseerd"
-#: Fewer areas than this cannot form a neighbourhood worth testing.
-MIN_AREAS = 3
+__all__ = ["MIN_AREAS", "MIN_RESIDENTS", "MIN_STEPS"]  # re-exported: the limits of the analysis
 #: The neighbourhood of a period includes the previous period (sfdep's k = 1).
 TIME_LAG = 1
 
@@ -55,6 +61,7 @@ COLUMNS = [
     "value_before",
     "value_last",
     "reason",
+    "p_fdr",
 ]
 
 EXPLANATION = (
@@ -75,6 +82,7 @@ class EmergingAnalysis:
     time_lag: int
     permutations: int
     seed: int
+    fdr: bool = True
 
     @property
     def analysed(self) -> int:
@@ -149,12 +157,16 @@ def analyse(
     time_lag: int = TIME_LAG,
     permutations: int = PERMUTATIONS,
     seed: int = SEED,
+    fdr: bool = True,
+    min_residents: int = MIN_RESIDENTS,
 ) -> EmergingAnalysis:
     """Emerging-hotspot categories for the ``areas`` (code → name) of one level.
 
     ``geometries`` maps area codes to GeoJSON text. Raises ``TooFewSteps`` when the run of
-    consecutive periods is too short and ``DataError`` when fewer than :data:`MIN_AREAS` areas
-    have a complete series and a boundary.
+    consecutive periods is too short and ``TooFewAreas`` (a ``DataError``) when fewer than
+    :data:`MIN_AREAS` areas have a complete series and a boundary. ``fdr=False`` switches the
+    Benjamini–Hochberg correction off (the raw list); rates of areas with fewer than
+    ``min_residents`` inhabitants in the last period are left out as non-residential.
     """
     rows = series(values, indicator_id, level, areas)
     periods = consecutive(rows["period"])
@@ -173,11 +185,15 @@ def analyse(
         for code in table.index
         if code not in geometries or not complete[code]
     }
+    small = f"niet-woongebied: minder dan {min_residents} inwoners, niet geanalyseerd bij cijfers per inwoner"
+    for code in _non_residential(rows, periods[-1], min_residents):
+        if code in table.index:
+            reasons.setdefault(code, small)
     used = [code for code in table.index if code not in reasons]
     if len(used) < MIN_AREAS:
-        raise DataError(
-            f"Te weinig gebieden met een volledige reeks en een grens ({len(used)}) "
-            "voor een analyse van opkomende hotspots.",
+        raise TooFewAreas(
+            f"Te weinig gebieden met een volledige reeks en een grens: {len(used)} gebieden, "
+            f"voor opkomende hotspots zijn er minstens {MIN_AREAS} nodig.",
             hint=f"Minimaal {MIN_AREAS} gebieden met een waarde in elke periode van "
             f"{periods[0]} tot en met {periods[-1]}.",
         )
@@ -185,8 +201,10 @@ def analyse(
 
     weights = queen_weights([geometries[code] for code in used], used)
     x = table.loc[used].to_numpy(dtype=float)
-    result = emerging_hotspots(x, weights.w, time_lag=time_lag, permutations=permutations, seed=seed)
-    significant = result.p < result.alpha
+    result = emerging_hotspots(x, weights.w, time_lag=time_lag, permutations=permutations, seed=seed, fdr=fdr)
+    hot, cold = result.significant()
+    from scipy.stats import false_discovery_control  # scipy.stats: seconds to import
+
     analysed = pd.DataFrame(
         {
             "area_code": used,
@@ -194,8 +212,9 @@ def analyse(
             "code": [c.code for c in result.categories],
             "z": result.z[:, -1],
             "p": result.p[:, -1],
-            "hot_steps": (significant & (result.z > 0)).sum(axis=1),
-            "cold_steps": (significant & (result.z < 0)).sum(axis=1),
+            "p_fdr": false_discovery_control(result.p[:, -1]),
+            "hot_steps": hot.sum(axis=1),
+            "cold_steps": cold.sum(axis=1),
             "value_before": x[:, -2],
             "value_last": x[:, -1],
         }
@@ -215,7 +234,17 @@ def analyse(
         time_lag=time_lag,
         permutations=permutations,
         seed=seed,
+        fdr=fdr,
     )
+
+
+def _non_residential(rows: pd.DataFrame, last: str, min_residents: int) -> list[str]:
+    """Areas whose rate in the last period has fewer than ``min_residents`` inhabitants."""
+    if "denominator" not in rows.columns:
+        return []
+    final = rows[rows["period"] == last]
+    small = pd.to_numeric(final["denominator"], errors="coerce") < min_residents
+    return sorted(str(code) for code in final.loc[small, "area_code"])
 
 
 def is_rising(category: str) -> bool:

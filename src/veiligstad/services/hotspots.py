@@ -37,18 +37,12 @@ from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.errors import DataError, NotFound
 from veiligstad.services import monitor
 from veiligstad.spatial import hotspots as spatial
-from veiligstad.spatial.labels import TooFewAreas
+from veiligstad.spatial.labels import MIN_RESIDENTS, TooFewAreas
 from veiligstad.spatial.weights import IslandLink, queen_weights
 from veiligstad.storage.warehouse import Warehouse
 
 #: Below this population a rate is flagged as unreliable (and smoothed, where smoothing applies).
 DEFAULT_MIN_POPULATION = 200
-#: Areas with fewer inhabitants than this are *non-residential* (industrial estates, the port,
-#: parks, a hill): a rate per inhabitant says nothing about the people who live there, one
-#: registration moves it by 10 per 1,000 or more, and such an area dominates every test (in
-#: Maastricht Beatrixhaven: 15 inhabitants, 4,600 per 1,000). They are left out of analyses
-#: of rates; an analysis of counts (``measure="count"``) keeps them.
-MIN_RESIDENTS = 100
 SMOOTHING_EB = "empirical Bayes"
 SMOOTHING_NONE = "geen"
 NOT_ANALYSED = "niet geanalyseerd"

@@ -22,6 +22,13 @@ UNDEFINED = "niet te bepalen"
 #: features as well.
 MIN_AREAS = 30
 
+#: Areas with fewer inhabitants than this are *non-residential* (industrial estates, the port,
+#: parks, a hill): a rate per inhabitant says nothing about the people who live there, one
+#: registration moves it by 10 per 1,000 or more, and such an area dominates every test (in
+#: Maastricht Beatrixhaven: 15 inhabitants, 4,600 per 1,000). They are left out of hotspot
+#: analyses of rates; an analysis of counts keeps them.
+MIN_RESIDENTS = 100
+
 
 class TooFewAreas(DataError):
     """Fewer areas than :data:`MIN_AREAS`: no Gi*, LISA or emerging hotspots."""
