@@ -207,6 +207,16 @@ def test_a_suppressed_count_has_no_value_numerator_or_interval(client: TestClien
     assert small["denominator"] == 65  # the population is public
 
 
+def test_a_count_that_would_give_a_small_one_away_is_withheld_too(client: TestClient) -> None:
+    [small] = get(client, f"/indicatoren/{CRIME}/waarden?gebied={SMALL_BUURT}&periode=2023")["items"]
+    assert small["suppression"] == "primair"
+    [sister] = get(client, f"/indicatoren/{CRIME}/waarden?gebied=BU09350303&periode=2023")["items"]
+    assert sister["suppressed"] is True and sister["suppression"] == "secundair"
+    assert sister["disclosure"] == "afgeschermd" and sister["value"] is sister["numerator"] is None
+    [wijk] = get(client, f"/indicatoren/{CRIME}/waarden?gebied=WK093503&periode=2023")["items"]
+    assert wijk["numerator"] == 231 and wijk["suppression"] is None  # published: 2 buurten unknown
+
+
 def test_no_public_value_shows_a_count_below_five(client: TestClient) -> None:
     for level in ("buurt", "wijk", "stadsdeel"):
         for item in every_page(client, f"/indicatoren/{CRIME}/waarden?niveau={level}&per_pagina={MAX_SIZE}"):

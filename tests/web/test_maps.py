@@ -81,6 +81,20 @@ def test_suppressed_buurt_is_grey_and_never_a_rate(client: TestClient) -> None:
     assert hidden["afscherming"] == "< 5" and pd.isna(hidden["waarde"]) and pd.isna(hidden["ci_laag"])
 
 
+def test_the_buurt_that_would_give_the_small_count_away_is_withheld_too(client: TestClient) -> None:
+    """Belvédère (16) is withheld with Lanakerveld (3): otherwise wijk and stadsdeel Noord-West
+    minus their other buurten give 3 (``engine.disclosure``)."""
+    soup = soup_of(client.get("/kaart?indicator=misdrijven-totaal&niveau=buurt&periode=2023"))
+    belvedere = next(f for f in map_features(soup) if f["properties"]["code"] == "BU09350303")
+    assert belvedere["properties"]["label"] == "afgeschermd"
+    row = table_rows(soup)["BU09350303"]
+    assert row[1] == "afgeschermd" and row[2] == "–" and "niet terug te rekenen" in row[4]
+    assert "Soms laten we ook een ander, groter aantal weg" in soup.get_text(" ", strip=True)
+    csv = pd.read_csv(io.BytesIO(client.get("/kaart?download=kaart&format=csv").content))
+    hidden = csv[csv["code"] == "BU09350303"].iloc[0]
+    assert hidden["afscherming"] == "afgeschermd" and pd.isna(hidden["waarde"])
+
+
 @pytest.mark.parametrize(
     ("level", "count", "code", "value"),
     [
