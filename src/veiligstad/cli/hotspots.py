@@ -44,6 +44,13 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+class MeasureOption(StrEnum):
+    """``--measure``: the rate per inhabitants or the count of registrations."""
+
+    RATE = "rate"
+    COUNT = "count"
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     app.command("hotspots")(hotspots_command)
@@ -73,8 +80,8 @@ def hotspots_command(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Startwaarde van de permutaties.")] = 12345,
     permutations: Annotated[
-        int, typer.Option("--permutations", help="Aantal permutaties (minstens 99).")
-    ] = 999,
+        int | None, typer.Option("--permutations", help="Aantal permutaties (minstens 99; standaard 9999).")
+    ] = None,
     no_smoothing: Annotated[
         bool, typer.Option("--no-smoothing", help="Geen empirical-Bayes-smoothing van cijfers per inwoner.")
     ] = False,
@@ -82,8 +89,27 @@ def hotspots_command(
         int | None,
         typer.Option("--min-population", help="Markeer gebieden met minder inwoners (standaard 200)."),
     ] = None,
+    measure: Annotated[
+        MeasureOption | None,
+        typer.Option(
+            "--measure",
+            help="rate: cijfer per inwoners, zonder niet-woongebieden (< 100 inwoners; standaard); "
+            "count: aantallen, alle gebieden.",
+        ),
+    ] = None,
+    no_fdr: Annotated[
+        bool,
+        typer.Option(
+            "--no-fdr",
+            help="Ruwe lijst: géén correctie voor meervoudig toetsen (Benjamini–Hochberg). "
+            "Bij 5% is dan 1 op de 20 gebieden toevallig raak.",
+        ),
+    ] = False,
 ) -> None:
-    """Hotspots (Getis–Ord Gi*) en LISA-clusters (lokale Moran's I) van één indicator en periode."""
+    """Hotspots (Getis–Ord Gi*) en LISA-clusters (lokale Moran's I) van één indicator en periode.
+
+    Minstens 30 gebieden; labels uit tweezijdige p-waarden, gecorrigeerd voor meervoudig toetsen.
+    """
     settings = Settings()
     definitions = definitions_in_force(settings)
     if municipality is None and level in {
@@ -93,8 +119,9 @@ def hotspots_command(
     }:
         municipality = definitions.programme.municipality
     quiet = output_format is not OutputFormat.TABLE or output is not None
+    service = _service()
     with open_warehouse(settings, quiet=quiet) as warehouse:
-        result = _service().analyse(
+        result = service.analyse(
             warehouse,
             definitions,
             indicator_id,
@@ -102,9 +129,11 @@ def hotspots_command(
             level=level,
             municipality=municipality.strip().upper() if municipality else None,
             seed=seed,
-            permutations=permutations,
+            permutations=service.spatial.DEFAULT_PERMUTATIONS if permutations is None else permutations,
             smooth=not no_smoothing,
             min_population=min_population,
+            measure=None if measure is None else measure.value,
+            fdr=not no_fdr,
         )
     if output is None:
         if output_format is OutputFormat.CSV:
@@ -141,8 +170,13 @@ def _json_text(result: service.HotspotAnalysis) -> str:
     return json.dumps(as_json(result), ensure_ascii=False, indent=2, default=str) + "\n"
 
 
-#: esda gives pseudo p-values as float32 (0.387 becomes 0.38699999…); JSON shows them rounded.
+#: Pseudo p-values are multiples of 2/(permutations + 1); JSON shows them rounded.
 PSEUDO_P = {"p", "lisa_p"}
+#: The test behind the labels, in one Dutch sentence (CLI, JSON).
+TEST = (
+    "Richting en p uit dezelfde toets: voorwaardelijke permutaties (de waarde van het gebied blijft "
+    "staan, de andere waarden worden over de buren verdeeld); p is tweezijdig"
+)
 
 
 def _clean(key: str, value: Any) -> Any:
@@ -166,9 +200,17 @@ def as_json(result: service.HotspotAnalysis) -> dict[str, Any]:
         "level": result.level,
         "municipality": result.municipality,
         "method": "Getis–Ord Gi* (binaire Queen-gewichten, zelfgewicht 1) en lokale Moran's I",
+        "test": TEST,
         "permutations": result.permutations,
         "seed": result.seed,
-        "fdr": "Benjamini–Hochberg",
+        "fdr": result.fdr_text,
+        "fdr_applied": result.fdr,
+        "measure": result.measure.value,
+        "measure_label": result.measure.label,
+        "min_residents": result.min_residents,
+        "left_out": [{"area_code": c, "area_name": n, "reason": r} for c, n, r in result.left_out],
+        "lisa_method": result.lisa_method,
+        "lisa_note": _service().LISA_NOTE,
         "smoothing": result.smoothing,
         "min_population": result.min_population,
         "islands": [vars(link) for link in result.islands],
@@ -217,19 +259,32 @@ def render(out: Console, result: service.HotspotAnalysis) -> None:
     out.print(table)
     counts = ", ".join(f"{label}: {formatting.number(n)}" for label, n in result.counts().items())
     out.print(f"{formatting.number(result.analysed)} gebieden geanalyseerd ({counts}).")
+    out.print(f"Maat: {result.measure.label} ({result.measure.value}).")
+    for code, name, reason in result.left_out:
+        out.print(f"Weggelaten: {name or code} ({code}): {reason}.")
+    if result.left_out:
+        out.print("Met --measure count worden de aantallen van alle gebieden geanalyseerd.")
     out.print(_service().EXPLANATION)
-    out.print(
-        f"Methode: Getis–Ord Gi* met Queen-buren (het gebied telt zelf mee), "
-        f"{formatting.number(result.permutations)} permutaties (seed {result.seed}); "
-        "p is de pseudo-p uit de permutaties, gecorrigeerd voor meervoudig toetsen met de "
-        "false discovery rate (Benjamini–Hochberg). Categorieën bij 99, 95 en 90% betrouwbaarheid; "
-        "LISA-kwadranten (HH, LH, LL, HL) uit lokale Moran's I, alleen getoond als significant (FDR 5%)."
+    correction = (
+        "gecorrigeerd voor meervoudig toetsen met de false discovery rate (Benjamini–Hochberg)"
+        if result.fdr
+        else "NIET gecorrigeerd voor meervoudig toetsen (--no-fdr): "
+        "bij 5% is 1 op de 20 gebieden toevallig raak"
     )
+    out.print(
+        f"Methode: Getis–Ord Gi* met Queen-buren (het gebied telt zelf mee). {TEST}, "
+        f"{formatting.number(result.permutations)} permutaties (seed {result.seed}); "
+        f"{correction}. Categorieën bij 99, 95 en 90% betrouwbaarheid. "
+        "LISA-kwadranten (HH, LH, LL, HL) uit lokale Moran's I, alleen getoond als significant "
+        "(5%) en als de toets dezelfde kant op wijst."
+    )
+    out.print(_service().LISA_NOTE)
     if smoothed:
         out.print(
-            "Smoothing: empirical Bayes — cijfers van gebieden met weinig inwoners zijn naar het "
-            "gemiddelde getrokken vóór de analyse; gebieden met minder dan "
-            f"{formatting.number(result.min_population)} inwoners zijn gemarkeerd."
+            "Smoothing: empirical Bayes (Marshall 1991, afgekapt) — cijfers van gebieden met weinig "
+            "inwoners zijn naar het gemiddelde getrokken vóór de analyse; LISA op Assunção–Reis-"
+            f"gestandaardiseerde cijfers. Gebieden met minder dan {formatting.number(result.min_population)} "
+            "inwoners zijn gemarkeerd."
         )
     else:
         flagged = f"minder dan {formatting.number(result.min_population)} inwoners"

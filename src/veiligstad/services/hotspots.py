@@ -242,7 +242,9 @@ def analyse(
             f"Onbekend niveau '{level}'.", hint=f"Kies uit: {', '.join(a.value for a in AreaLevel)}."
         )
     if permutations < 99:
-        raise DataError("Gebruik minstens 99 permutaties.", hint="Standaard: 999.")
+        raise DataError(
+            "Gebruik minstens 99 permutaties.", hint=f"Standaard: {spatial.DEFAULT_PERMUTATIONS}."
+        )
     chosen = _measure(indicator, measure)
     rows = _rows(warehouse, definitions, indicator, period, level, municipality)
 
@@ -267,8 +269,7 @@ def analyse(
     if chosen is Measure.RATE:
         residential = ~(rows["denominator"].fillna(0) < min_residents).to_numpy()
         reason = (
-            f"niet-woongebied: minder dan {min_residents} inwoners, niet geanalyseerd "
-            "bij cijfers per inwoner (analyseer aantallen met maat 'count')"
+            f"niet-woongebied: minder dan {min_residents} inwoners, niet geanalyseerd bij cijfers per inwoner"
         )
         for index in np.flatnonzero(~residential & (has_value & has_geometry).to_numpy()):
             flags[index].append(reason)
