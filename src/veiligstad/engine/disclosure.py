@@ -172,12 +172,8 @@ def equations(cells: pd.DataFrame, relations: Iterable[tuple[str, Sequence[str]]
     columns ``indicator_id``, ``area_code``, ``period``): per indicator and period one per area
     relation whose parent is among the cells, and per indicator and area one per period
     relation (a year and its quarters, ...)."""
-    position = {
-        (str(i), str(a), str(p)): n
-        for n, (i, a, p) in enumerate(
-            zip(cells["indicator_id"], cells["area_code"], cells["period"], strict=True)
-        )
-    }
+    keys = zip(*(cells[c].astype(str).tolist() for c in ("indicator_id", "area_code", "period")), strict=True)
+    position = {key: n for n, key in enumerate(keys)}
     by_group: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     for (indicator, area, period), n in position.items():
         by_group[(indicator, period)][area] = n
@@ -191,11 +187,13 @@ def equations(cells: pd.DataFrame, relations: Iterable[tuple[str, Sequence[str]]
                 found = tuple(group[c] for c in children if c in group)
                 if found:
                     out.append(Equation(n, found))
+    known = {str(p) for p in cells["period"].unique()}
+    above = {(p, r): _period_parent(p, *r) for p in known for r in _PERIOD_PARTS}
+    if all(whole is None for whole in above.values()):  # years only: no period equations
+        return out
     by_area: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     for (indicator, area, period), n in position.items():
         by_area[(indicator, area)][period] = n
-    known = {str(p) for p in cells["period"].unique()}
-    above = {(p, r): _period_parent(p, *r) for p in known for r in _PERIOD_PARTS}
     for periods in by_area.values():
         if len(periods) < 2:
             continue
@@ -389,10 +387,17 @@ def apply(
     (['< 5', ''], [True, False])
     """
     frame = values.copy()
-    counted = frame["indicator_id"].map(lambda i: kinds.get(i) is not IndicatorKind.SURVEY).astype(bool)
-    primary = (counted & suppressed(frame["numerator"], threshold)).to_numpy(dtype=bool)
+    surveys = [i for i, kind in kinds.items() if kind is IndicatorKind.SURVEY]
+    counted = ~frame["indicator_id"].isin(surveys)
+    small = counted & suppressed(frame["numerator"], threshold)
+    primary = small.to_numpy(dtype=bool)
     secondary = np.zeros(len(frame), dtype=bool)
-    cells = counted & frame["numerator"].notna()
+    # Only indicators with a small count need equations (the others have nothing to protect).
+    cells = (
+        counted
+        & frame["numerator"].notna()
+        & frame["indicator_id"].isin(set(frame.loc[small, "indicator_id"]))
+    )
     if primary.any() and {"area_code", "period"} <= set(frame.columns):
         positions = np.flatnonzero(cells.to_numpy())
         table = frame.iloc[positions][["indicator_id", "area_code", "period"]]
