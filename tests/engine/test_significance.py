@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""Significance labels: exact conditional binomial test and z-test on survey margins.
+"""Significance labels: mid-p / quasi-Poisson count tests and z-test on survey margins.
 
-p-values are compared with scipy.stats.binomtest / the normal distribution at rel 1e-12.
+p-values are compared with scipy.stats (binom, binomtest, t, norm) at rel 1e-12.
 """
 
 from __future__ import annotations
@@ -9,13 +9,18 @@ from __future__ import annotations
 import math
 
 import pytest
-from scipy.stats import binomtest, norm
+from scipy.stats import binom, binomtest, norm, t
 
+from veiligstad.engine.dispersion import POISSON, Dispersion
 from veiligstad.engine.significance import (
     ALPHA,
+    METHOD_POISSON,
+    METHOD_QUASI,
     Signal,
     compare_counts,
     compare_estimates,
+    exact_binomial_p,
+    mid_p,
 )
 
 REL = 1e-12
@@ -34,10 +39,18 @@ Z95 = norm.ppf(0.975)
         (3, 500, 0, 520),  # to zero
     ],
 )
-def test_compare_counts_matches_binomtest(k1: int, n1: int, k2: int, n2: int) -> None:
-    result = compare_counts(k1, n1, k2, n2)
-    expected = binomtest(k2, k1 + k2, n2 / (n1 + n2)).pvalue
-    assert result.p_value == pytest.approx(expected, rel=REL)
+def test_compare_counts_with_phi_one_is_the_mid_p_test(k1: int, n1: int, k2: int, n2: int) -> None:
+    result = compare_counts(k1, n1, k2, n2, POISSON)
+    share = n2 / (n1 + n2)
+    total = k1 + k2
+    half = binom.pmf(k2, total, share) / 2
+    expected = min(1.0, 2 * min(binom.cdf(k2, total, share) - half, binom.sf(k2, total, share) + half))
+    assert result.p_value == pytest.approx(expected, rel=1e-9)
+    assert result.method == METHOD_POISSON and result.phi == 1.0
+    # never more conservative than the exact test it replaces
+    exact = binomtest(k2, total, share).pvalue
+    assert exact_binomial_p(k2, total, share) == pytest.approx(exact, rel=REL)
+    assert result.p_value <= exact + 1e-12
     if expected >= ALPHA:
         assert result.signal is Signal.NO_CHANGE
     else:
@@ -62,7 +75,7 @@ def test_compare_counts_matches_binomtest(k1: int, n1: int, k2: int, n2: int) ->
     ],
 )
 def test_compare_counts_labels(args: tuple[float, float, float, float], signal: Signal) -> None:
-    result = compare_counts(*args)
+    result = compare_counts(*args, POISSON)
     assert result.signal is signal
     if signal is Signal.TOO_LITTLE:
         assert result.p_value is None
@@ -72,7 +85,46 @@ def test_compare_counts_labels(args: tuple[float, float, float, float], signal: 
 
 
 def test_equal_rates_have_p_value_one() -> None:
-    assert compare_counts(100, 1000, 100, 1000).p_value == pytest.approx(1.0, rel=REL)
+    assert compare_counts(100, 1000, 100, 1000, POISSON).p_value == pytest.approx(1.0, rel=REL)
+    assert compare_counts(100, 1000, 100, 1000, Dispersion(7.5, "gepoold", "x")).p_value == 1.0
+
+
+def test_mid_p_for_small_counts_is_less_conservative() -> None:
+    # 0 then 4 with equal exposure: exact p = 0,125, mid-p = 0,0625
+    assert exact_binomial_p(4, 4, 0.5) == pytest.approx(0.125)
+    assert mid_p(4, 4, 0.5) == pytest.approx(0.0625)
+
+
+@pytest.mark.parametrize("df", [None, 3, 8])
+def test_quasi_poisson_score_test(df: int | None) -> None:
+    k1, n1, k2, n2, phi = 7840.0, 122_734.0, 8318.0, 125_285.0, 7.5
+    result = compare_counts(k1, n1, k2, n2, Dispersion(phi, "eigen reeks", "eigen reeks 2014–2022", df))
+    share = n2 / (n1 + n2)
+    total = k1 + k2
+    z = (k2 - total * share) / math.sqrt(phi * total * share * (1 - share))
+    expected = 2 * (norm.sf(abs(z)) if df is None else t.sf(abs(z), df))
+    assert result.p_value == pytest.approx(expected, rel=1e-9)
+    assert result.method == METHOD_QUASI
+    assert result.phi == phi and result.phi_source == "eigen reeks 2014–2022"
+    assert result.phi_text.startswith("φ = 7,5 (eigen reeks")
+
+
+def test_maastricht_2023_2024_is_no_longer_significant() -> None:
+    """+3,9% (7,840 → 8,318 crimes): p = 0,014 without φ; with φ = 7,5 p = 0,37, no alert."""
+    poisson = compare_counts(7840, 122_734, 8318, 125_285, POISSON)
+    assert poisson.signal is Signal.ROSE and poisson.p_value is not None and poisson.p_value < 0.02
+    quasi = compare_counts(7840, 122_734, 8318, 125_285, Dispersion(7.5, "gepoold", "mediaan"))
+    assert quasi.signal is Signal.NO_CHANGE and quasi.p_value is not None and quasi.p_value > 0.3
+
+
+def test_phi_below_one_is_treated_as_poisson() -> None:
+    low = compare_counts(100, 1000, 130, 1000, Dispersion(0.4, "eigen reeks", "x", 5, 0.4))
+    assert low.phi == 1.0 and low.method == METHOD_POISSON
+
+
+def test_too_little_keeps_the_phi_it_would_have_used() -> None:
+    result = compare_counts(0, 1000, 0, 1000, Dispersion(3.0, "gepoold", "mediaan"))
+    assert result.signal is Signal.TOO_LITTLE and result.phi == 3.0
 
 
 def _z_p(v1: float, l1: float, h1: float, v2: float, l2: float, h2: float) -> float:

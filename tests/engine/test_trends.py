@@ -11,6 +11,7 @@ import pymannkendall
 import pytest
 from scipy.stats import theilslopes
 
+from veiligstad.engine.dispersion import POISSON, Dispersion
 from veiligstad.engine.significance import Signal, compare_counts
 from veiligstad.engine.trends import (
     MIN_POINTS,
@@ -19,6 +20,7 @@ from veiligstad.engine.trends import (
     compare_with_parent,
     mann_kendall,
     sen_slope,
+    series_dispersion,
     trend,
 )
 
@@ -26,13 +28,13 @@ TOL = 1e-12
 RNG = np.random.default_rng(20260128)
 
 SERIES = {
-    "rising-4": [1.0, 2.0, 3.0, 4.0],
+    "rising-5": [1.0, 2.0, 3.0, 4.0, 5.0],
     "falling-5": [9.0, 7.0, 6.0, 3.0, 1.0],
     "constant": [5.0] * 8,
     "ties": [1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 1.0, 4.0, 4.0],
     "zigzag": [3.0, 1.0, 3.0, 1.0, 3.0, 1.0],
     "rates-gm0935": [124.2, 130.4, 119.2, 108.3, 109.1, 93.7, 78.6, 73.2, 66.0, 73.1, 56.3],
-    **{f"random-{n}": list(RNG.normal(10, 3, n).round(1)) for n in (4, 7, 12, 20, 30)},
+    **{f"random-{n}": list(RNG.normal(10, 3, n).round(1)) for n in (5, 7, 12, 20, 30)},
     **{f"trend-{n}": list((np.arange(n) * 0.3 + RNG.normal(0, 1, n)).round(2)) for n in (6, 15, 30)},
     "integer-counts": list(RNG.poisson(4, 25).astype(float)),
 }
@@ -63,12 +65,19 @@ def test_sen_slope_uses_real_years_with_gaps() -> None:
     assert not math.isclose(float(pymannkendall.original_test(x).slope), expected)
 
 
-@pytest.mark.parametrize("n", [0, 1, 2, 3])
-def test_fewer_than_four_points_is_too_little(n: int) -> None:
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4])
+def test_fewer_than_five_points_is_too_little(n: int) -> None:
     result = mann_kendall(list(range(n)), [float(i) for i in range(n)])
+    assert MIN_POINTS == 5
     assert result.signal is Signal.TOO_LITTLE
     assert result.p_value is None and result.slope is None
     assert f"minstens {MIN_POINTS}" in result.reason
+    if n == 4:
+        assert "nooit p < 0,05" in result.reason
+
+
+def test_five_points_can_be_significant() -> None:
+    assert mann_kendall(range(5), [1.0, 2.0, 3.0, 4.0, 5.0]).signal is Signal.ROSE  # p = 0,027
 
 
 def test_unknown_values_do_not_count_as_points() -> None:
@@ -84,7 +93,7 @@ def test_constant_series_has_no_trend() -> None:
 def test_strong_monotone_series_is_significant_both_ways() -> None:
     assert mann_kendall(range(8), list(range(8))).signal is Signal.ROSE
     assert mann_kendall(range(8), list(range(8, 0, -1))).signal is Signal.FELL
-    assert mann_kendall(range(4), [1.0, 2.0, 3.0, 4.0]).signal is Signal.NO_CHANGE  # n=4: p = 0.089
+    assert mann_kendall(range(4), [1.0, 2.0, 3.0, 4.0]).signal is Signal.TOO_LITTLE  # n=4: p ≥ 0.089
 
 
 def test_trend_leaves_out_provisional_points() -> None:
@@ -94,7 +103,44 @@ def test_trend_leaves_out_provisional_points() -> None:
     assert result.n == 5 and result.last == 6.0
 
 
-def test_year_on_year_uses_the_exact_count_test() -> None:
+def test_trend_uses_only_the_points_after_the_latest_break() -> None:
+    values = [10.0, 9.0, 8.0, 7.0, 20.0, 21.0, 22.0, 23.0, 24.0]
+    points = [
+        Point(2010 + i, str(2010 + i), v, break_before="herindeling per 1 januari 2014" if i == 4 else "")
+        for i, v in enumerate(values)
+    ]
+    result = trend(points)
+    assert result.n == 5 and result.first == 20.0 and result.signal is Signal.ROSE
+    assert "vanaf 2014" in result.reason and "herindeling per 1 januari 2014" in result.reason
+    short = trend(points[:7])  # 2014-2016: three points after the break
+    assert short.signal is Signal.TOO_LITTLE
+    assert "minstens 5" in short.reason and "herindeling" in short.reason
+
+
+def test_a_change_into_a_break_is_not_tested() -> None:
+    points = [
+        Point(2012, "2012", 10.0, numerator=100, denominator=10_000),
+        Point(
+            2013,
+            "2013",
+            30.0,
+            numerator=900,
+            denominator=30_000,
+            break_before="herindeling per 1 januari 2013",
+        ),
+        Point(2014, "2014", 31.0, numerator=930, denominator=30_000),
+    ]
+    into, after = changes(points, survey=False)
+    assert into.comparison.signal is Signal.TOO_LITTLE
+    assert "herindeling per 1 januari 2013" in into.comparison.reason
+    assert after.comparison.signal is not Signal.TOO_LITTLE
+    # a missing year between: the break in the gap still counts
+    gap = [points[0], Point(2013, "2013", None, break_before="herindeling"), points[2]]
+    (across,) = changes(gap, survey=False)
+    assert across.comparison.signal is Signal.TOO_LITTLE and "herindeling" in across.comparison.reason
+
+
+def test_year_on_year_short_series_without_pool_is_poisson_said_so() -> None:
     points = [
         Point(2022, "2022", 10.0, numerator=1000, denominator=100000),
         Point(2023, "2023", 12.0, numerator=1200, denominator=100000),
@@ -104,8 +150,12 @@ def test_year_on_year_uses_the_exact_count_test() -> None:
     found = changes(points, survey=False)
     assert [(c.before.label, c.after.label) for c in found] == [("2022", "2023"), ("2023", "2025")]
     first = found[0]
-    assert first.comparison == compare_counts(1000, 100000, 1200, 100000)
-    assert first.comparison.signal is Signal.ROSE
+    assert first.comparison == compare_counts(1000, 100000, 1200, 100000, POISSON)
+    assert first.comparison.signal is Signal.ROSE and "niet te schatten" in first.comparison.phi_source
+    pooled = Dispersion(30.0, "gepoold", "gepoold: mediaan van 3 gemeenten met een eigen reeks")
+    with_pool = changes(points, survey=False, pooled=pooled)[0]
+    assert with_pool.comparison == compare_counts(1000, 100000, 1200, 100000, pooled)
+    assert with_pool.comparison.signal is Signal.NO_CHANGE
     assert first.relative == pytest.approx(0.2, abs=TOL)
     assert found[1].comparison.signal is Signal.TOO_LITTLE
     assert "voorlopig" in found[1].comparison.reason
@@ -129,12 +179,25 @@ def test_year_on_year_survey_uses_margins() -> None:
     assert second.comparison.signal is Signal.TOO_LITTLE and second.comparison.reason == "marges onbekend"
 
 
+def test_year_on_year_uses_phi_from_the_other_years() -> None:
+    counts = [1000, 1100, 900, 1050, 950, 1000, 1120, 980, 1010, 1300]
+    points = [
+        Point(2010 + i, str(2010 + i), k / 100, numerator=k, denominator=100_000)
+        for i, k in enumerate(counts)
+    ]
+    last = changes(points, survey=False)[-1]
+    own = series_dispersion(points, (points[-2], points[-1]))
+    assert own is not None and own.df == 6
+    assert last.comparison == compare_counts(1010, 100_000, 1300, 100_000, own)
+    assert "zonder 2018 en 2019" in last.comparison.phi_source
+
+
 def test_area_against_the_rest_of_its_parent() -> None:
     area = Point(2024, "2024", 20.0, numerator=200, denominator=10_000)
     parent = Point(2024, "2024", 11.0, numerator=1100, denominator=100_000)
     result = compare_with_parent(area, parent, survey=False, per=1000)
     assert result.rest_value == pytest.approx(900 * 1000 / 90_000, abs=TOL)
-    assert result.comparison == compare_counts(900, 90_000, 200, 10_000)
+    assert result.comparison == compare_counts(900, 90_000, 200, 10_000, POISSON)
     assert result.comparison.signal is Signal.ROSE
     same = compare_with_parent(Point(1, "x", 10.0, numerator=100, denominator=10_000), parent, survey=False)
     assert same.comparison.signal is Signal.NO_CHANGE
@@ -143,3 +206,19 @@ def test_area_against_the_rest_of_its_parent() -> None:
     high, low = Point(1, "x", 30.0, low=28, high=32), Point(1, "x", 20.0, low=19, high=21)
     survey = compare_with_parent(high, low, survey=True)
     assert survey.comparison.signal is Signal.ROSE
+
+
+def test_area_against_parent_uses_the_overdispersed_funnel_with_siblings() -> None:
+    rates = [0.010, 0.012, 0.009, 0.011, 0.013, 0.008, 0.0105, 0.0125]
+    siblings = [Point(2024, "2024", r * 1000, numerator=r * 100_000, denominator=100_000) for r in rates]
+    high = Point(2024, "2024", 14.0, numerator=1400, denominator=100_000)
+    everyone = [*siblings, high]
+    total = sum(p.numerator or 0 for p in everyone)
+    parent = Point(2024, "2024", 0.0, numerator=total, denominator=100_000 * len(everyone))
+    poisson = compare_with_parent(high, parent, survey=False, per=1000)
+    assert poisson.comparison.signal is Signal.ROSE  # 1,400 against ~1,130: Poisson says "higher"
+    result = compare_with_parent(high, parent, survey=False, per=1000, siblings=everyone, what="wijken")
+    assert result.comparison.method.startswith("trechtergrens")
+    assert result.comparison.tau2 is not None and result.comparison.tau2 > 0
+    assert result.comparison.signal is Signal.NO_CHANGE  # within the spread between areas
+    assert "wijken" in result.comparison.phi_source

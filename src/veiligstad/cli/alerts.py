@@ -30,8 +30,8 @@ def parse_date(text: str | None) -> dt.date | None:
         raise DataError(f"Onbekende datum '{text}'.", hint="Gebruik JJJJ-MM-DD, bijv. 2024-01-01.") from None
 
 
-def render_alerts(out: Console, found: list[Alert], since: dt.date | None, fdr: bool = False) -> None:
-    """The alerts as a Dutch table (with the corrected p-values when ``fdr``)."""
+def render_alerts(out: Console, found: list[Alert], since: dt.date | None, fdr: bool = True) -> None:
+    """The alerts as a Dutch table (with the corrected p-values when ``fdr``, the default)."""
     heading = "Meldingen" + (f" sinds {formatting.date(since)}" if since else "")
     if not found:
         out.print(f"{heading}: geen significante veranderingen.")
@@ -39,7 +39,7 @@ def render_alerts(out: Console, found: list[Alert], since: dt.date | None, fdr: 
     table = Table(title=f"{heading}: {formatting.number(len(found))}", title_justify="left")
     headers = ("Einde periode", "Soort", "Indicator", "Gebied", "Vergelijking", "Van", "Naar")
     tests = ("p", "q (FDR)") if fdr else ("p",)
-    for header in (*headers, "Verandering", "Signaal", *tests, "Oordeel"):
+    for header in (*headers, "Verandering", "Signaal", *tests, "φ", "Oordeel"):
         numeric = header in {"Van", "Naar", "Verandering", *tests}
         table.add_column(header, justify="right" if numeric else "left")
     for alert in found:
@@ -57,31 +57,55 @@ def render_alerts(out: Console, found: list[Alert], since: dt.date | None, fdr: 
             alert.signal.value,
             p_text(alert.p_value),
             *((p_text(alert.q_value),) if fdr else ()),
+            alert.phi.split(" (")[0].removeprefix("φ = ") if alert.phi else "",
             alert.assessment,
         )
     out.print(table)
     out.print(
-        "Alleen veranderingen die op het 5%-niveau significant zijn; voorlopige cijfers tellen niet mee."
+        "Alleen veranderingen die op het 5%-niveau significant zijn; voorlopige cijfers en veranderingen "
+        "over een grenswijziging tellen niet mee. Tellingen: quasi-Poisson-toets; φ is de extra "
+        "spreiding (variantie = φ × gemiddelde), uit de andere jaren van de reeks of gepoold over "
+        "vergelijkbare gebieden."
     )
     if fdr:
         out.print(
             "Gecorrigeerd voor meervoudig toetsen: q is de p-waarde na de Benjamini–Hochberg-correctie "
-            "over alle toetsen van deze lijst (false discovery rate 5%)."
+            "(false discovery rate 5%) over een vaste familie: alle indicatoren × gebieden × vergelijkingen "
+            "van dezelfde periode, ongeacht --since. Ongecorrigeerd: --no-fdr."
+        )
+    else:
+        out.print(
+            "Niet gecorrigeerd voor meervoudig toetsen (--no-fdr): zonder echte verandering is "
+            "ongeveer 1 op de 20 toetsen toch 'significant'."
         )
 
 
 def alerts_command(
     since: Annotated[
         str | None,
-        typer.Option("--since", metavar="DATUM", help="Alleen perioden die op of na deze datum eindigen."),
+        typer.Option(
+            "--since",
+            metavar="DATUM",
+            help="Toon alleen perioden die op of na deze datum eindigen (filtert na de FDR-correctie).",
+        ),
     ] = None,
     json_output: JsonOption = False,
     fdr: Annotated[
         bool,
-        typer.Option("--fdr", help="Corrigeer voor meervoudig toetsen (Benjamini–Hochberg, FDR 5%)."),
-    ] = False,
+        typer.Option(
+            "--fdr/--no-fdr",
+            help=(
+                "Corrigeer voor meervoudig toetsen (Benjamini–Hochberg, FDR 5%; standaard) over alle "
+                "indicatoren × gebieden × vergelijkingen van dezelfde periode, ongeacht --since. "
+                "--no-fdr toont de ongecorrigeerde lijst (p < 0,05)."
+            ),
+        ),
+    ] = True,
 ) -> None:
-    """Significante veranderingen en nieuwe of intensiverende hotspots sinds een datum."""
+    """Significante veranderingen en nieuwe of intensiverende hotspots sinds een datum.
+
+    Standaard gecorrigeerd voor meervoudig toetsen; --since filtert alleen wat na de correctie
+    getoond wordt."""
     day = parse_date(since)
     settings = Settings()
     definitions = definitions_in_force(settings)

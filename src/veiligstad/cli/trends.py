@@ -108,6 +108,8 @@ def versus_sentence(report: TrendReport, parent_name: str) -> str:
     verdict = BETWEEN_AREAS[cmp.signal] + (f" ({cmp.reason})" if cmp.reason else "")
     p = p_text(cmp.p_value)
     p_part = f", p {p if p.startswith('<') else '= ' + p}" if p else ""
+    if cmp.method:
+        p_part += f"; {cmp.method}" + (f", {cmp.phi_text}" if cmp.phi_text else "")
     other: float | None
     if versus.rest_value is not None:
         against = f"de rest van {parent_name}"
@@ -141,11 +143,13 @@ def render_report(
     by_after = {c.after.label: c for c in report.changes}
     d = indicator.decimals
     table = Table(title="Reeks en verandering t.o.v. het vorige bekende jaar", title_justify="left")
-    for header in ("Periode", "Waarde", "95%-interval", "Verandering", "Signaal", "p", "Opmerking"):
-        table.add_column(header, justify="right" if header in {"Waarde", "Verandering", "p"} else "left")
+    for header in ("Periode", "Waarde", "95%-interval", "Verandering", "Signaal", "p", "φ", "Opmerking"):
+        table.add_column(header, justify="right" if header in {"Waarde", "Verandering", "p", "φ"} else "left")
     for point in report.points:
         change = by_after.get(point.label)
         notes = ["voorlopig"] if point.provisional else []
+        if point.break_before:
+            notes.append(f"grenswijziging: {point.break_before}")
         if point.value is None:
             notes.append("geen waarde")
         table.add_row(
@@ -155,9 +159,15 @@ def render_report(
             _change_text(change, d),
             signal_text(change.comparison) if change else "",
             p_text(change.comparison.p_value) if change else "",
+            _phi_cell(change.comparison) if change else "",
             "; ".join(notes),
         )
     out.print(table)
+    if report.dispersion is not None:
+        out.print(
+            f"Extra spreiding van deze reeks: {report.dispersion.text}. Elke verandering is getoetst met φ "
+            "uit de andere jaren van de reeks (of gepoold over vergelijkbare gebieden), nooit onder 1."
+        )
     known = [p for p in report.points if p.value is not None and not p.provisional]
     first = known[0].label if known else ""
     last = known[-1].label if known else ""
@@ -171,10 +181,18 @@ def render_report(
     if feeling is not None:
         render_feeling(out, feeling)
     out.print(
-        "Signaal: exacte toets voor tellingen (met bevolking als blootstelling) of de gepubliceerde "
-        "marges (enquête), 5%-niveau; een procentuele verandering staat nooit zonder dit label."
+        "Signaal: quasi-Poisson-toets voor tellingen (met bevolking als blootstelling, variantie = φ × "
+        "gemiddelde; bij φ = 1 de mid-p-toets) of de gepubliceerde marges (enquête), 5%-niveau; een "
+        "procentuele verandering staat nooit zonder dit label. Geen toets over een grenswijziging."
     )
     out.print(f"{ATTRIBUTION}.")
+
+
+def _phi_cell(comparison: Comparison) -> str:
+    """``7,5`` (the φ used by a count test), empty for surveys and untested changes."""
+    if comparison.phi is None or comparison.p_value is None:
+        return ""
+    return formatting.number(comparison.phi, 1)
 
 
 def _change_text(change: Change | None, decimals: int) -> str:
@@ -198,8 +216,8 @@ def render_compstat(out: Console, result: CompStat) -> None:
         months = ", ".join(_month(k) for k in result.provisional)
         out.print(f"Voorlopig (onvolledig door registratievertraging, niet getoetst): {months}.")
     table = Table()
-    for header in ("Vergelijking", "Nu", "Aantal", "Toen", "Aantal", "Verandering", "Signaal", "p"):
-        table.add_column(header, justify="right" if header in {"Aantal", "Verandering", "p"} else "left")
+    for header in ("Vergelijking", "Nu", "Aantal", "Toen", "Aantal", "Verandering", "Signaal", "p", "φ"):
+        table.add_column(header, justify="right" if header in {"Aantal", "Verandering", "p", "φ"} else "left")
     for block in result.blocks:
         table.add_row(
             block.title,
@@ -210,8 +228,12 @@ def render_compstat(out: Console, result: CompStat) -> None:
             percent(block.relative),
             signal_text(block.comparison),
             p_text(block.comparison.p_value),
+            _phi_cell(block.comparison),
         )
     out.print(table)
+    phis = {b.comparison.phi_text for b in result.blocks if b.comparison.phi_text}
+    if phis:
+        out.print(f"Getoetst met {', '.join(sorted(phis))}.")
 
 
 def render_feeling(out: Console, rows: list[Divergence]) -> None:
@@ -263,6 +285,9 @@ def _comparison_json(comparison: Comparison) -> dict[str, Any]:
         "p_value": comparison.p_value,
         "method": comparison.method or None,
         "reason": comparison.reason or None,
+        "phi": comparison.phi,
+        "phi_source": comparison.phi_source or None,
+        "tau2": comparison.tau2,
     }
 
 
@@ -298,6 +323,7 @@ def report_json(report: TrendReport, area: Area, feeling: list[Divergence] | Non
                 "numerator": p.numerator,
                 "denominator": p.denominator,
                 "provisional": p.provisional,
+                "territory_break": p.break_before or None,
             }
             for p in report.points
         ],
@@ -312,6 +338,13 @@ def report_json(report: TrendReport, area: Area, feeling: list[Divergence] | Non
             "slope_unit": f"{report.indicator.unit} per jaar",
             "method": t.method,
             "reason": t.reason or None,
+        },
+        "dispersion": None
+        if report.dispersion is None
+        else {
+            "phi": report.dispersion.phi,
+            "source": report.dispersion.source,
+            "kind": report.dispersion.kind,
         },
         "changes": [
             {

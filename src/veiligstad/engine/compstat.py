@@ -11,10 +11,14 @@ complete month against the month before**. The other two windows are the usual o
 
 "Complete" means not provisional: the police publish the last months before all reports
 are in (4-6 weeks' lag). Provisional months after the last complete month are listed and
-kept out of every test. Each pair of windows is tested with the exact conditional test for
-two Poisson counts (``engine.significance.compare_counts``); the exposure is the number of
-days, times the population where it is known for every month of both windows, so months of
-different length and a growing population do not pass for a change.
+kept out of every test. Each pair of windows is tested with ``engine.significance.
+compare_counts`` with the dispersion φ the caller passes (the services use φ of the area's
+yearly series, or the pooled φ of comparable areas): quasi-Poisson where φ > 1, mid-p
+Poisson test where φ = 1. Using the yearly φ for a month window is on the safe side: where
+the extra variation grows with the size of the count (variance μ + c·μ²), a month's φ is
+smaller than a year's. The exposure is the number of days, times the population where it is
+known for every month of both windows, so months of different length and a growing
+population do not pass for a change.
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from veiligstad.engine.dispersion import Dispersion
 from veiligstad.engine.significance import Comparison, Signal, compare_counts
 
-METHOD = "exacte conditionele binomiaaltoets (Poisson, blootstelling = dagen x inwoners)"
+METHOD = "quasi-Poisson-toets met φ van de jaarreeks (blootstelling = dagen x inwoners)"
 
 #: The three windows, in the order shown, with their Dutch titles.
 TITLES = {
@@ -137,7 +142,7 @@ def window(months: dict[tuple[int, int], Month], first: tuple[int, int], last: t
     return Window(first, last, len(keys), count, days, exposure)
 
 
-def _compare(current: Window, previous: Window) -> Comparison:
+def _compare(current: Window, previous: Window, dispersion: Dispersion) -> Comparison:
     for w in (current, previous):
         if w.count is None:
             listed = ", ".join(_code(k) for k in w.missing[:4]) + (" …" if len(w.missing) > 4 else "")
@@ -146,12 +151,13 @@ def _compare(current: Window, previous: Window) -> Comparison:
             )
     assert current.count is not None and previous.count is not None
     if current.exposure is not None and previous.exposure is not None:
-        return compare_counts(previous.count, previous.exposure, current.count, current.exposure)
-    return compare_counts(previous.count, previous.days, current.count, current.days)
+        return compare_counts(previous.count, previous.exposure, current.count, current.exposure, dispersion)
+    return compare_counts(previous.count, previous.days, current.count, current.days, dispersion)
 
 
-def compstat(series: Sequence[Month]) -> CompStat:
-    """The three CompStat windows ending at the last complete (non-provisional) month."""
+def compstat(series: Sequence[Month], dispersion: Dispersion) -> CompStat:
+    """The three CompStat windows ending at the last complete (non-provisional) month, tested
+    with ``dispersion`` (``engine.dispersion.POISSON`` for φ = 1)."""
     months = {m.key: m for m in series}
     final = [m.key for m in series if not m.provisional]
     if not final:
@@ -168,5 +174,5 @@ def compstat(series: Sequence[Month]) -> CompStat:
     for kind, (now, then) in pairs.items():
         current = window(months, *now)
         previous = window(months, *then)
-        blocks.append(Block(kind, TITLES[kind], current, previous, _compare(current, previous)))
+        blocks.append(Block(kind, TITLES[kind], current, previous, _compare(current, previous, dispersion)))
     return CompStat(last, provisional, blocks)

@@ -9,10 +9,19 @@ intensifying hotspots** from the emerging-hotspot analysis (:mod:`veiligstad.ser
 wherever an indicator has enough consecutive periods at a level. Another kind of alert is
 one more function appended to ``PROVIDERS``.
 
-An alert is listed when its later period ends on or after ``since``. Provisional figures
-never raise an alert (they are not tested). With ``fdr=True`` the p-values of all change
-tests of one run are corrected for multiple testing (Benjamini–Hochberg) before the 5%
-level is applied.
+Change tests of counts allow for overdispersion (quasi-Poisson with φ from the series'
+other years or pooled over comparable areas, see ``engine.dispersion``); provisional figures
+and changes across a boundary break are not tested and never raise an alert.
+
+**Multiple testing (by default).** Every run tests many changes, so the p-values are
+corrected with Benjamini–Hochberg (1995) before the 5% level is applied (false discovery
+rate 5%). The *family* of a test is fixed and does not depend on ``since``: all tested
+changes — every indicator × every area of the municipality × every comparison (year on
+year, the three CompStat windows) — whose later period ends on the same day. For the latest
+complete year that is "all indicators × areas × comparisons of the latest complete period";
+older periods form their own families the same way. ``since`` only filters what is listed
+*after* the correction. ``fdr=False`` (CLI ``--no-fdr``) gives the raw list: every change
+with p < 0,05. Hotspot alerts carry their own (spatial) correction and pass unchanged.
 """
 
 from __future__ import annotations
@@ -27,8 +36,9 @@ import pandas as pd
 from veiligstad.definitions.validation import Definitions
 from veiligstad.domain.areas import AreaLevel
 from veiligstad.domain.indicators import Direction, Indicator, IndicatorKind
+from veiligstad.engine import dispersion as disp
 from veiligstad.engine.compstat import compstat
-from veiligstad.engine.significance import ALPHA, Signal
+from veiligstad.engine.significance import ALPHA, Comparison, Signal
 from veiligstad.engine.trends import changes
 from veiligstad.errors import VeiligstadError
 from veiligstad.services import emerging, monitor
@@ -51,8 +61,15 @@ class AlertContext:
     values: pd.DataFrame
     area_codes: list[str]
     area_names: dict[str, str]
-    since: dt.date | None
-    fdr: bool = False  # providers also return tested, non-significant changes (for the correction)
+    since: dt.date | None  # providers may skip work that ends before it; the listing filters anyway
+    pool: monitor.DispersionPool | None = None  # pooled φ of comparable areas (made from values if None)
+
+    def dispersion_pool(self) -> monitor.DispersionPool:
+        """The pool of comparable areas' φ (one per run)."""
+        if self.pool is None:
+            object.__setattr__(self, "pool", monitor.DispersionPool(self.values))
+        assert self.pool is not None
+        return self.pool
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,9 @@ class Alert:
     relative: float | None
     assessment: str
     q_value: float | None = None  # p after the Benjamini–Hochberg correction (``fdr=True``)
+    family: int | None = None  # number of tests in its Benjamini–Hochberg family
+    method: str = ""  # the test, in Dutch
+    phi: str = ""  # the dispersion used, e.g. "φ = 7,5 (gepoold: mediaan van 266 gemeenten ...)"
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready."""
@@ -97,6 +117,9 @@ class Alert:
             "relative_change": self.relative,
             "assessment": self.assessment,
             "q_value": self.q_value,
+            "family": self.family,
+            "method": self.method,
+            "phi": self.phi,
         }
 
 
@@ -123,17 +146,13 @@ def period_end(label: str) -> dt.date:
     return dt.date(int(label[:4]), 12, 31)
 
 
-def _wanted(context: AlertContext, end: dt.date, signal: Signal, p_value: float | None = None) -> bool:
-    """Significant and recent enough; with ``fdr`` also every other tested change (it has a p-value)."""
-    if context.since is not None and end < context.since:
-        return False
-    if signal in (Signal.ROSE, Signal.FELL):
-        return True
-    return context.fdr and signal is Signal.NO_CHANGE and p_value is not None
+def _tested(comparison: Comparison) -> bool:
+    """A change that was tested (it has a p-value): a member of its family, significant or not."""
+    return comparison.p_value is not None and comparison.signal is not Signal.TOO_LITTLE
 
 
 def year_on_year(context: AlertContext) -> list[Alert]:
-    """Significant changes from one known year to the next."""
+    """Every tested change from one known year to the next (the listing keeps the significant ones)."""
     out = []
     values = context.values
     values = values[values["area_code"].isin(context.area_codes) & values["period"].str.fullmatch(r"\d{4}")]
@@ -142,9 +161,13 @@ def year_on_year(context: AlertContext) -> list[Alert]:
         if indicator is None:
             continue
         pts = trend_service.points(rows.sort_values("year"))
-        for change in changes(pts, survey=indicator.kind is IndicatorKind.SURVEY):
+        survey = indicator.kind is IndicatorKind.SURVEY
+        pooled = None
+        if not survey and trend_service.needs_pool(pts):
+            pooled = context.dispersion_pool().for_area(indicator.id, str(area_code))
+        for change in changes(pts, survey=survey, pooled=pooled):
             end = period_end(change.after.label)
-            if not _wanted(context, end, change.comparison.signal, change.comparison.p_value):
+            if not _tested(change.comparison):
                 continue
             out.append(
                 Alert(
@@ -164,13 +187,30 @@ def year_on_year(context: AlertContext) -> list[Alert]:
                     unit=indicator.unit,
                     relative=change.relative,
                     assessment=assessment(indicator, change.comparison.signal),
+                    method=change.comparison.method,
+                    phi=change.comparison.phi_text,
                 )
             )
     return out
 
 
+def _yearly_dispersion(context: AlertContext, indicator: Indicator, area_code: str) -> disp.Dispersion:
+    """φ of the area's yearly series (own, else pooled), for its CompStat windows."""
+    values = context.values
+    rows = values[
+        (values["indicator_id"] == indicator.id)
+        & (values["area_code"] == area_code)
+        & values["period"].str.fullmatch(r"\d{4}")
+    ]
+    pts = trend_service.points(rows.sort_values("year"))
+    pooled = (
+        context.dispersion_pool().for_area(indicator.id, area_code) if trend_service.needs_pool(pts) else None
+    )
+    return trend_service.series_phi(pts, pooled, indicator) or disp.POISSON
+
+
 def compstat_changes(context: AlertContext) -> list[Alert]:
-    """Significant CompStat changes, where monthly figures exist."""
+    """Every tested CompStat change, where monthly figures exist."""
     obs = context.warehouse.current_observations()
     if int(obs.filter(obs.period_type == "maand").count().execute()) == 0:
         return []
@@ -181,9 +221,10 @@ def compstat_changes(context: AlertContext) -> list[Alert]:
         population = trend_service.population_by_year(indicator, context.values)
         by_area = trend_service.monthly_by_area(context.warehouse, indicator, context.area_codes, population)
         for area_code, months in sorted(by_area.items()):
-            for block in compstat(months).blocks:
+            dispersion = _yearly_dispersion(context, indicator, area_code)
+            for block in compstat(months, dispersion).blocks:
                 end = period_end(f"{block.current.last[0]}-{block.current.last[1]:02d}")
-                if not _wanted(context, end, block.comparison.signal, block.comparison.p_value):
+                if not _tested(block.comparison):
                     continue
                 out.append(
                     Alert(
@@ -203,6 +244,8 @@ def compstat_changes(context: AlertContext) -> list[Alert]:
                         unit="aantal",
                         relative=block.relative,
                         assessment=assessment(indicator, block.comparison.signal),
+                        method=block.comparison.method,
+                        phi=block.comparison.phi_text,
                     )
                 )
     return out
@@ -278,26 +321,45 @@ def _hotspot_alerts(
 PROVIDERS: list[AlertProvider] = [year_on_year, compstat_changes, emerging_hotspot_alerts]
 
 
+def _significant(alert: Alert) -> bool:
+    return alert.signal in (Signal.ROSE, Signal.FELL)
+
+
+def raw(found: list[Alert], alpha: float = ALPHA) -> list[Alert]:
+    """Without correction: every change with p < ``alpha`` (and every hotspot alert)."""
+    return [
+        a
+        for a in found
+        if _significant(a) and (a.kind != KIND_CHANGE or (a.p_value is not None and a.p_value < alpha))
+    ]
+
+
 def false_discovery(found: list[Alert], alpha: float = ALPHA) -> list[Alert]:
-    """Benjamini–Hochberg over the p-values of all change tests in ``found``.
+    """Benjamini–Hochberg per family: the change tests in ``found`` whose later period ends
+    on the same day (every indicator × area × comparison of that period).
 
-    Change alerts keep only when their corrected p-value (``q_value``) is below ``alpha``;
-    other alerts (hotspots) and changes without a p-value pass unchanged.
+    Change alerts are kept only when their corrected p-value (``q_value``) is below ``alpha``;
+    other alerts (hotspots) pass unchanged, changes without a p-value are dropped.
     """
-    tested = [i for i, a in enumerate(found) if a.kind == KIND_CHANGE and a.p_value is not None]
-    if not tested:
-        return [a for a in found if a.signal in (Signal.ROSE, Signal.FELL)]
-    from scipy.stats import false_discovery_control  # scipy.stats costs seconds at start-up
+    families: dict[dt.date, list[int]] = {}
+    for index, alert in enumerate(found):
+        if alert.kind == KIND_CHANGE and alert.p_value is not None:
+            families.setdefault(alert.period_end, []).append(index)
+    adjusted: dict[int, tuple[float, int]] = {}
+    if families:
+        from scipy.stats import false_discovery_control  # scipy.stats costs seconds at start-up
 
-    q = false_discovery_control([float(found[i].p_value or 0.0) for i in tested], method="bh")
-    adjusted = {i: float(value) for i, value in zip(tested, q, strict=True)}
+        for members in families.values():
+            q = false_discovery_control([float(found[i].p_value or 0.0) for i in members], method="bh")
+            adjusted.update({i: (float(v), len(members)) for i, v in zip(members, q, strict=True)})
     kept = []
     for index, alert in enumerate(found):
         if index in adjusted:
-            alert = replace(alert, q_value=adjusted[index])
-            if not (adjusted[index] < alpha and alert.signal in (Signal.ROSE, Signal.FELL)):
+            q_value, size = adjusted[index]
+            alert = replace(alert, q_value=q_value, family=size)
+            if not (q_value < alpha and _significant(alert)):
                 continue
-        elif alert.signal not in (Signal.ROSE, Signal.FELL):
+        elif alert.kind == KIND_CHANGE or not _significant(alert):
             continue
         kept.append(alert)
     return kept
@@ -309,12 +371,14 @@ def alerts(
     since: dt.date | None = None,
     providers: list[AlertProvider] | None = None,
     values: pd.DataFrame | None = None,
-    fdr: bool = False,
+    fdr: bool = True,
 ) -> list[Alert]:
     """All alerts for the programme's municipality and its areas, newest first.
 
-    With ``fdr`` the change tests of this run (everything since ``since``) are corrected for
-    multiple testing (:func:`false_discovery`).
+    By default (``fdr``) the change tests are corrected for multiple testing per fixed family
+    (:func:`false_discovery`: every indicator × area × comparison ending on the same day),
+    computed over *all* periods; ``since`` only filters the corrected list. ``fdr=False``
+    gives the raw list (:func:`raw`).
     """
     municipality = definitions.programme.municipality
     areas = listing(warehouse, municipality)
@@ -327,10 +391,10 @@ def alerts(
         area_codes=[str(c) for c in areas["code"]],
         area_names={str(c): str(n or "") for c, n in zip(areas["code"], areas["name"], strict=True)},
         since=since,
-        fdr=fdr,
+        pool=monitor.DispersionPool(values),
     )
     chosen = PROVIDERS if providers is None else providers
     found = [alert for provider in chosen for alert in provider(context)]
-    if fdr:
-        found = false_discovery(found)
+    found = false_discovery(found) if fdr else raw(found)
+    found = [a for a in found if since is None or a.period_end >= since]
     return sorted(found, key=lambda a: (-a.period_end.toordinal(), a.indicator_id, a.area_code, a.source))

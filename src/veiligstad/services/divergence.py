@@ -3,7 +3,8 @@
 
 The two are never averaged into one index. For every area and every pair of consecutive
 survey years where both a crime figure and a feeling-of-safety figure exist, the change in
-each is judged on its own (exact count test; survey margins) and the pair is marked when
+each is judged on its own (quasi-Poisson count test with the crime series' dispersion φ,
+see ``engine.dispersion``; survey margins) and the pair is marked when
 they point in opposite directions: crime significantly down while people feel less safe,
 or crime significantly up while people feel safer. Where the survey has no published
 margins its direction is used but marked as not tested.
@@ -19,7 +20,8 @@ import pandas as pd
 from veiligstad.definitions.validation import Definitions
 from veiligstad.domain.indicators import Direction, Indicator
 from veiligstad.engine.significance import Comparison, Signal
-from veiligstad.engine.trends import Point, compare_points
+from veiligstad.engine.trends import Point, change_dispersion, compare_across
+from veiligstad.services.monitor import DispersionPool
 from veiligstad.services.trends import points
 
 #: Default pairs: registered crime (objective) × feeling of safety (subjective).
@@ -93,6 +95,7 @@ def divergences(
 ) -> list[Divergence]:
     """Every area × crime × feeling indicator × pair of consecutive survey years with both."""
     out = []
+    pool = DispersionPool(values)
     known = values[values["value"].notna() & values["period"].str.fullmatch(r"\d{4}")]
     for feeling_id in feeling_ids:
         feeling = definitions.indicator(feeling_id)
@@ -109,13 +112,17 @@ def divergences(
                 if crime is None:
                     continue
                 crime_rows = known[(known["indicator_id"] == crime_id) & (known["area_code"] == area_code)]
-                by_year = {int(p.time): p for p in points(crime_rows)}
+                crime_points = points(crime_rows.sort_values("year"))
+                by_year = {int(p.time): p for p in crime_points}
                 for f1, f2 in itertools.pairwise(feeling_points):
                     c1, c2 = by_year.get(int(f1.time)), by_year.get(int(f2.time))
                     if c1 is None or c2 is None:
                         continue
-                    crime_cmp = compare_points(c1, c2, survey=False)
-                    feeling_cmp = compare_points(f1, f2, survey=True)
+                    dispersion = change_dispersion(
+                        crime_points, c1, c2, pool.for_area(crime_id, str(area_code))
+                    )
+                    crime_cmp = compare_across(crime_points, c1, c2, False, dispersion)
+                    feeling_cmp = compare_across(feeling_points, f1, f2, True, dispersion)
                     assert f1.value is not None and f2.value is not None
                     better, tested = _feeling_direction(feeling, feeling_cmp, f2.value - f1.value)
                     out.append(

@@ -15,9 +15,11 @@ from veiligstad.definitions.loader import load_catalogue, load_programme
 from veiligstad.definitions.validation import Definitions, validate
 from veiligstad.domain.indicators import Direction, Indicator, IndicatorKind
 from veiligstad.domain.programme import NO_MEASUREMENT, Programme
+from veiligstad.engine import dispersion as disp
 from veiligstad.engine import territory
 from veiligstad.engine.compute import REASONS, add_intervals, compute
 from veiligstad.engine.significance import Comparison, Signal, compare_counts, compare_estimates
+from veiligstad.engine.trends import Point, change_dispersion, series_dispersion
 from veiligstad.errors import DefinitionError
 from veiligstad.sources.mergers import embedded_mergers
 from veiligstad.storage.warehouse import Warehouse
@@ -184,6 +186,100 @@ def series(values: pd.DataFrame, indicator_id: str, area_code: str) -> pd.DataFr
     return rows.sort_values("period").reset_index(drop=True)
 
 
+def _float(value: object) -> float | None:
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def series_points(rows: pd.DataFrame) -> list[Point]:
+    """The values of a series (columns as in :func:`indicator_values`) as points for the tests;
+    ``territory_break`` (first year after a boundary change) is read where the column exists."""
+    has_break = "territory_break" in rows.columns
+    out = []
+    for row in rows.to_dict(orient="records"):
+        provisional = row.get("provisional")
+        out.append(
+            Point(
+                time=float(row["year"]),
+                label=str(row["period"]),
+                value=_float(row.get("value")),
+                numerator=_float(row.get("numerator")),
+                denominator=_float(row.get("denominator")),
+                low=_float(row.get("ci_low")),
+                high=_float(row.get("ci_high")),
+                provisional=bool(provisional) if not _missing(provisional) else False,
+                break_before=_text(row.get("territory_break")) if has_break else "",
+            )
+        )
+    return out
+
+
+def _missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False
+
+
+#: Dutch plural of each level, for the pooled-φ text.
+LEVEL_PLURALS = {
+    "gemeente": "gemeenten",
+    "wijk": "wijken",
+    "buurt": "buurten",
+    "stadsdeel": "stadsdelen",
+    "land": "landen",
+}
+
+
+class DispersionPool:
+    """Pooled φ per indicator and level, computed once when first needed.
+
+    The pool of an indicator at a level is the median of the own-series φ of every area of
+    that level with a yearly series long enough after its latest boundary break
+    (``engine.dispersion.pooled``); it is used for the areas whose own series is too short.
+    """
+
+    def __init__(self, values: pd.DataFrame) -> None:
+        self._values = values
+        self._pools: dict[tuple[str, str], disp.Dispersion | None] = {}
+
+    def get(self, indicator_id: str, level: str) -> disp.Dispersion | None:
+        """The pooled φ, or None when fewer than ``engine.dispersion.MIN_POOLED`` areas have one."""
+        key = (indicator_id, level)
+        if key not in self._pools:
+            self._pools[key] = pooled_dispersion(self._values, indicator_id, level)
+        return self._pools[key]
+
+    def for_area(self, indicator_id: str, area_code: str) -> disp.Dispersion | None:
+        """The pool of the area's level (looked up in the values)."""
+        values = self._values
+        levels = values.loc[values["area_code"] == area_code, "level"].dropna()
+        return None if levels.empty else self.get(indicator_id, str(levels.iloc[0]))
+
+
+def pooled_dispersion(values: pd.DataFrame, indicator_id: str, level: str) -> disp.Dispersion | None:
+    """The median own-series φ of the areas of ``level`` for one indicator (yearly values)."""
+    rows = values[
+        (values["indicator_id"] == indicator_id)
+        & (values["level"] == level)
+        & values["period"].astype(str).str.fullmatch(r"\d{4}")
+        & values["numerator"].notna()
+    ]
+    found = []
+    for _, area_rows in rows.groupby("area_code", sort=True):
+        if len(area_rows) < disp.MIN_YEARS:
+            continue
+        own = series_dispersion(series_points(area_rows.sort_values("year")))
+        if own is not None:
+            found.append(own)
+    return disp.pooled(found, LEVEL_PLURALS.get(level, level))
+
+
 @dataclass(frozen=True)
 class StatusRow:
     """One indicator in the programme status."""
@@ -216,8 +312,14 @@ def _point(row: pd.Series | None, field: str) -> float | None:
 
 
 def status(values: pd.DataFrame, definitions: Definitions) -> list[StatusRow]:
-    """Per programme indicator: baseline, latest, change and whether it is more than noise."""
+    """Per programme indicator: baseline, latest, change and whether it is more than noise.
+
+    Counts are compared with the quasi-Poisson test: φ from the municipality's other years
+    where there are enough (``engine.trends.change_dispersion``), else the median φ of the
+    other gemeenten (:class:`DispersionPool`); across a boundary break there is no test.
+    """
     programme = definitions.programme
+    pool = DispersionPool(values)
     rows = []
     for item in programme.indicators:
         indicator = definitions.indicator(item.id)
@@ -227,7 +329,7 @@ def status(values: pd.DataFrame, definitions: Definitions) -> list[StatusRow]:
         own = own[own["period"].str.fullmatch(r"\d{4}")].sort_values("year")
         computed = own[own["value"].notna()]
         published = own[own["published_value"].notna()]
-        row = _status_row(indicator, item.theme, programme.baseline_year, computed, published, own)
+        row = _status_row(indicator, item.theme, programme.baseline_year, computed, published, own, pool)
         if item.published is not None and item.published.unit != indicator.unit:
             row = replace(row, published_unit=item.published.unit)
         rows.append(row)
@@ -241,6 +343,7 @@ def _status_row(
     computed: pd.DataFrame,
     published: pd.DataFrame,
     own: pd.DataFrame,
+    pool: DispersionPool | None = None,
 ) -> StatusRow:
     note = ""
     base = computed[computed["year"] == baseline_year]
@@ -260,7 +363,7 @@ def _status_row(
     latest_value = _point(latest_row, "value" if latest_source == "berekend" else "published_value")
     comparison = None
     if base_row is not None and latest_row is not None and int(latest_row["year"]) > int(base_row["year"]):
-        comparison = _compare(indicator, base_row, base_source, latest_row, latest_source)
+        comparison = _compare(indicator, base_row, base_source, latest_row, latest_source, computed, pool)
         if (
             base_source == latest_source == "berekend"
             and base_row["numerator_source"] != latest_row["numerator_source"]
@@ -293,10 +396,23 @@ def _status_row(
 
 
 def _compare(
-    indicator: Indicator, base: pd.Series, base_source: str, latest: pd.Series, latest_source: str
+    indicator: Indicator,
+    base: pd.Series,
+    base_source: str,
+    latest: pd.Series,
+    latest_source: str,
+    computed: pd.DataFrame | None = None,
+    pool: DispersionPool | None = None,
 ) -> Comparison:
     if base_source != "berekend" or latest_source != "berekend":
         return Comparison(Signal.TOO_LITTLE, None, "", "gepubliceerde waarde zonder telling of marge")
+    if computed is not None and "territory_break" in computed.columns:
+        span = computed[(computed["year"] > int(base["year"])) & (computed["year"] <= int(latest["year"]))]
+        breaks = [b for b in span["territory_break"] if isinstance(b, str) and b]
+        if breaks:
+            return Comparison(
+                Signal.TOO_LITTLE, None, "", f"grenswijziging: {breaks[-1]}; niet te vergelijken"
+            )
     if indicator.kind is IndicatorKind.SURVEY:
         return compare_estimates(
             float(base["value"]),
@@ -308,7 +424,17 @@ def _compare(
         )
     base_den = float(base["denominator"]) if indicator.kind is IndicatorKind.RATE else 1.0
     latest_den = float(latest["denominator"]) if indicator.kind is IndicatorKind.RATE else 1.0
-    return compare_counts(float(base["numerator"]), base_den, float(latest["numerator"]), latest_den)
+    dispersion = disp.POISSON
+    if computed is not None:
+        points = series_points(computed)
+        before = next(p for p in points if int(p.time) == int(base["year"]))
+        after = next(p for p in points if int(p.time) == int(latest["year"]))
+        level = str(base["level"]) if "level" in base.index and isinstance(base["level"], str) else "gemeente"
+        pooled = pool.get(indicator.id, level) if pool is not None else None
+        dispersion = change_dispersion(points, before, after, pooled)
+    return compare_counts(
+        float(base["numerator"]), base_den, float(latest["numerator"]), latest_den, dispersion
+    )
 
 
 IMPROVED = "verbeterd"

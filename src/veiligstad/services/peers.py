@@ -7,10 +7,15 @@
   their denominators: rates are never averaged. Its 95% interval is the exact (Garwood)
   Poisson interval of the summed count (``engine.intervals``). Peers whose count is
   withheld (``< 5``) or unknown are left out of the sum and counted as missing.
-* **Significance.** The municipality against the rest of the Netherlands (the country
-  minus the municipality, so the two are independent) and against the peer group (which
-  does not contain it): the exact test for two counts with exposure. Survey figures are
-  compared with their published margins; no group figure is made from them.
+* **Significance.** Gemeenten differ from each other far more than Poisson noise, so a
+  gemeente is compared with the Netherlands and with its peer group by **funnel limits with
+  overdispersion** (``engine.funnel``, Spiegelhalter 2005): the z-scores of all gemeenten
+  (country) or of the peers and the municipality (peer group) against the reference rate
+  give the between-gemeente variance τ² (winsorised), and the municipality is "significantly
+  higher/lower" only when it lies outside the widened funnel. With too few gemeenten with a
+  known count: the quasi-Poisson test against the rest of the country or the peer group,
+  with φ = 1 said so (``engine.significance.compare_counts``). Survey figures are compared
+  with their published margins; no group figure is made from them.
 
 Everything here is pure: it takes value frames (columns as in ``services.monitor``) and
 returns frozen results.
@@ -25,6 +30,8 @@ import pandas as pd
 
 from veiligstad.domain.areas import NETHERLANDS
 from veiligstad.domain.indicators import Indicator, IndicatorKind
+from veiligstad.engine import dispersion as disp
+from veiligstad.engine import funnel as funnels
 from veiligstad.engine.compute import CENSUS_MEASURE
 from veiligstad.engine.intervals import poisson_interval
 from veiligstad.engine.significance import Comparison, Signal, compare_counts, compare_estimates
@@ -201,16 +208,34 @@ def peer_group(
     members = members[MEMBER_COLUMNS].sort_values("area_name", na_position="last").reset_index(drop=True)
     group = aggregate(members, float(indicator.per or 1))
     own = _row(gemeenten, municipality)
-    comparison = _versus(own, group.numerator, group.denominator)
+    comparison = _versus(own, group.numerator, group.denominator, members)
     return PeerGroup(municipality, year, population, population_year, klass, members, group, comparison)
 
 
-def _versus(own: pd.Series | None, k_ref: float | None, n_ref: float | None) -> Comparison:
-    """The municipality's count against a reference count, both with exposure."""
+def _versus(
+    own: pd.Series | None, k_ref: float | None, n_ref: float | None, members: pd.DataFrame | None = None
+) -> Comparison:
+    """The municipality's count against a reference count, both with exposure: funnel limits
+    with overdispersion over the members and the municipality (target: the reference rate),
+    else the Poisson test against the reference (φ = 1, said so)."""
     k, n = _number(own, "numerator"), _number(own, "denominator")
     if k is None or n is None or k_ref is None or n_ref is None:
         return Comparison(Signal.TOO_LITTLE, None, "", "telling of bevolking onbekend")
-    return compare_counts(k_ref, n_ref, k, n)
+    if members is not None and n_ref > 0:
+        found = funnel_of(members, k, n, k_ref / n_ref, "gemeenten in de grootteklasse")
+        if found is not None:
+            return found
+    return compare_counts(k_ref, n_ref, k, n, disp.POISSON)
+
+
+def funnel_of(others: pd.DataFrame, k: float, n: float, target: float, what: str) -> Comparison | None:
+    """The municipality (count ``k``, exposure ``n``) in the funnel of ``others`` (rows with
+    ``numerator`` and ``denominator``; the municipality is not among them) around ``target``."""
+    known = others[others["numerator"].notna() & others["denominator"].notna() & (others["denominator"] > 0)]
+    counts = [k, *known["numerator"].astype(float)]
+    exposures = [n, *known["denominator"].astype(float)]
+    result = funnels.funnel(counts, exposures, target)
+    return None if result is None else funnels.comparison(result, 0, what)
 
 
 def against_country(values: pd.DataFrame, indicator: Indicator, municipality: str, year: int) -> Comparison:
@@ -232,7 +257,14 @@ def against_country(values: pd.DataFrame, indicator: Indicator, municipality: st
         return Comparison(Signal.TOO_LITTLE, None, "", "telling of bevolking onbekend")
     if k_nl - k < 0 or n_nl - n <= 0:
         return Comparison(Signal.TOO_LITTLE, None, "", "gemeente en Nederland passen niet bij elkaar")
-    return compare_counts(k_nl - k, n_nl - n, k, n)
+    gemeenten = values[(values["year"] == year) & (values["level"] == "gemeente")]
+    if "period" in gemeenten.columns:
+        gemeenten = gemeenten[gemeenten["period"].astype(str).str.fullmatch(r"\d{4}")]
+    others = gemeenten[gemeenten["area_code"] != municipality]
+    found = funnel_of(others, k, n, k_nl / n_nl, "gemeenten in Nederland")
+    if found is not None:
+        return found
+    return compare_counts(k_nl - k, n_nl - n, k, n, disp.POISSON)
 
 
 @dataclass(frozen=True)

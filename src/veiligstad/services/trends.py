@@ -1,6 +1,14 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Trend report for one indicator and area: the series, Mann–Kendall with Sen's slope,
-year-on-year signals and, where monthly figures exist, the CompStat windows."""
+year-on-year signals and, where monthly figures exist, the CompStat windows.
+
+Counts are tested with their dispersion φ (``engine.dispersion``): for a change, from the
+series' other years after its latest boundary break where there are at least five, else the
+median φ of the areas of the same level for the same indicator
+(:class:`veiligstad.services.monitor.DispersionPool`), never below 1. The area against its
+parent uses funnel limits with overdispersion over its sibling areas (``engine.funnel``).
+Boundary breaks come from the ``territory_break`` column of the values, where it exists.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ from veiligstad.definitions.validation import Definitions
 from veiligstad.domain.areas import NETHERLANDS, AreaLevel
 from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.domain.periods import PeriodType
+from veiligstad.engine import dispersion as disp
 from veiligstad.engine.compstat import CompStat, Month, compstat
 from veiligstad.engine.compute import expand_levels
 from veiligstad.engine.trends import (
@@ -19,9 +28,12 @@ from veiligstad.engine.trends import (
     Change,
     Point,
     Trend,
+    after_break,
+    change_dispersion,
     changes,
-    compare_points,
+    compare_across,
     compare_with_parent,
+    series_dispersion,
     trend,
 )
 from veiligstad.errors import NotFound
@@ -46,31 +58,29 @@ class TrendReport:
     parent_code: str = ""
     baseline: Change | None = None
     baseline_note: str = ""
-
-
-def _float(value: object) -> float | None:
-    if value is None or pd.isna(value):  # type: ignore[call-overload]
-        return None
-    return float(value)  # type: ignore[arg-type]
+    dispersion: disp.Dispersion | None = None  # φ of the whole series (shown); each change has its own
+    pooled: disp.Dispersion | None = None  # the pooled φ used where the series is too short
 
 
 def points(rows: pd.DataFrame) -> list[Point]:
-    """The yearly values of a series as points for the tests."""
-    out = []
-    for _, row in rows.iterrows():
-        out.append(
-            Point(
-                time=float(row["year"]),
-                label=str(row["period"]),
-                value=_float(row["value"]),
-                numerator=_float(row["numerator"]),
-                denominator=_float(row["denominator"]),
-                low=_float(row["ci_low"]),
-                high=_float(row["ci_high"]),
-                provisional=bool(row["provisional"]) if not pd.isna(row["provisional"]) else False,
-            )
-        )
-    return out
+    """The yearly values of a series as points for the tests (``monitor.series_points``)."""
+    return monitor.series_points(rows)
+
+
+def needs_pool(pts: list[Point]) -> bool:
+    """Whether the series needs the pooled φ: fewer than ``MIN_YEARS`` final counts after
+    the latest break (``engine.trends.change_dispersion``)."""
+    usable = [p for p in after_break(pts) if not p.provisional and p.numerator is not None]
+    return len(usable) < disp.MIN_YEARS
+
+
+def series_phi(
+    pts: list[Point], pooled: disp.Dispersion | None, indicator: Indicator
+) -> disp.Dispersion | None:
+    """The φ shown for a series: its own (all final years after the break), else the pool."""
+    if indicator.kind is IndicatorKind.SURVEY:
+        return None
+    return disp.choose(series_dispersion(pts), pooled)
 
 
 def indicator_or_raise(definitions: Definitions, indicator_id: str) -> Indicator:
@@ -137,11 +147,21 @@ def monthly(warehouse: Warehouse, indicator: Indicator, area_code: str, rows: pd
     return found.get(area_code, [])
 
 
-def report_from_values(values: pd.DataFrame, indicator: Indicator, area_code: str) -> TrendReport:
-    """The yearly part of the report (series, trend, year on year)."""
+def report_from_values(
+    values: pd.DataFrame, indicator: Indicator, area_code: str, pool: monitor.DispersionPool | None = None
+) -> TrendReport:
+    """The yearly part of the report (series, trend, year on year, φ).
+
+    ``pool`` gives the pooled φ of comparable areas (made from ``values`` when not given, and
+    only computed when the series is too short for its own φ).
+    """
     rows = monitor.series(values, indicator.id, area_code)
     rows = rows[rows["period"].str.fullmatch(r"\d{4}")].reset_index(drop=True)
     pts = points(rows)
+    survey = indicator.kind is IndicatorKind.SURVEY
+    pooled = None
+    if not survey and needs_pool(pts):
+        pooled = (pool or monitor.DispersionPool(values)).for_area(indicator.id, area_code)
     notes = []
     if any(p.provisional for p in pts):
         notes.append("Voorlopige jaren (onvolledige maanden) zijn niet meegenomen in de trendtoets.")
@@ -153,16 +173,21 @@ def report_from_values(values: pd.DataFrame, indicator: Indicator, area_code: st
         rows=rows,
         points=pts,
         trend=trend(pts),
-        changes=changes(pts, survey=indicator.kind is IndicatorKind.SURVEY),
+        changes=changes(pts, survey=survey, pooled=pooled),
         notes=notes,
+        dispersion=series_phi(pts, pooled, indicator),
+        pooled=pooled,
     )
 
 
 def versus_parent(
     values: pd.DataFrame, indicator: Indicator, area_code: str, parent_code: str
 ) -> AreaComparison | None:
-    """The area against the rest of its parent in the latest year both have a final value."""
-    own = {p.label: p for p in points(monitor.series(values, indicator.id, area_code))}
+    """The area against its parent in the latest year both have a final value: funnel limits
+    with overdispersion over the areas of the same level in the parent (all gemeenten when
+    the parent is the country), else the quasi-Poisson test against the rest of the parent."""
+    own_points = points(monitor.series(values, indicator.id, area_code))
+    own = {p.label: p for p in own_points}
     parent = {p.label: p for p in points(monitor.series(values, indicator.id, parent_code))}
     common = sorted(
         label
@@ -176,11 +201,42 @@ def versus_parent(
         return None
     per = float(indicator.per or 1)
     survey = indicator.kind is IndicatorKind.SURVEY
-    return compare_with_parent(own[common[-1]], parent[common[-1]], survey, per)
+    label = common[-1]
+    if survey:
+        return compare_with_parent(own[label], parent[label], survey, per)
+    level, siblings = _siblings(values, indicator, area_code, parent_code, label)
+    where = "Nederland" if parent_code == NETHERLANDS else parent_code
+    what = f"{monitor.LEVEL_PLURALS.get(level, level)} in {where}"
+    fallback = disp.choose(series_dispersion(own_points), None)
+    return compare_with_parent(
+        own[label], parent[label], survey, per, siblings=siblings, dispersion=fallback, what=what
+    )
 
 
-def against_baseline(pts: list[Point], baseline_year: int, survey: bool) -> tuple[Change | None, str]:
-    """The latest final value against the MJP baseline year (or the nearest earlier year)."""
+def _siblings(
+    values: pd.DataFrame, indicator: Indicator, area_code: str, parent_code: str, label: str
+) -> tuple[str, list[Point]]:
+    """The level of the area and the points of all areas of that level in the parent, same period."""
+    rows = values[(values["indicator_id"] == indicator.id) & (values["period"] == label)]
+    own = rows[rows["area_code"] == area_code]
+    if own.empty:
+        return "", []
+    level = str(own["level"].iloc[0])
+    same = rows[rows["level"] == level]
+    if parent_code != NETHERLANDS:
+        number = parent_code[2:6]
+        same = same[same["area_code"].astype(str).str[2:6] == number]
+    same = same.sort_values("area_code")
+    return level, points(same)
+
+
+def against_baseline(
+    pts: list[Point], baseline_year: int, survey: bool, pooled: disp.Dispersion | None = None
+) -> tuple[Change | None, str]:
+    """The latest final value against the MJP baseline year (or the nearest earlier year).
+
+    Counts: φ from the series' other years, else ``pooled``, else φ = 1 (said so); across a
+    boundary break: "te weinig gegevens"."""
     final = [p for p in pts if p.value is not None and not p.provisional]
     base = [p for p in final if int(p.time) == baseline_year]
     note = ""
@@ -193,9 +249,9 @@ def against_baseline(pts: list[Point], baseline_year: int, survey: bool) -> tupl
     before, after = base[0], final[-1]
     assert before.value is not None and after.value is not None
     relative = (after.value - before.value) / before.value if before.value else None
-    change = Change(
-        before, after, after.value - before.value, relative, compare_points(before, after, survey)
-    )
+    dispersion = disp.POISSON if survey else change_dispersion(pts, before, after, pooled)
+    cmp = compare_across(pts, before, after, survey, dispersion)
+    change = Change(before, after, after.value - before.value, relative, cmp)
     return change, note
 
 
@@ -210,9 +266,12 @@ def trend_report(
     parent_code = NETHERLANDS if area.level is AreaLevel.GEMEENTE else (area.gemeente_code or "")
     versus = versus_parent(values, indicator, area_code, parent_code) if parent_code else None
     months = monthly(warehouse, indicator, area_code, report.rows)
-    result = compstat(months) if months else None
+    yearly = report.dispersion or disp.POISSON
+    result = compstat(months, yearly) if months else None
     survey = indicator.kind is IndicatorKind.SURVEY
-    baseline, note = against_baseline(report.points, definitions.programme.baseline_year, survey)
+    baseline, note = against_baseline(
+        report.points, definitions.programme.baseline_year, survey, report.pooled
+    )
     return TrendReport(
         **{
             **report.__dict__,
