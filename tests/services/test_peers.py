@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
 from veiligstad.domain.indicators import Direction, Indicator, IndicatorKind
+from veiligstad.engine import funnel as funnels
+from veiligstad.engine.dispersion import POISSON
 from veiligstad.engine.intervals import poisson_interval
 from veiligstad.engine.significance import Signal, compare_counts
 from veiligstad.services import peers
@@ -129,11 +132,12 @@ def test_peer_interval_is_the_exact_poisson_interval_of_the_summed_count() -> No
     )
 
 
-def test_municipality_against_peers_uses_the_exact_test_with_exposure() -> None:
+def test_municipality_against_few_peers_falls_back_to_the_poisson_test() -> None:
     values = frame()
     group = peers.peer_group(values, peers.populations(values, [RATE]), RATE, "GM0001", 2024)
     assert group is not None
-    expected = compare_counts(14_000.0, 249_999.0, 7200.0, 120_000.0)
+    # two peers with a count: too few for the funnel's between-gemeente variance
+    expected = compare_counts(14_000.0, 249_999.0, 7200.0, 120_000.0, POISSON)
     assert group.comparison == expected
     assert group.comparison.signal is Signal.ROSE  # 60 against 56 per 1.000 on these numbers
 
@@ -155,10 +159,43 @@ def test_aggregate_of_nothing_known_has_no_value() -> None:
     assert result.value is None and result.missing == 1
 
 
-def test_against_country_tests_the_rest_of_the_netherlands() -> None:
-    result = peers.against_country(frame(), RATE, "GM0001", 2024)
-    assert result == compare_counts(30_000.0 - 7200.0, 1_000_000.0 - 120_000.0, 7200.0, 120_000.0)
+def test_against_country_with_too_few_gemeenten_tests_the_rest_of_the_netherlands() -> None:
+    values = frame()
+    values = values[values["area_code"] != "GM0006"]  # four gemeenten with a count: no funnel
+    result = peers.against_country(values, RATE, "GM0001", 2024)
+    assert result == compare_counts(30_000.0 - 7200.0, 1_000_000.0 - 120_000.0, 7200.0, 120_000.0, POISSON)
     assert result.signal is Signal.ROSE  # 60 against 25.9 per 1.000
+
+
+def _country(own: float, rng_seed: int = 3) -> pd.DataFrame:
+    """GM0001 (120,000 inhabitants, ``own`` crimes) and 60 gemeenten around 50 per 1.000
+    with a real spread between them (τ = 0,15)."""
+    rng = np.random.default_rng(rng_seed)
+    pops = rng.uniform(2e4, 2e5, 60)
+    counts = rng.poisson(0.05 * pops * np.exp(rng.normal(0, 0.15, 60)))
+    rows = [row("GM0001", own, 120_000.0)]
+    rows += [
+        row(f"GM{i + 2:04d}", float(k), float(n)) for i, (k, n) in enumerate(zip(counts, pops, strict=True))
+    ]
+    total_k = own + float(counts.sum())
+    total_n = 120_000.0 + float(pops.sum())
+    rows.append(row("NL01", total_k, total_n, level="land"))
+    return pd.DataFrame(rows)
+
+
+def test_against_country_uses_overdispersed_funnel_limits() -> None:
+    values = _country(6900.0)  # 57,5 per 1.000: 15% above the others
+    result = peers.against_country(values, RATE, "GM0001", 2024)
+    assert result.method == funnels.METHOD and result.tau2 is not None and result.tau2 > 0
+    assert "gemeenten in Nederland" in result.phi_source
+    assert result.signal is Signal.NO_CHANGE  # within the spread between gemeenten
+    rest = values[values["area_code"].str.startswith("GM") & (values["area_code"] != "GM0001")]
+    poisson = compare_counts(
+        float(rest["numerator"].sum()), float(rest["denominator"].sum()), 6900.0, 120_000.0, POISSON
+    )
+    assert poisson.signal is Signal.ROSE and poisson.p_value is not None and poisson.p_value < 1e-15
+    extreme = peers.against_country(_country(12_000.0), RATE, "GM0001", 2024)  # 100 per 1.000
+    assert extreme.signal is Signal.ROSE
 
 
 def test_against_country_without_a_count_is_too_little() -> None:
@@ -186,7 +223,15 @@ def test_benchmark_frames_put_the_municipality_first_and_label_the_comparisons()
     assert bench.year == 2024 and bench.peers is not None
     table = peers.comparison_frame(bench, "Gemeente 1")
     assert list(table["soort"]) == ["gemeente", "land", "groep"]
-    assert list(table["gemeente_ten_opzichte_hiervan"]) == ["", "significant hoger", "significant hoger"]
+    # against the country: funnel over five very different gemeenten (one at 0,7 per 1.000), so
+    # the spread between gemeenten is large and 60 per 1.000 is within it; peers: Poisson fallback
+    assert list(table["gemeente_ten_opzichte_hiervan"]) == [
+        "",
+        "geen significant verschil",
+        "significant hoger",
+    ]
+    assert table.loc[1, "toets"] == funnels.METHOD and table.loc[1, "spreiding"].startswith("φ = ")
+    assert "τ = " in table.loc[1, "spreiding"] and "φ = 1,0" in table.loc[2, "spreiding"]
     assert table.loc[2, "gebied"] == "Gemeenten met 100.000 tot 150.000 inwoners"
     members = peers.members_frame(bench.peers)
     assert list(members["code"]) == ["GM0002", "GM0003", "GM0004"]

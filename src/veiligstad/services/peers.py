@@ -368,6 +368,7 @@ def _verdict(comparison: Comparison | None) -> dict[str, object]:
         "gemeente_ten_opzichte_hiervan": AREA_SIGNALS[comparison.signal] if comparison else "",
         "p_waarde": comparison.p_value if comparison else None,
         "toets": comparison.method if comparison else "",
+        "spreiding": comparison.phi_text if comparison else "",
         "toelichting": comparison.reason if comparison else "",
     }
 
