@@ -71,21 +71,31 @@ def test_buurt_hotspots_of_registered_crime_2023(client: TestClient) -> None:
     rows = rows_of(soup)
     assert len(rows) == 44
     binnenstad = rows["BU09350000"]
-    assert binnenstad[1] == "528,8" and binnenstad[2] == "527,5"  # value, empirical-Bayes smoothed
-    assert binnenstad[3] == "-0,17" and binnenstad[4] == "0,387"  # z, pseudo p
-    assert binnenstad[6] == "geen significant patroon"
+    assert binnenstad[1] == "528,8" and binnenstad[2] != "–"  # value, empirical-Bayes smoothed
+    assert binnenstad[3] != "–" and 0 < float(binnenstad[4].replace(",", ".")) <= 1  # z, two-sided p
+    assert binnenstad[6] in hotspots.CATEGORY_COLOURS
+    beatrixhaven = rows["BU09350500"]  # 15 inhabitants: left out of an analysis of rates
+    assert beatrixhaven[6] == "niet geanalyseerd" and "niet-woongebied" in beatrixhaven[-1]
     gi = features(soup, "hotspots-gi")
     lisa = features(soup, "hotspots-lisa")
     assert len(gi) == len(lisa) == 44
-    assert {f["properties"]["category"] for f in gi} == {"geen significant patroon"}
+    assert {f["properties"]["category"] for f in gi} <= set(hotspots.CATEGORY_COLOURS)
     assert {f["properties"]["category"] for f in lisa} <= {
         *hotspots.LISA_LABELS.values(),
         "geen significant patroon",
+        "niet geanalyseerd",
     }
+    maat = soup.select_one("select#hotspots-maat option[selected]")
+    assert maat is not None and maat["value"] == "rate"
     text = soup.get_text(" ", strip=True)
     for phrase in (
-        "44 gebieden geanalyseerd",
-        "999 permutaties met vaste startwaarde (seed) 12345",
+        "39 gebieden geanalyseerd",
+        "Maat: cijfer per inwoners.",
+        "Niet geanalyseerd als niet-woongebied (minder dan 100 inwoners",
+        "Bosscherveld, Belvédère, Lanakerveld, Beatrixhaven, Meerssenhoven",
+        "9.999 permutaties met vaste startwaarde (seed) 12345",
+        "De p-waarde is tweezijdig.",
+        "geen onafhankelijke bevestiging van de hotspots",
         "Benjamini–Hochberg",
         "Smoothing: empirical Bayes",
         "minder dan 200 inwoners",
@@ -101,21 +111,29 @@ def test_buurt_hotspots_of_registered_crime_2023(client: TestClient) -> None:
 def test_suppressed_count_and_its_neighbourhood_statistics_are_not_shown(
     client: TestClient, web_app: FastAPI
 ) -> None:
-    soup = soup_of(client.get("/hotspots"))
+    # Rates: Lanakerveld (65 inhabitants) is left out as non-residential, its count is withheld.
+    rows = rows_of(soup_of(client.get("/hotspots")))
+    assert rows[SUPPRESSED][1] == "< 5" and rows[SUPPRESSED][6] == "niet geanalyseerd"
+    # Counts: Lanakerveld is analysed, but nothing of its own is shown, not even its category.
+    soup = soup_of(client.get("/hotspots?indicator=misdrijven-totaal&maat=count"))
     rows = rows_of(soup)
     hidden = rows[SUPPRESSED]
-    assert hidden[1] == "< 5" and hidden[2:6] == ["–", "–", "–", "–"]
-    assert hidden[6] == "geen significant patroon"  # the category is shown
+    assert hidden[1] == "< 5" and hidden[2:5] == ["–", "–", "–"]  # no smoothing of counts
+    assert hidden[5] == hidden[6] == "afgeschermd"  # category and LISA cluster withheld
     assert "afgeschermd: minder dan 5 registraties" in hidden[-1]
-    frame = download(client, "indicator=misdrijven-totaal")
+    gi = {f["properties"]["code"]: f["properties"]["category"] for f in features(soup, "hotspots-gi")}
+    lisa = {f["properties"]["code"]: f["properties"]["category"] for f in features(soup, "hotspots-lisa")}
+    assert gi[SUPPRESSED] == lisa[SUPPRESSED] == "afgeschermd"
+    frame = download(client, "indicator=misdrijven-totaal&maat=count")
     masked = set(frame.loc[frame["z"].isna(), "code"])
     assert SUPPRESSED in masked and 2 <= len(masked) < 10  # the area and its Queen neighbours
-    assert (
-        frame.loc[frame["code"] == SUPPRESSED, ["waarde", "aantal", "gesmoothte_waarde"]]
-        .isna()
-        .all(axis=None)
-    )
-    assert (frame.loc[frame["code"] == SUPPRESSED, "afscherming"] == "< 5").all()
+    own = frame[frame["code"] == SUPPRESSED]
+    assert own[["waarde", "aantal", "gesmoothte_waarde", "z", "p", "p_fdr"]].isna().all(axis=None)
+    assert (own["categorie"] == "afgeschermd").all() and (own["lisa_cluster"] == "afgeschermd").all()
+    assert (own["afscherming"] == "< 5").all()
+    neighbours = frame[frame["code"].isin(masked - {SUPPRESSED}) & frame["afscherming"].isna()]
+    assert len(neighbours) and (neighbours["categorie"] != "afgeschermd").all()  # coarse: shown
+    assert (frame.loc[frame["afscherming"].isna(), "categorie"] != "afgeschermd").all()
     snapshot: Snapshot = web_app.state.cache.get()
     raw = snapshot.values
     count = raw[(raw["area_code"] == SUPPRESSED) & (raw["indicator_id"] == "misdrijven-totaal")]["numerator"]
@@ -138,14 +156,27 @@ def test_downloads(client: TestClient, fmt: str) -> None:
     assert emerging.empty and "categorie" in emerging.columns
 
 
-def test_other_levels(client: TestClient) -> None:
-    soup = soup_of(client.get("/hotspots?indicator=misdrijven-totaal&niveau=wijk&periode=2023"))
-    assert len(rows_of(soup)) == 7
-    soup = soup_of(client.get("/hotspots?niveau=stadsdeel"))
-    centrum = rows_of(soup)["SD093501"]  # borders every other stadsdeel: Gi* is undefined
-    assert centrum[3:7] == ["–", "–", "–", "niet te bepalen"]
-    assert "'Niet te bepalen': het gebied grenst aan alle andere gebieden" in soup.get_text(" ", strip=True)
-    assert "niet te bepalen" in {f["properties"]["category"] for f in features(soup, "hotspots-gi")}
+def test_fewer_than_thirty_areas_show_the_refusal_instead_of_labels(client: TestClient) -> None:
+    for level in ("wijk", "stadsdeel"):
+        response = client.get(f"/hotspots?indicator=misdrijven-totaal&niveau={level}&periode=2023")
+        assert response.status_code == 200
+        soup = soup_of(response)
+        notice = soup.select_one("#hotspots-geweigerd")
+        assert notice is not None
+        assert (
+            "Te weinig gebieden: 7 gebieden, voor Gi* en LISA zijn er minstens 30 nodig." in notice.get_text()
+        )
+        assert soup.select_one("table.hotspots") is None
+        assert (
+            soup.find("script", id="hotspots-gi") is None and soup.find("script", id="hotspots-lisa") is None
+        )
+    english = soup_of(client.get("/hotspots?niveau=wijk&lang=en")).get_text(" ", strip=True)
+    assert "Too few areas: 7 areas; Gi* and LISA need at least 30." in english
+    empty = download(client, "indicator=misdrijven-totaal&niveau=wijk")
+    assert empty.empty and "categorie" in empty.columns
+
+
+def test_gemeente_level(client: TestClient) -> None:
     response = client.get("/hotspots?niveau=gemeente&periode=2023")
     assert response.status_code == 200
     soup = soup_of(response)
@@ -168,6 +199,7 @@ def test_other_levels(client: TestClient) -> None:
         ("niveau=land", 400, "Kies een van: buurt, wijk, stadsdeel, gemeente."),
         ("periode=2019", 404, "Beschikbare perioden: 2023."),
         ("periode=2023&download=onbekend", 404, "Beschikbaar: hotspots, opkomend."),
+        ("maat=aantal", 400, "Kies een van: rate, count."),
     ],
 )
 def test_bad_parameters(client: TestClient, query: str, status: int, message: str) -> None:

@@ -196,6 +196,7 @@ def analyse(
             f"voor opkomende hotspots zijn er minstens {MIN_AREAS} nodig.",
             hint=f"Minimaal {MIN_AREAS} gebieden met een waarde in elke periode van "
             f"{periods[0]} tot en met {periods[-1]}.",
+            n_areas=len(used),
         )
     from veiligstad.spatial.weights import queen_weights  # libpysal: seconds to import
 

@@ -33,6 +33,10 @@ MIN_RESIDENTS = 100
 class TooFewAreas(DataError):
     """Fewer areas than :data:`MIN_AREAS`: no Gi*, LISA or emerging hotspots."""
 
+    def __init__(self, message: str, hint: str = "", n_areas: int = 0) -> None:
+        super().__init__(message, hint)
+        self.n_areas = n_areas
+
 
 def check_areas(n_areas: int, what: str = "Gi* en LISA") -> None:
     """Raise :class:`TooFewAreas` (plain Dutch) when ``n_areas`` is below :data:`MIN_AREAS`.
@@ -47,4 +51,5 @@ def check_areas(n_areas: int, what: str = "Gi* en LISA") -> None:
             f"Te weinig gebieden: {n_areas} gebieden, voor {what} zijn er minstens {MIN_AREAS} nodig.",
             hint="Kies een lager gebiedsniveau (bijvoorbeeld buurten) of alle gemeenten. "
             "Bij zo weinig gebieden zegt een hotspotlabel niets betrouwbaars.",
+            n_areas=n_areas,
         )

@@ -1,18 +1,24 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Hotspots: Getis–Ord Gi* and local Moran's I of one indicator, period and level, on maps.
 
-``/hotspots?indicator=ID&periode=JJJJ&niveau=buurt|wijk|stadsdeel|gemeente``. Below the
-gemeente level the analysis covers the programme municipality's own areas; at gemeente level
-every gemeente of the Netherlands. The analysis (:func:`veiligstad.services.hotspots.analyse`,
-about 2–3 s) runs once per snapshot and combination with a short-lived warehouse connection
-and is kept in ``snapshot.memo``.
+``/hotspots?indicator=ID&periode=JJJJ&niveau=buurt|wijk|stadsdeel|gemeente&maat=rate|count``.
+Below the gemeente level the analysis covers the programme municipality's own areas; at
+gemeente level every gemeente of the Netherlands. The analysis
+(:func:`veiligstad.services.hotspots.analyse`, a few seconds) runs once per snapshot and
+combination with a short-lived warehouse connection and is kept in ``snapshot.memo``.
+
+Fewer than 30 areas (Maastricht's wijken and stadsdelen): the page shows the service's plain
+Dutch refusal instead of maps and labels. ``maat``: rates per inhabitant without the
+non-residential areas (default for rate indicators) or counts of all areas; the page says
+which measure was used and which areas were left out and why.
 
 Disclosure. The analysis runs on all registrations: leaving a suppressed area out would
 change its neighbours' neighbourhoods and so the categories everyone sees. The page says so.
-For an area whose count is suppressed (``< 5``) the page shows no value, count or smoothed
-value, and neither its own z and p nor those of its neighbours (the suppressed count is a
-term of their neighbourhood sum and could be worked back from them). Categories and LISA
-clusters are shown for every area: they are coarse, and they describe a neighbourhood.
+For an area whose count is suppressed (``< 5``) the page shows no value, count, smoothed
+value, z, p, category, LISA quadrant or cluster (``afgeschermd``), and its neighbours show no
+z and p (the suppressed count is a term of their neighbourhood sum and could be worked back
+from them); :func:`veiligstad.services.hotspots.public_frame` applies the rule. The
+neighbours' categories and clusters are shown: they are coarse, and describe a neighbourhood.
 
 Emerging hotspots (:mod:`veiligstad.services.emerging`) run on the public values when the
 indicator has enough consecutive periods at the level; otherwise the page shows the refusal.
@@ -33,7 +39,8 @@ from veiligstad.reports import charts
 from veiligstad.services import emerging
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.spatial.emerging import MIN_STEPS
-from veiligstad.spatial.labels import NOT_SIGNIFICANT
+from veiligstad.spatial.labels import MIN_AREAS as MIN_ANALYSED
+from veiligstad.spatial.labels import MIN_RESIDENTS, NOT_SIGNIFICANT, TooFewAreas
 from veiligstad.web import i18n
 from veiligstad.web.auth import viewer
 from veiligstad.web.templating import render
@@ -46,8 +53,13 @@ router = APIRouter(include_in_schema=False)
 LEVELS = ("buurt", "wijk", "stadsdeel", "gemeente")
 DEFAULT_INDICATOR = "misdrijven-totaal"
 DEFAULT_LEVEL = "buurt"
-#: Gi* needs a few areas; the service refuses fewer than three with a value and a boundary.
+#: A level is offered when at least this many areas have a value and a boundary; the service
+#: refuses fewer than 30 (:data:`~veiligstad.spatial.labels.MIN_AREAS`) and the page says so.
 MIN_AREAS = 3
+#: ``maat``: the measure analysed (``services.hotspots.Measure`` values, without importing PySAL).
+MEASURES = {"rate": "cijfer per inwoners", "count": "aantal registraties"}
+#: Label of the service for an area whose own results are withheld.
+WITHHELD = "afgeschermd"
 #: Label of the service (:mod:`veiligstad.services.hotspots`), kept here so that the page module
 #: does not import PySAL (seconds) when the app starts.
 NOT_ANALYSED = "niet geanalyseerd"
@@ -55,7 +67,7 @@ NOT_ANALYSED = "niet geanalyseerd"
 MAP_WIDTH = 340
 
 #: Gi* categories → colour (ColorBrewer RdBu), keyed by the service's labels.
-CATEGORY_COLOURS = charts.HOTSPOT_COLOURS
+CATEGORY_COLOURS = {**charts.HOTSPOT_COLOURS, WITHHELD: "#969696"}
 #: LISA clusters: what the quadrant means, and a colour-blind safe colour (RdBu).
 LISA_LABELS = {
     "HH": "HH: hoog, buren hoog",
@@ -70,6 +82,7 @@ LISA_COLOURS = {
     LISA_LABELS["LL"]: "#2166ac",
     NOT_SIGNIFICANT: "#f7f7f7",
     NOT_ANALYSED: charts.NO_VALUE,
+    WITHHELD: "#969696",
 }
 #: Emerging-hotspot categories: hot in reds (strongest for intensifying), cold in blues.
 EMERGING_COLOURS = {
@@ -96,11 +109,12 @@ EMERGING_COLOURS = {
 
 @dataclass(frozen=True)
 class Choice:
-    """What the page analyses."""
+    """What the page analyses; ``measure`` None: the service's default for the indicator."""
 
     indicator: Indicator
     level: str
     period: str
+    measure: str | None = None
 
 
 def level_areas(snapshot: Snapshot, level: str) -> pd.DataFrame:
@@ -129,7 +143,13 @@ def options(snapshot: Snapshot) -> pd.DataFrame:
     return result
 
 
-def choose(snapshot: Snapshot, indicator_id: str | None, level: str | None, period: str | None) -> Choice:
+def choose(
+    snapshot: Snapshot,
+    indicator_id: str | None,
+    level: str | None,
+    period: str | None,
+    measure: str | None = None,
+) -> Choice:
     """Check the query (Dutch 400/404 with the valid choices) and fill in the defaults."""
     found = options(snapshot)
     usable = [i for i in snapshot.definitions.indicators() if i.id in set(found["indicator_id"])]
@@ -167,7 +187,14 @@ def choose(snapshot: Snapshot, indicator_id: str | None, level: str | None, peri
             f"Geen waarden van '{indicator.id}' voor periode {period} op niveau {level}.",
             hint=f"Beschikbare perioden: {', '.join(periods)}.",
         )
-    return Choice(indicator, level, period or periods[-1])
+    if measure is not None and (measure not in MEASURES or indicator.kind is not IndicatorKind.RATE):
+        allowed = (
+            ", ".join(MEASURES)
+            if indicator.kind is IndicatorKind.RATE
+            else "geen (alleen bij cijfers per inwoner)"
+        )
+        raise BadRequest(f"Onbekende of ongeldige maat '{measure}'.", hint=f"Kies een van: {allowed}.")
+    return Choice(indicator, level, period or periods[-1], measure)
 
 
 def analysis(snapshot: Snapshot, url: str, choice: Choice) -> HotspotAnalysis:
@@ -183,24 +210,48 @@ def analysis(snapshot: Snapshot, url: str, choice: Choice) -> HotspotAnalysis:
         choice.period,
         choice.level,
         municipality,
+        measure=choice.measure,
     )
+
+
+def suppressed_codes(snapshot: Snapshot, indicator_id: str, period: str, level: str) -> dict[str, str]:
+    """Area code → its public label (``< 5``) for the suppressed counts of one indicator and period."""
+    values = snapshot.public_values
+    rows = values[
+        (values["indicator_id"] == indicator_id)
+        & (values["period"] == period)
+        & (values["level"] == level)
+        & values["suppressed"].astype(bool)
+    ]
+    return dict(zip(rows["area_code"].astype(str), rows["disclosure"].astype(str), strict=True))
+
+
+#: Columns of the download (also when the analysis was refused).
+TABLE_COLUMNS = [
+    "code",
+    "gebied",
+    "waarde",
+    "aantal",
+    "noemer",
+    "gesmoothte_waarde",
+    "z",
+    "p",
+    "p_fdr",
+    "categorie",
+    "lisa_cluster",
+    "afscherming",
+    "opmerkingen",
+]
 
 
 def public_table(snapshot: Snapshot, result: HotspotAnalysis) -> pd.DataFrame:
     """One row per area for the page and the download, after disclosure control."""
-    values = snapshot.public_values
-    rows = values[
-        (values["indicator_id"] == result.indicator.id)
-        & (values["period"] == result.period)
-        & (values["level"] == result.level)
-        & values["suppressed"].astype(bool)
-    ]
-    hidden = dict(zip(rows["area_code"].astype(str), rows["disclosure"].astype(str), strict=True))
-    frame = result.frame
-    codes = [str(c) for c in frame["area_code"]]
+    hidden = suppressed_codes(snapshot, result.indicator.id, result.period, result.level)
     from veiligstad.services import hotspots as service  # PySAL: seconds to import
 
     _, masked = service.masked(result, hidden)
+    frame = service.public_frame(result, hidden)
+    codes = [str(c) for c in frame["area_code"]]
     out = pd.DataFrame(
         {
             "code": codes,
@@ -218,15 +269,12 @@ def public_table(snapshot: Snapshot, result: HotspotAnalysis) -> pd.DataFrame:
             "opmerkingen": frame["flags"],
         }
     )
-    secret = out["code"].isin(hidden.keys())
-    out.loc[secret, ["waarde", "aantal", "gesmoothte_waarde"]] = None
-    out.loc[out["code"].isin(masked), ["z", "p", "p_fdr"]] = None
     note = "z en p niet getoond: afgeschermd aantal in de buurt"
     out.loc[out["code"].isin(masked), "opmerkingen"] = [
         "; ".join(x for x in (str(flags), note) if x)
         for flags in out.loc[out["code"].isin(masked), "opmerkingen"]
     ]
-    return out
+    return out[TABLE_COLUMNS]
 
 
 def category_spec(
@@ -292,7 +340,7 @@ def emerging_table(part: Emerging) -> pd.DataFrame:
     """Download of the emerging-hotspot categories."""
     if part.result is None:
         return pd.DataFrame(
-            columns=["code", "gebied", "categorie", "z", "p", "hot_steps", "cold_steps", "reden"]
+            columns=["code", "gebied", "categorie", "z", "p", "p_fdr", "hot_steps", "cold_steps", "reden"]
         )
     frame = part.result.frame
     return pd.DataFrame(
@@ -302,6 +350,7 @@ def emerging_table(part: Emerging) -> pd.DataFrame:
             "categorie": frame["category"],
             "z": frame["z"],
             "p": frame["p"],
+            "p_fdr": frame["p_fdr"],
             "hot_steps": frame["hot_steps"],
             "cold_steps": frame["cold_steps"],
             "reden": frame["reason"],
@@ -310,19 +359,26 @@ def emerging_table(part: Emerging) -> pd.DataFrame:
 
 
 def maps(
-    snapshot: Snapshot, choice: Choice, table: pd.DataFrame, part: Emerging, lang: str
+    snapshot: Snapshot, choice: Choice, table: pd.DataFrame | None, part: Emerging, lang: str
 ) -> dict[str, Any]:
-    """The three map specifications, once per snapshot, choice and language (Altair takes ~50 ms)."""
-    key = ("hotspots", "maps", choice.indicator.id, choice.period, choice.level, lang)
+    """The three map specifications, once per snapshot, choice and language (Altair takes ~50 ms).
+
+    No table (the analysis was refused): no Gi* and LISA maps."""
+    key = ("hotspots", "maps", choice.indicator.id, choice.period, choice.level, choice.measure, lang)
     if key not in snapshot.memo:
-        lisa = category_spec(snapshot, table, "lisa_cluster", LISA_COLOURS, lang, "LISA-cluster", LISA_LABELS)
+        lisa = gi = None
+        if table is not None:
+            lisa = category_spec(
+                snapshot, table, "lisa_cluster", LISA_COLOURS, lang, "LISA-cluster", LISA_LABELS
+            )
+            gi = category_spec(snapshot, table, "categorie", CATEGORY_COLOURS, lang, "categorie")
         trend = None
         if part.result is not None:
             frame = part.result.frame[["area_code", "area_name", "category"]]
             frame = frame.set_axis(["code", "gebied", "category"], axis=1)
             trend = category_spec(snapshot, frame, "category", EMERGING_COLOURS, lang, "opkomende hotspots")
         snapshot.memo[key] = {
-            "gi_spec": category_spec(snapshot, table, "categorie", CATEGORY_COLOURS, lang, "categorie"),
+            "gi_spec": gi,
             "lisa_spec": lisa,
             "emerging_spec": trend,
         }
@@ -332,7 +388,7 @@ def maps(
 
 def table_of(snapshot: Snapshot, result: HotspotAnalysis) -> pd.DataFrame:
     """:func:`public_table`, once per snapshot and analysis."""
-    key = ("hotspots", "table", result.indicator.id, result.period, result.level)
+    key = ("hotspots", "table", result.indicator.id, result.period, result.level, result.measure.value)
     if key not in snapshot.memo:
         snapshot.memo[key] = public_table(snapshot, result)
     table: pd.DataFrame = snapshot.memo[key]
@@ -341,21 +397,37 @@ def table_of(snapshot: Snapshot, result: HotspotAnalysis) -> pd.DataFrame:
 
 @router.get("/hotspots")
 def hotspots_page(
-    request: Request, indicator: str | None = None, periode: str | None = None, niveau: str | None = None
+    request: Request,
+    indicator: str | None = None,
+    periode: str | None = None,
+    niveau: str | None = None,
+    maat: str | None = None,
 ) -> Response:
-    """Gi* categories and LISA clusters on two maps, the table per area and the method."""
-    from veiligstad.services.hotspots import EXPLANATION  # after the first analysis: no extra cost
-
+    """Gi* categories and LISA clusters on two maps, the table per area and the method; the
+    refusal instead where there are fewer than 30 areas."""
     snapshot: Snapshot = request.app.state.cache.get()
-    choice = choose(snapshot, indicator or None, niveau or None, periode or None)
-    result = analysis(snapshot, request.app.state.cache.url, choice)
-    table = table_of(snapshot, result)
+    choice = choose(snapshot, indicator or None, niveau or None, periode or None, maat or None)
+    result: HotspotAnalysis | None = None
+    refusal: TooFewAreas | None = None
+    try:
+        result = analysis(snapshot, request.app.state.cache.url, choice)
+    except TooFewAreas as exc:  # e.g. 7 wijken: say so instead of labelling
+        refusal = exc
+    table = table_of(snapshot, result) if result is not None else None
     part = emerging_part(snapshot, choice)
     found = options(snapshot)
     mine = found[found["indicator_id"] == choice.indicator.id]
-    tables = {"hotspots": table, "opkomend": emerging_table(part)}
+    tables = {
+        "hotspots": table if table is not None else pd.DataFrame(columns=TABLE_COLUMNS),
+        "opkomend": emerging_table(part),
+    }
     if request.query_params.get("download"):
         return render(request, "hotspots/index.html", title="Hotspots", stem=_stem(choice), tables=tables)
+    explanation, lisa_note = "", ""
+    if result is not None:
+        from veiligstad.services.hotspots import EXPLANATION, LISA_NOTE  # imported by the analysis
+
+        explanation, lisa_note = EXPLANATION, LISA_NOTE
     return render(
         request,
         "hotspots/index.html",
@@ -364,10 +436,14 @@ def hotspots_page(
         tables=tables,
         choice=choice,
         result=result,
-        rows=table.to_dict(orient="records"),
-        counts=result.counts(),
+        refusal=refusal,
+        min_analysed=MIN_ANALYSED,
+        min_residents=MIN_RESIDENTS,
+        measures=MEASURES if choice.indicator.kind is IndicatorKind.RATE else {},
+        rows=[] if table is None else table.to_dict(orient="records"),
+        counts={} if result is None else public_counts(result, table),
         is_rate=choice.indicator.kind is IndicatorKind.RATE,
-        suppressed=int((table["afscherming"] != "").sum()),
+        suppressed=0 if table is None else int((table["afscherming"] != "").sum()),
         indicators=[i for i in snapshot.definitions.indicators() if i.id in set(found["indicator_id"])],
         levels=[lvl for lvl in LEVELS if lvl in set(mine["level"])],
         periods=sorted(set(mine.loc[mine["level"] == choice.level, "period"]), reverse=True),
@@ -375,11 +451,20 @@ def hotspots_page(
         emerging=part,
         emerging_rows=[] if part.result is None else part.result.frame.to_dict(orient="records"),
         min_steps=MIN_STEPS,
-        gi_explanation=EXPLANATION,
+        gi_explanation=explanation,
+        lisa_note=lisa_note,
         explanation=emerging.EXPLANATION,
         **maps(snapshot, choice, table, part, viewer(request).lang),
     )
 
 
+def public_counts(result: HotspotAnalysis, table: pd.DataFrame | None) -> dict[str, int]:
+    """Areas per category as published (a withheld category counts as ``afgeschermd``)."""
+    if table is None:
+        return result.counts()
+    return {str(k): int(v) for k, v in table["categorie"].value_counts().sort_index().items()}
+
+
 def _stem(choice: Choice) -> str:
-    return f"hotspots-{choice.indicator.id}-{choice.level}-{choice.period}"
+    measure = f"-{choice.measure}" if choice.measure else ""
+    return f"hotspots-{choice.indicator.id}-{choice.level}-{choice.period}{measure}"
