@@ -184,12 +184,15 @@ def changes_table(changes: list[Change]) -> pd.DataFrame:
             "significantie": c.comparison.signal.value,
             "p_waarde": c.comparison.p_value,
             "toets": c.comparison.method,
+            "phi": c.comparison.phi if c.comparison.p_value is not None else None,
+            "spreiding": c.comparison.phi_text if c.comparison.p_value is not None else "",
             "toelichting": c.comparison.reason,
         }
         for c in changes
     ]
     columns = ["van", "tot", "waarde_van", "waarde_tot", "verschil", "verandering_procent"]
-    return pd.DataFrame(rows, columns=[*columns, "significantie", "p_waarde", "toets", "toelichting"])
+    tests = ["significantie", "p_waarde", "toets", "phi", "spreiding", "toelichting"]
+    return pd.DataFrame(rows, columns=[*columns, *tests])
 
 
 def context_notes(snapshot: Snapshot, indicator: Indicator, table: pd.DataFrame) -> list[dict[str, str]]:
@@ -441,7 +444,7 @@ def catalogue_page(request: Request) -> Response:
 def _significance(report: trends.TrendReport, snapshot: Snapshot) -> dict[str, Any]:
     survey = report.indicator.kind is IndicatorKind.SURVEY
     baseline_year = snapshot.definitions.programme.baseline_year
-    baseline, _ = trends.against_baseline(report.points, baseline_year, survey)
+    baseline, _ = trends.against_baseline(report.points, baseline_year, survey, report.pooled)
     substitute = baseline is not None and int(baseline.before.time) != baseline_year
     return {"trend": report.trend, "baseline": baseline, "baseline_substitute": substitute}
 
