@@ -182,9 +182,16 @@ def check_holds(areas: pd.DataFrame, counts: dict[str, int], public: pd.DataFram
     hidden = set(public.loc[public["suppressed"], "area_code"])
     primary = {c for c, n in counts.items() if 0 < n < THRESHOLD}
     assert set(public.loc[public["suppression"] == "primair", "area_code"]) == primary
+    check_equations(oracle_equations(areas, set(counts)), counts, hidden)
+    shown = public[public["suppressed"]]
+    assert shown[list(disclosure.DERIVED)].isna().all().all()
+
+
+def check_equations(equations: list[tuple[str, list[str]]], counts: dict[str, int], hidden: set[str]) -> None:
+    """Rules 1-3 for a system of equations over named cells with ``hidden`` withheld."""
+    primary = {c for c, n in counts.items() if 0 < n < THRESHOLD}
     assert primary <= hidden
     assert all(counts[c] > 0 for c in hidden)  # a zero is never withheld
-    equations = oracle_equations(areas, set(counts))
     # The engine treats a parent as the exact sum of its parts (the reader is assumed to know
     # what it counts outside them). When that outside part is all there is (the published
     # parts are zero and the rest is withheld already), nothing is left that could protect:
@@ -204,8 +211,60 @@ def check_holds(areas: pd.DataFrame, counts: dict[str, int], public: pd.DataFram
             for code, (low, high) in range_left(children, hidden, primary, counts).items():
                 assert (low, high) == (1.0, THRESHOLD - 1.0), (parent, code, low, high)
     assert not determined(equations, hidden, stuck)
-    shown = public[public["suppressed"]]
-    assert shown[list(disclosure.DERIVED)].isna().all().all()
+
+
+QUARTERS = [f"2023Q{q}" for q in range(1, 5)]
+
+
+@st.composite
+def seasons(draw: st.DrawFn) -> tuple[pd.DataFrame, dict[str, int]]:
+    """A gemeente with 1-3 wijken of 1-3 buurten and a count per buurt and quarter of 2023;
+    wijken, gemeente and the year are sums. Cells are named ``area@period``."""
+    rows: list[tuple[str, str, str | None, str | None, str | None]] = [("G", "gemeente", "G", None, None)]
+    counts: dict[str, int] = {}
+    for w in range(draw(st.integers(1, 3))):
+        rows.append((f"W{w}", "wijk", "G", None, None))
+        for b in range(draw(st.integers(1, 3))):
+            rows.append((f"B{w}{b}", "buurt", "G", f"W{w}", None))
+            for quarter in QUARTERS:
+                counts[f"B{w}{b}@{quarter}"] = draw(COUNTS)
+    areas = _register(rows)
+    buurten = [r[0] for r in rows if r[1] == "buurt"]
+    for quarter in QUARTERS:
+        for wijk in (r[0] for r in rows if r[1] == "wijk"):
+            counts[f"{wijk}@{quarter}"] = sum(
+                counts[f"{b}@{quarter}"] for b in buurten if b.startswith(f"B{wijk[1:]}")
+            )
+        counts[f"G@{quarter}"] = sum(counts[f"{b}@{quarter}"] for b in buurten)
+    for area in areas["code"]:
+        counts[f"{area}@2023"] = sum(counts[f"{area}@{q}"] for q in QUARTERS)
+    return areas, counts
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seasons())
+def test_no_withheld_count_follows_from_areas_and_quarters_together(
+    case: tuple[pd.DataFrame, dict[str, int]],
+) -> None:
+    areas, counts = case
+    rows = pd.concat(
+        [
+            frame({k.split("@")[0]: n for k, n in counts.items() if k.endswith(f"@{p}")}, period=p)
+            for p in ["2023", *QUARTERS]
+        ],
+        ignore_index=True,
+    )
+    public = disclosure.apply(rows, KINDS, THRESHOLD, areas)
+    withheld = zip(public["area_code"], public["period"], public["suppressed"], strict=True)
+    hidden = {f"{a}@{p}" for a, p, h in withheld if h}
+    codes = set(areas["code"])
+    equations = [
+        (f"{parent}@{p}", [f"{c}@{p}" for c in children])
+        for p in ["2023", *QUARTERS]
+        for parent, children in oracle_equations(areas, codes)
+    ]
+    equations += [(f"{a}@2023", [f"{a}@{q}" for q in QUARTERS]) for a in codes]
+    check_equations(equations, counts, hidden)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
