@@ -245,3 +245,26 @@ def test_emerging_hotspots_are_shown_when_the_series_is_long_enough(
     assert "Te weinig perioden" not in text
     part = hotspots.emerging_part(snapshot, hotspots.choose(snapshot, None, None, None))
     assert part.result is not None and part.periods[0] == "2010"
+
+
+def test_api_withholds_the_suppressed_area_and_says_what_was_analysed(client: TestClient) -> None:
+    body = client.get("/api/v1/hotspots?indicator=misdrijven-totaal&periode=2023&maat=count").json()
+    assert body["measure"] == "count" and body["left_out"] == [] and body["analysed"] == 44
+    assert "tweezijdig" in body["test"] and body["fdr"].startswith("Benjamini–Hochberg")
+    assert "geen onafhankelijke bevestiging" in body["lisa_note"]
+    items = {item["area_code"]: item for item in body["items"]}
+    small = items[SUPPRESSED]
+    assert small["suppressed"] and small["disclosure"] == "< 5"
+    assert small["category"] == small["lisa_cluster"] == "afgeschermd"
+    assert small["lisa_quadrant"] is None and small["z"] is small["p"] is small["value"] is None
+    rates = client.get("/api/v1/hotspots?indicator=misdrijven-totaal&periode=2023").json()
+    assert rates["measure"] == "rate" and {i["area_code"] for i in rates["left_out"]} >= {SUPPRESSED}
+    assert all(i["reason"].startswith("niet-woongebied") for i in rates["left_out"])
+    bad = client.get("/api/v1/hotspots?indicator=misdrijven-totaal&periode=2023&maat=aantal")
+    assert bad.status_code == 400 and "maat" in bad.json()["detail"]
+    refused = client.get("/api/v1/hotspots?indicator=misdrijven-totaal&periode=2023&niveau=wijk")
+    assert refused.status_code == 400
+    assert (
+        refused.json()["detail"]
+        == "Te weinig gebieden: 7 gebieden, voor Gi* en LISA zijn er minstens 30 nodig."
+    )

@@ -172,11 +172,6 @@ def _json_text(result: service.HotspotAnalysis) -> str:
 
 #: Pseudo p-values are multiples of 2/(permutations + 1); JSON shows them rounded.
 PSEUDO_P = {"p", "lisa_p"}
-#: The test behind the labels, in one Dutch sentence (CLI, JSON).
-TEST = (
-    "Richting en p uit dezelfde toets: voorwaardelijke permutaties (de waarde van het gebied blijft "
-    "staan, de andere waarden worden over de buren verdeeld); p is tweezijdig"
-)
 
 
 def _clean(key: str, value: Any) -> Any:
@@ -200,7 +195,7 @@ def as_json(result: service.HotspotAnalysis) -> dict[str, Any]:
         "level": result.level,
         "municipality": result.municipality,
         "method": "Getis–Ord Gi* (binaire Queen-gewichten, zelfgewicht 1) en lokale Moran's I",
-        "test": TEST,
+        "test": _service().TEST,
         "permutations": result.permutations,
         "seed": result.seed,
         "fdr": result.fdr_text,
@@ -272,7 +267,7 @@ def render(out: Console, result: service.HotspotAnalysis) -> None:
         "bij 5% is 1 op de 20 gebieden toevallig raak"
     )
     out.print(
-        f"Methode: Getis–Ord Gi* met Queen-buren (het gebied telt zelf mee). {TEST}, "
+        f"Methode: Getis–Ord Gi* met Queen-buren (het gebied telt zelf mee). {_service().TEST}, "
         f"{formatting.number(result.permutations)} permutaties (seed {result.seed}); "
         f"{correction}. Categorieën bij 99, 95 en 90% betrouwbaarheid. "
         "LISA-kwadranten (HH, LH, LL, HL) uit lokale Moran's I, alleen getoond als significant "

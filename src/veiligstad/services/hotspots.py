@@ -104,6 +104,11 @@ LISA_NOTE = (
     "geen onafhankelijke bevestiging van de hotspots: valt een gebied in beide op, dan is dat één "
     "bevinding, niet twee."
 )
+#: The test behind the labels, in one Dutch sentence (CLI, API).
+TEST = (
+    "Richting en p uit dezelfde toets: voorwaardelijke permutaties (de waarde van het gebied blijft "
+    "staan, de andere waarden worden over de buren verdeeld); p is tweezijdig"
+)
 FDR_ON = "Benjamini–Hochberg (false discovery rate), over alle geanalyseerde gebieden"
 FDR_OFF = "geen correctie voor meervoudig toetsen (ruwe lijst: bij 5% is 1 op de 20 gebieden toevallig raak)"
 
