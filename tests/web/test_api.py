@@ -349,9 +349,10 @@ def test_a_bad_date_is_a_400_problem(client: TestClient, since: str) -> None:
 
 def test_buurt_hotspots_of_2023(client: TestClient) -> None:
     body = get(client, f"/hotspots?indicator={CRIME}&periode=2023")
-    assert (body["level"], body["municipality"], body["permutations"]) == ("buurt", "GM0935", 999)
-    assert body["smoothing"] == "empirical Bayes"
-    assert len(body["items"]) == 44 and body["analysed"] == 44
+    assert (body["level"], body["municipality"], body["permutations"]) == ("buurt", "GM0935", 9999)
+    assert body["smoothing"] == "empirical Bayes" and body["measure"] == "rate"
+    # five non-residential buurten (< 100 inhabitants) are left out of an analysis of rates
+    assert len(body["items"]) == 44 and body["analysed"] == 39 and len(body["left_out"]) == 5
     assert sum(body["counts"].values()) == 44
     for item in body["items"]:
         assert item["p"] is None or 0 < item["p"] <= 1
@@ -368,11 +369,9 @@ def test_hotspots_at_gemeente_level_cover_the_netherlands(client: TestClient) ->
     assert body["islands"]  # the Wadden islands are linked to the mainland
 
 
-def test_hotspots_where_every_area_is_a_neighbour_are_undetermined(client: TestClient) -> None:
-    body = get(client, f"/hotspots?indicator={CRIME}&periode=2023&niveau=stadsdeel")
-    centrum = next(i for i in body["items"] if i["area_code"] == "SD093501")
-    assert centrum["category"] == "niet te bepalen" and centrum["z"] is None and centrum["p"] is None
-    assert body["counts"]["niet te bepalen"] == 1
+def test_hotspots_on_fewer_than_thirty_areas_are_refused(client: TestClient) -> None:
+    body = problem(client, f"/hotspots?indicator={CRIME}&periode=2023&niveau=stadsdeel", 400)
+    assert "Te weinig gebieden: 7 gebieden" in body["detail"] and "minstens 30 nodig" in body["detail"]
 
 
 @pytest.mark.parametrize(
