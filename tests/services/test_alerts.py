@@ -78,9 +78,8 @@ def test_since_filters_on_the_end_of_the_later_period_after_the_correction(
     run = [alerts.year_on_year]
     everything = alerts.alerts(warehouse, definitions, None, providers=run, values=frame)
     assert [(a.before, a.after, a.signal) for a in everything] == [("2023", "2024", Signal.ROSE)]
-    assert (
-        everything[0].q_value is not None and everything[0].family == 9
-    )  # all nine changes of 2015-2024? no:
+    # its family: every change ending on 31 December 2024 (here one area, one comparison)
+    assert everything[0].q_value is not None and everything[0].family == 1
     assert alerts.alerts(warehouse, definitions, dt.date(2025, 1, 1), providers=run, values=frame) == []
     last_day = alerts.alerts(warehouse, definitions, dt.date(2024, 12, 31), providers=run, values=frame)
     assert last_day == everything  # the family, and so q, does not depend on since
