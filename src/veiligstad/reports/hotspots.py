@@ -2,8 +2,12 @@
 """Hotspot sections of the mid-term evaluation: the Gi* hotspots of the latest buurt year as
 a map with a table, and the emerging hotspots or the honest reason they cannot be shown.
 
-In a public report the value column shows the public figures (``< 5`` for a withheld count);
-the Gi* categories are neighbourhood statistics and are shown as computed.
+In a public report the value column shows the public figures (``< 5`` for a withheld count),
+and the disclosure rule of :func:`veiligstad.services.hotspots.public_frame` applies: a buurt
+with a withheld count shows no category (``afgeschermd``), z or p of its own, its neighbours
+no z and p. The method bullets say which measure was analysed, which buurten were left out
+(non-residential, for rates), that sign and p come from one two-sided test, and whether the
+Benjamini–Hochberg correction was applied.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ def hotspot_section(view: View) -> Section:
     analysis = inputs.hotspots
     if analysis is None:
         return Section("hotspots", "Hotspots", (Paragraph(inputs.hotspot_note or "Geen hotspotanalyse."),))
-    from veiligstad.services.hotspots import EXPLANATION, masked
+    from veiligstad.services.hotspots import EXPLANATION, masked, public_frame
 
     indicator = analysis.indicator
     public = view.values[
@@ -34,12 +38,12 @@ def hotspot_section(view: View) -> Section:
     shown = {str(r.area_code): figure(r.value, indicator.decimals, r.disclosure) for r in public.itertuples()}
     withheld = set(public.loc[public["suppressed"].astype(bool), "area_code"].astype(str))
     _, hidden = masked(analysis, withheld) if view.public else (set(), set())
-    frame = analysis.frame.sort_values("area_name")
+    frame = (public_frame(analysis, withheld) if view.public else analysis.frame).sort_values("area_name")
     categories = {str(c): str(k) for c, k in zip(frame["area_code"], frame["category"], strict=True)}
     spec = charts.printable(
         charts.category_map(
             features(view.snapshot, frame["area_code"], category=categories),
-            charts.HOTSPOT_COLOURS,
+            {**charts.HOTSPOT_COLOURS, MASKED: "#969696"},
             title="Gi*",
             height=380,
         )
@@ -72,16 +76,28 @@ def hotspot_section(view: View) -> Section:
         "hotspots-kaart", f"Hotspots en coldspots per buurt, {analysis.period}", alt, spec, data, wide=True
     )
     smoothed = "empirical-Bayes-gladgestreken" if analysis.smoothing != "geen" else "de"
+    correction = (
+        "Benjamini–Hochberg-correctie voor het aantal buurten"
+        if analysis.fdr
+        else "zonder correctie voor meervoudig toetsen"
+    )
     method = (
-        f"Getis–Ord Gi* op {smoothed} cijfers, "
-        f"Queen-buren, {analysis.permutations} permutaties (startwaarde {analysis.seed}), "
-        "Benjamini–Hochberg-correctie voor het aantal buurten."
+        f"Getis–Ord Gi* op {smoothed} cijfers ({analysis.measure.label}), "
+        f"Queen-buren, {formatting.number(analysis.permutations)} permutaties (startwaarde {analysis.seed}); "
+        f"richting en p uit dezelfde, tweezijdige toets; {correction}."
     )
     items = [f"Uitkomst over {analysis.analysed} buurten: {summary}.", method]
+    if analysis.left_out:
+        names = ", ".join(name or code for code, name, _ in analysis.left_out)
+        items.append(
+            f"Niet geanalyseerd als niet-woongebied (minder dan {analysis.min_residents} inwoners; "
+            f"een cijfer per inwoner zegt daar weinig): {names}."
+        )
     if hidden:
         items.append(
-            f"Afgeschermd ({MASKED}): z en p van een buurt met een afgeschermd aantal en van haar buren; "
-            "uit die getallen zou het kleine aantal terug te rekenen zijn. De categorie blijft zichtbaar."
+            f"Afgeschermd ({MASKED}): de categorie, z en p van een buurt met een afgeschermd aantal en "
+            "z en p van haar buren; daaruit zou het kleine aantal terug te rekenen zijn. De categorie "
+            "van de buren blijft zichtbaar."
         )
     blocks = (
         Paragraph(EXPLANATION),
@@ -103,13 +119,21 @@ def emerging_section(view: View) -> Section:
         )
         return Section("opkomend", "Opkomende hotspots", (Paragraph(text), Paragraph(why, "callout")))
     counts = found.counts()
+    correction = (
+        "gecorrigeerd voor meervoudig toetsen (Benjamini–Hochberg)"
+        if found.fdr
+        else "niet gecorrigeerd voor meervoudig toetsen"
+    )
     rows = [
         (cell(str(r.area_name)), cell(str(r.category)), cell(str(r.hot_steps)), cell(str(r.cold_steps)))
         for r in found.frame.sort_values("area_name").itertuples()
         if r.category not in ("geen patroon",)
     ]
     blocks: list[Block] = [
-        Paragraph(f"Perioden {found.periods[0]}–{found.periods[-1]} ({len(found.periods)} stappen)."),
+        Paragraph(
+            f"Perioden {found.periods[0]}–{found.periods[-1]} ({len(found.periods)} stappen); per periode "
+            f"tweezijdig getoetst en {correction}."
+        ),
         Bullets(tuple(f"{k}: {n}" for k, n in counts.items())),
     ]
     if rows:
