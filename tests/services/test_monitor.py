@@ -105,7 +105,11 @@ def test_status_per_programme_indicator(values: pd.DataFrame, definitions: Defin
     assert (hic.computed_year, hic.matches, hic.differs) == (2019, 2, 1)
     total = rows["misdrijven-totaal"]
     assert total.theme_id is None and total.latest_year == 2024
-    assert total.comparison is not None and total.comparison.signal is Signal.ROSE
+    # 2020 → 2024 (+18%): within the year-to-year variation of the series (φ from its other
+    # years, quasi-Poisson); under Poisson (φ = 1) this was "significant gestegen"
+    assert total.comparison is not None and total.comparison.signal is Signal.NO_CHANGE
+    assert total.comparison.phi is not None and total.comparison.phi > 1
+    assert "zonder 2020 en 2024" in total.comparison.phi_source
     assert "andere bron" in total.note  # CBS 83648NED in 2020, Politie 47013NED in 2024
     assert rows["halt-verwijzingen"].published_unit == "per 1.000 jongeren 12-17 jaar"
 
@@ -126,3 +130,42 @@ def test_export_has_the_required_columns(values: pd.DataFrame) -> None:
     }
     assert required <= set(frame.columns)
     assert not frame.duplicated(["indicator_id", "area_code", "period"]).any()
+
+
+def _status_frame(breaks: dict[int, str]) -> pd.DataFrame:
+    years = list(range(2014, 2025))
+    counts = [8000.0 + 20 * (i % 3) for i in range(len(years))]
+    counts[-1] = 9500.0
+    return pd.DataFrame(
+        {
+            "indicator_id": "misdrijven-totaal",
+            "area_code": "GM0935",
+            "period": [str(y) for y in years],
+            "year": years,
+            "value": [k / 1200 for k in counts],
+            "numerator": counts,
+            "denominator": 120_000.0,
+            "ci_low": None,
+            "ci_high": None,
+            "provisional": False,
+            "level": "gemeente",
+            "published_value": None,
+            "published_status": None,
+            "reconciliation": "",
+            "numerator_source": "misdrijven:0.0.0",
+            "reason": None,
+            "territory_break": [breaks.get(y, "") for y in years],
+        }
+    )
+
+
+def test_status_baseline_across_a_boundary_break_is_not_tested(definitions: Definitions) -> None:
+    plain = {r.indicator.id: r for r in monitor.status(_status_frame({}), definitions)}
+    tested = plain["misdrijven-totaal"].comparison
+    assert tested is not None and tested.signal is Signal.ROSE  # 2021 → 2024: +19%, small φ
+    assert tested.method.startswith("mid-p") or tested.method.startswith("quasi-Poisson")
+    broken = _status_frame({2023: "herindeling per 1 januari 2023"})
+    rows = {r.indicator.id: r for r in monitor.status(broken, definitions)}
+    comparison = rows["misdrijven-totaal"].comparison
+    assert comparison is not None and comparison.signal is Signal.TOO_LITTLE
+    assert "herindeling per 1 januari 2023" in comparison.reason
