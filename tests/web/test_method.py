@@ -119,20 +119,20 @@ def _constants(page: BeautifulSoup) -> dict[str, str]:
 
 def test_constants_shown_equal_the_code(page: BeautifulSoup, web_app: FastAPI) -> None:
     shown = _constants(page)
-    assert shown["permutations"] == str(spatial.DEFAULT_PERMUTATIONS)
+    assert shown["permutations"] == templating.number(spatial.DEFAULT_PERMUTATIONS)
     assert shown["seed"] == str(spatial.DEFAULT_SEED)
     assert shown["min_points"] == str(MIN_POINTS)
     assert shown["alpha"] == templating.number(ALPHA, 2)
     assert shown["min_population"] == templating.number(hotspot_service.DEFAULT_MIN_POPULATION)
     assert shown["emerging_min_steps"] == str(emerging.MIN_STEPS)
-    assert shown["emerging_permutations"] == str(emerging.PERMUTATIONS)
+    assert shown["emerging_permutations"] == templating.number(emerging.PERMUTATIONS)
     assert shown["emerging_seed"] == str(emerging.SEED)
     assert shown["threshold"] == str(web_app.state.cache.get().threshold)
     assert shown["default_threshold"] == str(disclosure.DEFAULT_THRESHOLD)
     # ... and the prose uses the same numbers.
     hotspots = _text(page, "hotspots")
     assert (
-        f"{spatial.DEFAULT_PERMUTATIONS} permutaties" in hotspots
+        f"{templating.number(spatial.DEFAULT_PERMUTATIONS)} permutaties" in hotspots
         and f"seed {spatial.DEFAULT_SEED}" in hotspots
     )
     assert [int(li["data-level"]) for li in page.select("#hotspots li[data-level]")] == [

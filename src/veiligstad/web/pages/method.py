@@ -101,6 +101,8 @@ CONSTANT_LABELS = {
     "seed": "vaste startwaarde (seed) voor hotspots",
     "lisa_alpha": "FDR-niveau voor clusters van lokale Moran's I",
     "min_population": "minimum aantal inwoners voor een betrouwbaar cijfer per inwoner",
+    "min_areas": "minimum aantal gebieden voor Gi*, lokale Moran's I en opkomende hotspots",
+    "min_residents": "minder inwoners: niet-woongebied, weggelaten bij cijfers per inwoner",
     "emerging_min_steps": "minimum aantal perioden voor opkomende hotspots",
     "emerging_alpha": "significantieniveau per periode (opkomende hotspots)",
     "emerging_mk_alpha": "significantieniveau van de trend (opkomende hotspots)",
@@ -132,6 +134,7 @@ def analysis_constants() -> tuple[Constant, ...]:
     """
     from veiligstad.services import hotspots as hotspot_service
     from veiligstad.spatial import hotspots as spatial
+    from veiligstad.spatial import labels as spatial_labels
 
     return (
         _attribute("alpha", sig, "ALPHA", 2),
@@ -144,6 +147,8 @@ def analysis_constants() -> tuple[Constant, ...]:
         _attribute("seed", spatial, "DEFAULT_SEED", plain=True),
         _attribute("lisa_alpha", hotspot_service, "LISA_ALPHA", 2),
         _attribute("min_population", hotspot_service, "DEFAULT_MIN_POPULATION"),
+        _attribute("min_areas", spatial_labels, "MIN_AREAS"),
+        _attribute("min_residents", spatial_labels, "MIN_RESIDENTS"),
         _attribute("emerging_min_steps", emerging, "MIN_STEPS"),
         _attribute("emerging_alpha", emerging, "ALPHA", 2),
         _attribute("emerging_mk_alpha", emerging, "MK_ALPHA", 2),
