@@ -21,6 +21,7 @@ from veiligstad.definitions.validation import Definitions
 from veiligstad.domain.indicators import Direction, Indicator
 from veiligstad.engine.significance import Comparison, Signal
 from veiligstad.engine.trends import Point, change_dispersion, compare_across
+from veiligstad.engine.trends import compare_points as compare_points  # one pair, as the tests use it
 from veiligstad.services.monitor import DispersionPool
 from veiligstad.services.trends import points
 

@@ -258,6 +258,8 @@ class DispersionPool:
     def for_area(self, indicator_id: str, area_code: str) -> disp.Dispersion | None:
         """The pool of the area's level (looked up in the values)."""
         values = self._values
+        if "level" not in values.columns:
+            return None
         levels = values.loc[values["area_code"] == area_code, "level"].dropna()
         return None if levels.empty else self.get(indicator_id, str(levels.iloc[0]))
 
