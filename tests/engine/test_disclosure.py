@@ -394,3 +394,12 @@ def test_apply_is_fast_on_the_embedded_data(maastricht: tuple[pd.DataFrame, pd.D
     started = time.perf_counter()
     disclosure.apply(values, kinds, THRESHOLD, areas)
     assert time.perf_counter() - started < 2.0
+
+
+def test_large_systems_find_the_same_determined_cells() -> None:
+    """Above 400 equations the row space comes from ``A @ A.T`` instead of the SVD."""
+    small = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0]])
+    expected = disclosure.determined_columns(small)
+    assert expected.tolist() == [True, True, False, False]
+    large = np.kron(np.eye(150), small)  # 450 equations, 600 unknowns
+    assert disclosure.determined_columns(large).tolist() == expected.tolist() * 150
