@@ -47,8 +47,8 @@ def small_count(
 def rate(inputs: reporting.Inputs) -> str:
     """The withheld rate as a report would print it."""
     values = inputs.snapshot.values
-    row = values[(values["indicator_id"] == "misdrijven-totaal") & (values["area_code"] == BUURT)]
-    row = row[row["period"] == "2023"].iloc[0]
+    rows = values[(values["indicator_id"] == "misdrijven-totaal") & (values["area_code"] == BUURT)]
+    row = rows[rows["period"] == "2023"].to_dict(orient="records")[0]
     assert row["numerator"] == COUNT
     return formatting.number(float(row["value"]), 1)
 
@@ -86,7 +86,7 @@ def test_public_buurt_tables_show_the_disclosure_text(
     assert all(shown not in line for line in rows)
     assert any("< 5" in line for line in rows)
     cells = [
-        [td.text.strip() for td in th.find_parent("tr").find_all("td")]
+        [td.text.strip() for td in th.find_parent("tr").find_all("td")]  # type: ignore[union-attr]
         for th in BeautifulSoup(found.html, "html.parser").find_all("th", string=NAME)
     ]
     assert cells and all(shown not in row for row in cells) and any("< 5" in row for row in cells)

@@ -5,8 +5,8 @@
 level shows every gemeente of the Netherlands that has a boundary; the other levels show
 the programme municipality's own areas. Only public values are drawn: a suppressed count is
 grey on the map and ``< 5`` in the table; a count withheld so that a small one cannot be
-worked out from the totals (secondary suppression) is grey too and ``afgeschermd``. A combination without values says so and links to
-the levels and periods that do have values.
+worked out from the totals (secondary suppression) is grey too and ``afgeschermd``. A
+combination without values says so and links to the levels and periods that do have values.
 """
 
 from __future__ import annotations
