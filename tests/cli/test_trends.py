@@ -26,15 +26,17 @@ def test_registered_crime_maastricht() -> None:
     out = result.output
     assert "Geregistreerde misdrijven — Maastricht (GM0935, gemeente)" in out
     assert "124,2" in out and "[122,2 – 126,2]" in out  # 2010, Dutch decimal commas
-    assert "+2,5 (+3,9%)" in out and "0,014" in out  # 2023 -> 2024 with its p-value
-    assert "significant gestegen" in out and "geen significante verandering" in out
+    assert "+2,5 (+3,9%)" in out and "0,800" in out  # 2023 -> 2024 with its p-value (was 0,014 at φ = 1)
+    assert "significant gestegen" not in out and "geen significante verandering" in out
+    assert "Extra spreiding van deze reeks: φ = " in out and "eigen reeks 2010–2024" in out
     assert "Trend 2010-2024 (14 meetpunten): significant gedaald" in out
     assert "τ = −0,80, p < 0,001" in out and "Sen-helling −5,44 per 1.000 inwoners per jaar" in out
     assert "CompStat" not in out  # no monthly figures
     assert (
-        "Vergeleken met de rest van Nederland (2024): 66,4 tegen 44,7 per 1.000 inwoners — significant hoger"
-        in out
+        "Vergeleken met de rest van Nederland (2024): 66,4 tegen 44,7 per 1.000 inwoners — geen significant "
+        "verschil" in out
     )
+    assert "trechtergrens met overdispersie (Spiegelhalter 2005" in out
 
 
 def test_wijk_against_the_rest_of_the_gemeente() -> None:
@@ -43,6 +45,8 @@ def test_wijk_against_the_rest_of_the_gemeente() -> None:
     versus = json.loads(result.stdout)["versus_parent"]
     assert versus["parent"] == "GM0935" and versus["period"] == "2023"
     assert versus["signal"] == "significant gestegen"  # higher than the rest of Maastricht
+    assert versus["method"].startswith("trechtergrens") and versus["tau2"] > 0  # funnel over 7 wijken
+    assert "7 wijken in GM0935" in versus["phi_source"]
     assert versus["rest_of_parent_value"] < versus["parent_value"] < versus["value"]
 
 
@@ -63,7 +67,7 @@ def test_hic_json() -> None:
 def test_too_few_points() -> None:
     result = runner.invoke(app, ["trends", "onveilig-gevoel-buurt", "--area", "BU09350201"])
     assert result.exit_code == 0, result.output
-    assert "Trend: te weinig gegevens (2 meetpunten; minstens 4 nodig)." in result.output
+    assert "Trend: te weinig gegevens (2 meetpunten; minstens 5 nodig)." in result.output
     assert "te weinig gegevens (marges onbekend)" in result.output
 
 
@@ -71,10 +75,10 @@ def test_feeling_next_to_crime() -> None:
     result = runner.invoke(app, ["trends", "misdrijven-totaal", "--feeling"])
     assert result.exit_code == 0, result.output
     assert "Geregistreerde criminaliteit en veiligheidsgevoel" in result.output
-    assert "criminaliteit gedaald," in result.output and "7,0 → 6,9" in result.output
+    assert "Rapportcijfer veiligheid in de buurt: 7,0" in result.output
     data = json.loads(runner.invoke(app, ["trends", "misdrijven-totaal", "--feeling", "--json"]).stdout)
     marked = [(f["from"], f["to"]) for f in data["feeling"] if f["diverges"]]
-    assert ("2016", "2017") in marked
+    assert ("2016", "2017") not in marked  # −6,9% is within the series' variation (φ): not a divergence
 
 
 def test_compstat_blocks(monkeypatch: pytest.MonkeyPatch, monthly_url: str) -> None:  # noqa: F811
@@ -90,7 +94,8 @@ def test_compstat_blocks(monkeypatch: pytest.MonkeyPatch, monthly_url: str) -> N
     assert "8.400" in out and "7.300" in out and "+15,1%" in out
     data = json.loads(runner.invoke(app, ["trends", "misdrijven-totaal", "--json"]).stdout)
     blocks = {b["kind"]: b for b in data["compstat"]["blocks"]}
-    assert blocks["12-maanden"]["signal"] == "significant gestegen"
+    assert blocks["12-maanden"]["signal"] == "geen significante verandering"  # tested with φ of the years
+    assert blocks["12-maanden"]["phi"] > 1 and "Getoetst met φ = " in out
     assert data["compstat"]["provisional_months"] == ["2025-02", "2025-03"]
 
 

@@ -21,7 +21,7 @@ from tests.services.test_emerging import (
 from tests.services.test_trends import monthly_url  # noqa: F401  (fixture)
 from veiligstad.definitions.validation import Definitions
 from veiligstad.engine.significance import Signal
-from veiligstad.services import alerts
+from veiligstad.services import alerts, monitor
 from veiligstad.services.alerts import Alert, AlertContext
 from veiligstad.services.areas import listing
 from veiligstad.storage.warehouse import Warehouse
@@ -75,7 +75,7 @@ def test_since_filters_on_the_end_of_the_later_period_after_the_correction(
     warehouse: Warehouse, definitions: Definitions
 ) -> None:
     frame = crime_values({"GM0935": [*STEADY, 9500.0]})  # 2015-2024, +19% in 2024
-    run = [alerts.year_on_year]
+    run: list[alerts.AlertProvider] = [alerts.year_on_year]
     everything = alerts.alerts(warehouse, definitions, None, providers=run, values=frame)
     assert [(a.before, a.after, a.signal) for a in everything] == [("2023", "2024", Signal.ROSE)]
     # its family: every change ending on 31 December 2024 (here one area, one comparison)
@@ -128,7 +128,7 @@ def test_compstat_changes_are_tested_with_the_yearly_phi(monthly_url: str, defin
         found = alerts.alerts(warehouse, definitions, dt.date(2025, 1, 1))
         # +15% over 12 months is within Maastricht's year-to-year variation: no alert any more
         assert [a for a in found if a.source.startswith("CompStat")] == []
-        values = alerts.monitor.indicator_values(warehouse, definitions)
+        values = monitor.indicator_values(warehouse, definitions)
         tested = alerts.compstat_changes(context(warehouse, definitions, values, None))
     rolling = next(a for a in tested if a.source == "CompStat: 12-maanden" and a.area_code == "GM0935")
     assert (rolling.before, rolling.after) == ("2023-02 t/m 2024-01", "2024-02 t/m 2025-01")
@@ -220,7 +220,7 @@ def test_correction_is_the_default_and_no_fdr_gives_the_raw_list(
             "WK093503": [*STEADY[:-1], 8000.0, 8205.0],
         }
     )
-    run = [alerts.year_on_year]
+    run: list[alerts.AlertProvider] = [alerts.year_on_year]
     corrected = alerts.alerts(warehouse, definitions, None, providers=run, values=frame)
     raw = alerts.alerts(warehouse, definitions, None, providers=run, values=frame, fdr=False)
     key = {(a.area_code, a.before, a.after) for a in raw}
