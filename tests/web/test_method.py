@@ -154,8 +154,17 @@ def test_disclosure_section_uses_the_configured_threshold(web_settings: Settings
 def test_methods_list_every_label_of_the_code(page: BeautifulSoup) -> None:
     significance = _text(page, "significantie")
     assert all(signal.value in significance for signal in Signal)
-    assert "van 2 naar 4" in significance and "geen significante verandering (p = 0,69)" in significance
+    # 2 → 4: the mid-p test (φ = 1) gives p = 0,45 (the exact test gave 0,69)
+    assert "van 2 naar 4" in significance and "geen significante verandering (p = 0,45)" in significance
     assert "in Maastricht waren er in 2023 7.840 misdrijven" in significance  # real figures
+    # the real example with φ, and what Poisson (φ = 1) would have said
+    poisson = "Zonder de extra schommeling (φ = 1) zou er staan: significant gestegen"
+    assert "φ = " in significance and poisson in significance
+    for meaning in (*method.SIGNAL_MEANINGS.values(), *method.AREA_MEANINGS.values()):
+        assert meaning in significance
+    for reference in ("McCullagh en Nelder 1989", "Spiegelhalter 2005", "Benjamini en Hochberg (1995)"):
+        assert reference in significance
+    assert "Krishnamoorthy en Thomson 2004" in significance and "--no-fdr" in significance
     categories = _text(page, "opkomende-hotspots")
     assert all(category.value in categories for category in emerging.Category)
     assert len(page.select("table.emerging tbody tr")) == 9  # 8 hot/cold pairs + no pattern
@@ -196,7 +205,7 @@ def test_english_version(client: TestClient) -> None:
     soup = BeautifulSoup(client.get("/methode?lang=en").text, "html.parser")
     assert soup.h1 is not None and soup.h1.get_text(strip=True) == "Method"
     text = _text(soup, "significantie")
-    assert "no significant change" in text and "(p = 0.69)" in text
+    assert "no significant change" in text and "(p = 0.45)" in text
     assert "Referrals to Halt" in _text(soup, "indicatoren")
 
 
@@ -215,6 +224,7 @@ def test_every_text_has_an_english_translation() -> None:
         *method.DIRECTION_LABELS.values(),
         *method.MEASURE_FAMILIES.values(),
         *method.SIGNAL_MEANINGS.values(),
+        *method.AREA_MEANINGS.values(),
         *method.RECONCILIATION_MEANINGS,
         *method.RECONCILIATION_MEANINGS.values(),
         *method.DIVERGENCE_MEANINGS,

@@ -22,12 +22,15 @@ from veiligstad.definitions.validation import Definitions, validate
 from veiligstad.domain.indicators import Direction, Indicator, IndicatorKind
 from veiligstad.domain.programme import ProgrammeIndicator, Theme, VoteSide
 from veiligstad.engine import compute, disclosure, rollup
+from veiligstad.engine import dispersion as disp
+from veiligstad.engine import funnel as funnels
 from veiligstad.engine import significance as sig
 from veiligstad.engine import trends as trend_engine
 from veiligstad.engine.compstat import TITLES as COMPSTAT_TITLES
 from veiligstad.engine.intervals import poisson_interval
 from veiligstad.errors import Problem
 from veiligstad.services import divergence, monitor
+from veiligstad.services import trends as trend_service
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.spatial import emerging
 from veiligstad.web.templating import render
@@ -53,11 +56,22 @@ MEASURE_FAMILIES = {
     "iva": "categorie Integrale Veiligheidsanalyse",
 }
 SIGNAL_MEANINGS = {
-    sig.Signal.ROSE: "de stijging is groter dan je door toeval zou verwachten",
-    sig.Signal.FELL: "de daling is groter dan je door toeval zou verwachten",
-    sig.Signal.NO_CHANGE: "het verschil kan goed toeval zijn",
-    sig.Signal.TOO_LITTLE: "er valt niets te toetsen: een waarde, telling of marge ontbreekt, "
-    "of de reeks is te kort",
+    sig.Signal.ROSE: "de stijging is groter dan de gewone schommeling van jaar tot jaar; toeval is "
+    "als verklaring onwaarschijnlijk",
+    sig.Signal.FELL: "de daling is groter dan de gewone schommeling van jaar tot jaar; toeval is "
+    "als verklaring onwaarschijnlijk",
+    sig.Signal.NO_CHANGE: "het verschil past binnen de gewone schommeling van jaar tot jaar en kan "
+    "dus goed toeval zijn",
+    sig.Signal.TOO_LITTLE: "er valt niets te toetsen: een waarde, telling of marge ontbreekt, de reeks "
+    "is te kort, of het gebied is tussen de twee jaren van grens veranderd",
+}
+#: The labels of an area against its parent or the country, in one sentence each.
+AREA_MEANINGS = {
+    "significant hoger": "het gebied ligt hoger dan je op grond van de gewone verschillen tussen "
+    "gebieden zou verwachten",
+    "significant lager": "het gebied ligt lager dan je op grond van de gewone verschillen tussen "
+    "gebieden zou verwachten",
+    "geen significant verschil": "het verschil past binnen de gewone verschillen tussen gebieden",
 }
 RECONCILIATION_MEANINGS = {
     monitor.MATCH: "het verschil is niet groter dan de afronding van het gepubliceerde getal",
@@ -94,6 +108,10 @@ CONSTANT_LABELS = {
     "alpha": "significantieniveau van elke toets",
     "interval": "betrouwbaarheid van de intervallen",
     "min_points": "minimum aantal meetpunten voor een trendtoets",
+    "min_years": "minimum aantal andere jaren om φ uit de eigen reeks te schatten",
+    "min_pooled": "minimum aantal gebieden met een eigen φ voor een gepoolde φ",
+    "funnel_min_areas": "minimum aantal gebieden voor trechtergrenzen met overdispersie",
+    "winsor": "deel van de z-scores dat aan elke kant wordt afgetopt (winsorisatie)",
     "months_per_year": "maanden nodig om een jaar op te tellen",
     "country_coverage": "deel van de gemeenten nodig voor een landelijk totaal",
     "default_threshold": "standaardgrens voor afscherming",
@@ -140,6 +158,10 @@ def analysis_constants() -> tuple[Constant, ...]:
         _attribute("alpha", sig, "ALPHA", 2),
         _default("interval", poisson_interval, "level", 2),
         _attribute("min_points", trend_engine, "MIN_POINTS"),
+        _attribute("min_years", disp, "MIN_YEARS"),
+        _attribute("min_pooled", disp, "MIN_POOLED"),
+        _attribute("funnel_min_areas", funnels, "MIN_AREAS"),
+        _attribute("winsor", funnels, "WINSOR", 2),
         _attribute("months_per_year", rollup, "MONTHS_PER_YEAR"),
         _attribute("country_coverage", compute, "COUNTRY_COVERAGE", 2),
         _attribute("default_threshold", disclosure, "DEFAULT_THRESHOLD"),
@@ -318,8 +340,8 @@ def vote_checks(snapshot: Snapshot, found: list[Problem]) -> list[VoteCheck]:
 
 @functools.cache
 def small_count_example() -> sig.Comparison:
-    """From 2 to 4 in the same population (+100%): what the exact test says."""
-    return sig.compare_counts(2, 1, 4, 1)
+    """From 2 to 4 in the same population (+100%): what the test says (φ = 1, mid-p)."""
+    return sig.compare_counts(2, 1, 4, 1, disp.POISSON)
 
 
 @functools.cache
@@ -340,6 +362,7 @@ class CityExample:
     counts: tuple[float, float]
     populations: tuple[float, float]
     comparison: sig.Comparison
+    poisson: sig.Comparison  # the same pair as if there were no extra variation (φ = 1)
 
 
 def city_example(snapshot: Snapshot) -> CityExample | None:
@@ -369,13 +392,18 @@ def _city_example(snapshot: Snapshot) -> CityExample | None:
     before, after = rows.iloc[-2], rows.iloc[-1]
     counts = (float(before["numerator"]), float(after["numerator"]))
     populations = (float(before["denominator"]), float(after["denominator"]))
+    report = trend_service.report_from_values(frame, indicator, snapshot.municipality)
+    label = str(after["period"])
+    tested = next((c.comparison for c in report.changes if c.after.label == label), None)
+    poisson = sig.compare_counts(counts[0], populations[0], counts[1], populations[1], disp.POISSON)
     return CityExample(
         indicator=indicator,
         area_name=str(after["area_name"]),
         years=(int(before["year"]), int(after["year"])),
         counts=counts,
         populations=populations,
-        comparison=sig.compare_counts(counts[0], populations[0], counts[1], populations[1]),
+        comparison=tested or poisson,
+        poisson=poisson,
     )
 
 
@@ -433,6 +461,9 @@ def method_page(request: Request) -> Response:
         KIND_LABELS=KIND_LABELS,
         DIRECTION_LABELS=DIRECTION_LABELS,
         SIGNAL_MEANINGS=SIGNAL_MEANINGS,
+        AREA_MEANINGS=AREA_MEANINGS,
+        FUNNEL_METHOD=funnels.METHOD,
+        QUASI_METHOD=sig.METHOD_QUASI,
         RECONCILIATION_MEANINGS=RECONCILIATION_MEANINGS,
         COMPSTAT_TITLES=COMPSTAT_TITLES,
         small=small_count_example(),
