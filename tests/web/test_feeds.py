@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.web.test_alerts import alerts_app, alerts_client  # noqa: F401  (fixtures: constructed alerts)
 from veiligstad.engine.significance import Signal
 from veiligstad.services.alerts import Alert
 from veiligstad.services.snapshot import Snapshot
@@ -26,8 +27,8 @@ def parse(client: TestClient, query: str = "") -> ET.Element:
     return ET.fromstring(response.content)
 
 
-def test_feed_has_the_required_elements(client: TestClient, web_app: FastAPI) -> None:
-    feed = parse(client)
+def test_feed_has_the_required_elements(alerts_client: TestClient, alerts_app: FastAPI) -> None:  # noqa: F811
+    feed = parse(alerts_client)
     assert feed.tag == f"{{{feeds.ATOM}}}feed"
     assert (feed.findtext("a:id", namespaces=NS) or "").startswith("tag:testserver,2023:")
     assert feed.findtext("a:title", namespaces=NS) == "Signalen veiligheid Maastricht"
@@ -36,7 +37,7 @@ def test_feed_has_the_required_elements(client: TestClient, web_app: FastAPI) ->
     self_link = feed.find("a:link[@rel='self']", NS)
     assert self_link is not None and self_link.get("href") == "http://testserver/signalen.atom"
     assert self_link.get("type") == "application/atom+xml"
-    snapshot: Snapshot = web_app.state.cache.get()
+    snapshot: Snapshot = alerts_app.state.cache.get()
     entries = feed.findall("a:entry", NS)
     assert len(entries) == len(snapshot.alerts)
     for entry in entries:
@@ -53,10 +54,10 @@ def test_feed_has_the_required_elements(client: TestClient, web_app: FastAPI) ->
     assert first.findtext("a:title", namespaces=NS) == (
         "Geregistreerde misdrijven in Maastricht (GM0935): significant gestegen (2023 → 2024)"
     )
-    assert "van 63,9 (2023) naar 66,4 (2024) per 1.000 inwoners (+3,9%)" in (
+    assert "van 63,9 (2023) naar 80,0 (2024) per 1.000 inwoners (+25,2%)" in (
         first.findtext("a:summary", namespaces=NS) or ""
     )
-    assert "p = 0,014" in (first.findtext("a:summary", namespaces=NS) or "")
+    assert "p < 0,001" in (first.findtext("a:summary", namespaces=NS) or "")
 
 
 def test_ids_are_stable(client: TestClient) -> None:
@@ -66,7 +67,8 @@ def test_ids_are_stable(client: TestClient) -> None:
     assert ids() == ids()
 
 
-def test_since(client: TestClient) -> None:
+def test_since(alerts_client: TestClient) -> None:  # noqa: F811
+    client = alerts_client
     feed = parse(client, "?sinds=2022-01-01")
     assert len(feed.findall("a:entry", NS)) == 2
     assert feed.findtext("a:title", namespaces=NS) == "Signalen veiligheid Maastricht sinds 1 januari 2022"

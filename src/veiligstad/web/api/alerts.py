@@ -42,6 +42,16 @@ class AlertItem(Resource):
     period_end: dt.date
     signal: Signal
     p_value: float | None
+    q_value: float | None = Field(
+        description="p na de Benjamini–Hochberg-correctie over de vaste familie: alle indicatoren × "
+        "gebieden × vergelijkingen met hetzelfde einde van de periode (onafhankelijk van `sinds`)."
+    )
+    family: int | None = Field(description="Aantal toetsen in die familie.")
+    method: str = Field(description="De toets, in het Nederlands.")
+    phi: str = Field(
+        description="De spreidingsfactor φ (variantie = φ × gemiddelde) en waar die vandaan komt; leeg bij "
+        "enquêtecijfers."
+    )
     before_value: float | None
     after_value: float | None
     unit: str
@@ -82,6 +92,10 @@ def alert_item(alert: Alert) -> AlertItem:
         period_end=alert.period_end,
         signal=alert.signal,
         p_value=number(alert.p_value),
+        q_value=number(alert.q_value),
+        family=alert.family,
+        method=alert.method,
+        phi=alert.phi,
         before_value=number(alert.before_value),
         after_value=number(alert.after_value),
         unit=alert.unit,
@@ -106,7 +120,10 @@ def list_alerts(
         ),
     ] = None,
 ) -> AlertList:
-    """Significant changes of the programme's municipality and its areas."""
+    """Significant changes of the programme's municipality and its areas.
+
+    Counts are tested with their dispersion φ and the list is corrected for multiple testing
+    (Benjamini–Hochberg per period) before ``sinds`` filters it."""
     since = _date(sinds)
     chosen = [a for a in snapshot.alerts if since is None or a.period_end >= since]
     chosen.sort(key=lambda a: (-a.period_end.toordinal(), a.indicator_id, a.area_code))

@@ -5,7 +5,10 @@
 date. Without ``sinds`` the page shows the last year up to the newest alert (its period end
 minus one year, plus a day); an empty ``sinds`` shows every alert. ``/signalen.atom`` is the
 same list as an Atom feed (all alerts unless ``sinds`` is given). The alerts are the
-snapshot's, computed on the public values: a suppressed count is never tested.
+snapshot's, computed on the public values: a suppressed count is never tested. They are
+corrected for multiple testing (Benjamini–Hochberg per fixed family, see
+``services.alerts``) before ``sinds`` filters them; the download has ``q_waarde``, the
+family size, the test and the dispersion φ.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ COLUMNS = [
     "relatieve_verandering",
     "significantie",
     "p_waarde",
+    "q_waarde",
+    "familie",
+    "toets",
+    "spreiding",
     "oordeel",
 ]
 
@@ -99,6 +106,10 @@ def alert_table(alerts: list[Alert]) -> pd.DataFrame:
             "relatieve_verandering": a.relative,
             "significantie": a.signal.value,
             "p_waarde": a.p_value,
+            "q_waarde": a.q_value,
+            "familie": a.family,
+            "toets": a.method,
+            "spreiding": a.phi,
             "oordeel": a.assessment,
         }
         for a in alerts
