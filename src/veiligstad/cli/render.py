@@ -199,7 +199,8 @@ def status(out: Console, definitions: Definitions, rows: list[StatusRow]) -> Non
     out.print()
     out.print(
         "* = gepubliceerd in het MJP (zonder telling; geen toets mogelijk). Berekend = door veiligstad "
-        "uit registraties en bevolking op 1 januari. Signaal: exacte toets (tellingen) of marges "
+        "uit registraties en bevolking op 1 januari. Signaal: quasi-Poisson-toets met φ (tellingen) "
+        "of marges "
         "(enquête), 5%-niveau. Details per indicator: veiligstad indicator ID."
     )
     out.print(f"{ATTRIBUTION}; {prog.title}.")

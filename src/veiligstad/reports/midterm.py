@@ -209,7 +209,7 @@ def levels_section(view: View) -> Section:
         children.append(Section(f"niveau-{level.value}", plural.capitalize(), tuple(blocks)))
     intro = Paragraph(
         "Hoe verschillen de gebieden binnen de gemeente, en is er per gebied een trend? Een gebied wordt "
-        "vergeleken met de rest van de gemeente (exacte toets op de tellingen).",
+        "vergeleken met de gemeente (trechtergrenzen met overdispersie, Spiegelhalter 2005).",
         "lead",
     )
     return Section("gebieden", "Trends per gebiedsniveau", (intro,), tuple(children))

@@ -248,7 +248,8 @@ def method_section(view: View, section_id: str = "verantwoording") -> Section:
         "(zoals het CBS doet). Bij elk berekend cijfer hoort een 95%-betrouwbaarheidsinterval "
         "(exact Poisson-interval voor tellingen, gepubliceerde marges voor enquêtecijfers).",
         "Een verandering heet alleen 'significant gestegen' of 'significant gedaald' als ze groter is "
-        "dan toeval (5%-niveau; exacte toets op tellingen, z-toets op enquêtemarges). Zonder telling of "
+        "dan toeval (5%-niveau; quasi-Poisson-toets met φ op tellingen, z-toets op enquêtemarges). "
+        "Zonder telling of "
         "marge – zoals bij alleen gepubliceerde waarden – staat er 'te weinig gegevens'.",
         "Het oordeel 'verbeterd' of 'verslechterd' volgt uit een significante verandering en de richting "
         "die beter is; anders staat er het significantielabel zelf.",
