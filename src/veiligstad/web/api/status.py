@@ -50,6 +50,11 @@ class Significance(Resource):
     p_value: float | None
     method: str | None
     reason: str | None = Field(description="Waarom geen toets mogelijk was.")
+    phi: str | None = Field(
+        default=None,
+        description="Bij tellingen: de spreidingsfactor φ (variantie = φ × gemiddelde) en waar die "
+        "vandaan komt.",
+    )
 
 
 class IndicatorLinks(Resource):
@@ -110,6 +115,7 @@ def indicator_status(row: monitor.StatusRow) -> IndicatorStatus:
             p_value=number(comparison.p_value),
             method=text(comparison.method),
             reason=text(comparison.reason),
+            phi=text(comparison.phi_text),
         )
         if comparison is not None
         else Significance(
