@@ -94,7 +94,8 @@ def test_evaluate_prints_changes_with_labels_actions_and_saves_conclusions(tmp_p
     assert "Voorbeeld: buurtpreventie-app" in out and "voor-na: Fictief" in out
     assert "Conclusie: Fictief: op koers." in out and "Bijstelling: Fictief: extra avond" in out
     # The context indicator (all registered crime) has real figures: 2023 → 2024 with its label.
-    assert "66,4" in out and "2023: 63,9" in out and "significant gestegen" in out
+    # +3,9% is within the series' year-to-year variation (φ): no longer "significant gestegen"
+    assert "66,4" in out and "2023: 63,9" in out and "geen significante verandering" in out
     assert "basisjaar 2021 ontbreekt; 2020 gebruikt" in out
     assert "geen waarde voor 2024; laatste waarde 2021 (gepubliceerd)" in out
     data = json.loads(runner.invoke(app, ["evaluate", "2024", "--json"]).stdout)
@@ -102,7 +103,8 @@ def test_evaluate_prints_changes_with_labels_actions_and_saves_conclusions(tmp_p
     overlast = next(t for t in data["themes"] if t["id"] == OVERLAST)
     assert overlast["adjustments"] == ["Fictief: extra avond"] and len(overlast["actions"]) == 2
     total = data["context"][0]
-    assert total["previous"]["signal"] == "significant gestegen" and total["previous"]["from_year"] == 2023
+    assert total["previous"]["signal"] == "geen significante verandering"
+    assert total["previous"]["from_year"] == 2023
 
 
 def test_evaluate_with_a_bad_conclusions_file_saves_nothing(tmp_path: Path) -> None:

@@ -33,7 +33,8 @@ def test_status_shows_the_programme_in_dutch() -> None:
         assert theme in out
     assert "2019: 3,3 [3,0 – 3,7]" in out  # HIC, Dutch decimal commas
     assert "2 gelijk, 1 afwijkend" in out
-    assert "significant gestegen (ongunstig)" in out  # registered crime 2020 -> 2024
+    # registered crime 2020 -> 2024: within the series' variation once φ is used (was "gestegen")
+    assert "+10,1: geen significante verandering" in out
     assert "niet berekenbaar: geen brongegevens" in out
     assert "12,8* (2021)" in out  # a published baseline is marked, not passed off as computed
 
