@@ -17,7 +17,7 @@ from veiligstad.domain.areas import Area
 from veiligstad.domain.indicators import Direction, Indicator
 from veiligstad.engine.compstat import Block, CompStat
 from veiligstad.engine.significance import Comparison, Signal
-from veiligstad.engine.trends import Change, Trend
+from veiligstad.engine.trends import Change, Trend, after_break
 from veiligstad.services import areas as area_service
 from veiligstad.services import divergence as divergence_service
 from veiligstad.services import monitor
@@ -69,6 +69,7 @@ def trend_sentence(trend: Trend, indicator: Indicator, first: str, last: str) ->
         f"Trend {first}-{last} ({trend.n} meetpunten): {trend.signal.value}. "
         f"Mann-Kendall τ = {formatting.signed(trend.tau, 2)}, p {p if p.startswith('<') else '= ' + p}; "
         f"Sen-helling {formatting.signed(trend.slope, d)} {indicator.unit} per jaar."
+        + (f" Let op: {trend.reason}." if trend.reason else "")
     )
 
 
@@ -168,7 +169,7 @@ def render_report(
             f"Extra spreiding van deze reeks: {report.dispersion.text}. Elke verandering is getoetst met φ "
             "uit de andere jaren van de reeks (of gepoold over vergelijkbare gebieden), nooit onder 1."
         )
-    known = [p for p in report.points if p.value is not None and not p.provisional]
+    known = [p for p in after_break(report.points) if p.value is not None and not p.provisional]
     first = known[0].label if known else ""
     last = known[-1].label if known else ""
     out.print(trend_sentence(report.trend, indicator, first, last))
