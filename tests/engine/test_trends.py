@@ -222,3 +222,25 @@ def test_area_against_parent_uses_the_overdispersed_funnel_with_siblings() -> No
     assert result.comparison.tau2 is not None and result.comparison.tau2 > 0
     assert result.comparison.signal is Signal.NO_CHANGE  # within the spread between areas
     assert "wijken" in result.comparison.phi_source
+
+
+def test_phi_comes_from_the_territory_of_the_change() -> None:
+    before = [1000, 1100, 900, 1050, 950, 1000, 1120, 980]  # 2010-2017, old territory
+    after = [3000, 3010, 2990, 3005, 2995, 3000]  # 2018-2023, after a merger: calm
+    points = [
+        Point(
+            2010 + i,
+            str(2010 + i),
+            k / 100,
+            numerator=k,
+            denominator=100_000,
+            break_before="herindeling" if i == 8 else "",
+        )
+        for i, k in enumerate([*before, *after])
+    ]
+    found = {c.after.label: c.comparison for c in changes(points, survey=False)}
+    early = found["2013"]
+    assert early.phi_source.startswith("eigen reeks 2010–2017 zonder 2012 en 2013") and (early.phi or 0) > 1
+    late = found["2022"]
+    assert late.phi_source.startswith("eigen reeks 2018–2023") and "inclusief" in late.phi_source
+    assert found["2018"].signal is Signal.TOO_LITTLE

@@ -175,10 +175,24 @@ def trend(points: Sequence[Point], alpha: float = ALPHA) -> Trend:
     return result
 
 
-def series_dispersion(points: Sequence[Point], leave_out: Sequence[Point] = ()) -> disp.Dispersion | None:
-    """φ from the series' own history: the final points with a known count from the latest
-    boundary break on, without the points in ``leave_out`` (``engine.dispersion.estimate``);
-    ``None`` when fewer than ``engine.dispersion.MIN_YEARS`` remain.
+def segment(points: Sequence[Point], at: float | None = None) -> list[Point]:
+    """The points on the same territory as time ``at``: from the latest break at or before it up
+    to the next break (``at`` None: the segment after the latest break)."""
+    if at is None:
+        return after_break(points)
+    breaks = sorted(p.time for p in points if p.break_before)
+    start = max((t for t in breaks if t <= at), default=-math.inf)
+    end = min((t for t in breaks if t > at), default=math.inf)
+    return [p for p in points if start <= p.time < end]
+
+
+def series_dispersion(
+    points: Sequence[Point], leave_out: Sequence[Point] = (), at: float | None = None
+) -> disp.Dispersion | None:
+    """φ from the series' own history: the final points with a known count on one territory
+    (the segment after the latest boundary break, or the segment containing time ``at``),
+    without the points in ``leave_out`` (``engine.dispersion.estimate``); ``None`` when fewer
+    than ``engine.dispersion.MIN_YEARS`` remain.
 
     A change is tested with φ from the *other* years (leave out the two compared points): a
     large change would otherwise inflate its own yardstick, and the test would call far less
@@ -186,7 +200,7 @@ def series_dispersion(points: Sequence[Point], leave_out: Sequence[Point] = ()) 
     """
     skip = {p.time for p in leave_out}
     usable = [
-        p for p in after_break(points) if not p.provisional and _known(p.numerator) and p.time not in skip
+        p for p in segment(points, at) if not p.provisional and _known(p.numerator) and p.time not in skip
     ]
     found = disp.estimate(
         [p.time for p in usable],
@@ -207,10 +221,11 @@ def change_dispersion(
     """The φ for the change from ``before`` to ``after``: from the series' other years where
     there are at least ``MIN_YEARS``; else from the whole series with the two compared years
     (on the safe side: 0,8% instead of 5% false alarms in the simulation); else ``pooled``
-    (comparable areas); else φ = 1 (said so)."""
-    own = series_dispersion(points, (before, after))
+    (comparable areas); else φ = 1 (said so). The years come from the territory of ``after``:
+    a change before a boundary break uses the years before it."""
+    own = series_dispersion(points, (before, after), at=after.time)
     if own is None:
-        whole = series_dispersion(points)
+        whole = series_dispersion(points, at=after.time)
         if whole is not None:
             own = replace(whole, source=f"{whole.source}, inclusief de vergeleken jaren")
     return disp.choose(own, pooled)
