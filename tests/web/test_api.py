@@ -372,7 +372,7 @@ def test_hotspots_at_gemeente_level_cover_the_netherlands(client: TestClient) ->
 
 
 def test_hotspots_on_fewer_than_thirty_areas_are_refused(client: TestClient) -> None:
-    body = problem(client, f"/hotspots?indicator={CRIME}&periode=2023&niveau=stadsdeel", 400)
+    body = problem(client, f"/hotspots?indicator={CRIME}&periode=2023&niveau=stadsdeel", 409)
     assert "Te weinig gebieden: 7 gebieden" in body["detail"] and "minstens 30 nodig" in body["detail"]
 
 

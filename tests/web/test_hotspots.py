@@ -263,7 +263,7 @@ def test_api_withholds_the_suppressed_area_and_says_what_was_analysed(client: Te
     bad = client.get("/api/v1/hotspots?indicator=misdrijven-totaal&periode=2023&maat=aantal")
     assert bad.status_code == 400 and "maat" in bad.json()["detail"]
     refused = client.get("/api/v1/hotspots?indicator=misdrijven-totaal&periode=2023&niveau=wijk")
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert (
         refused.json()["detail"]
         == "Te weinig gebieden: 7 gebieden, voor Gi* en LISA zijn er minstens 30 nodig."

@@ -54,7 +54,7 @@ def test_each_row_shows_kind_table_licence_and_freshness(client: TestClient) -> 
     assert "37230NED" in text and "ingebouwd" in text
     assert "CC BY 4.0" in text and "Bron: CBS" in text
     assert "momentopname" in text
-    assert "7.707" in text  # rows in Dutch format
+    assert "9.451" in text  # rows in Dutch format
     old = soup.select_one('tr[data-source="cbs-83648ned-gemeenten-2010-2020"]')
     assert old is not None and "verouderd" in old.get_text()
     areas = soup.select_one('tr[data-source="areas"]')

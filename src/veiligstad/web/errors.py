@@ -23,6 +23,7 @@ from veiligstad.errors import (
     VeiligstadError,
     WarehouseError,
 )
+from veiligstad.spatial.labels import TooFewAreas
 from veiligstad.web.templating import render
 
 log = logging.getLogger("veiligstad.web")
@@ -35,6 +36,7 @@ TITLES = {
     403: "Geen toegang",
     404: "Niet gevonden",
     405: "Methode niet toegestaan",
+    409: "Niet te berekenen met deze gegevens",
     422: "Ongeldige invoer",
     429: "Te veel pogingen",
     500: "Interne fout",
@@ -54,6 +56,8 @@ def status_of(exc: VeiligstadError) -> int:
         return 429
     if isinstance(exc, WarehouseError):
         return 503
+    if isinstance(exc, TooFewAreas):
+        return 409  # a valid request that the data cannot answer (e.g. Gi* on 7 wijken)
     return 400
 
 

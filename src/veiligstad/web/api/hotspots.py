@@ -8,7 +8,7 @@ snapshot's memo. Below gemeente level it covers the areas of the programme's mun
 gemeente level all municipalities of the Netherlands. ``maat=rate`` (default for rates) leaves
 out areas with fewer than 100 inhabitants (listed in ``left_out`` with the reason);
 ``maat=count`` analyses the counts of all areas. Fewer than 30 areas (wijk, stadsdeel) is a
-400 problem with the plain Dutch refusal.
+409 problem with the plain Dutch refusal.
 
 Disclosure (the same rule as the hotspot page, ``services.hotspots.public_frame``): for an area
 whose count is suppressed on public pages, ``value``, ``numerator``, ``smoothed_value``, ``z``,
@@ -25,7 +25,7 @@ category ``niet te bepalen`` instead of what the permutation test made of it.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import Field
@@ -191,7 +191,7 @@ def _analyse(
 
     municipality = _municipality(snapshot, level)
     url = request.app.state.cache.url
-    # Fewer than 30 areas raises TooFewAreas, a DataError: a 400 problem with the Dutch refusal.
+    # Fewer than 30 areas raises TooFewAreas, a DataError: a 409 problem with the Dutch refusal.
     result = service.cached(
         snapshot.memo, url, snapshot.definitions, indicator_id, period, level, municipality, measure=measure
     )
@@ -228,7 +228,7 @@ def _analyse(
     )
 
 
-@router.get("/hotspots", responses=responses(503), summary="Hotspots (Gi*) en LISA-clusters")
+@router.get("/hotspots", responses=responses(409, 503), summary="Hotspots (Gi*) en LISA-clusters")
 def get_hotspots(
     request: Request,
     snapshot: CurrentSnapshot,
@@ -250,7 +250,7 @@ def get_hotspots(
     ],
     niveau: Annotated[HotspotLevel, Query(description="Gebiedsniveau.")] = HotspotLevel.BUURT,
     maat: Annotated[
-        str | None,
+        Literal["rate", "count"] | None,
         Query(
             description="`rate`: cijfer per inwoners, zonder niet-woongebieden (standaard bij cijfers per "
             "inwoner); `count`: aantallen van alle gebieden."
@@ -259,7 +259,7 @@ def get_hotspots(
 ) -> Hotspots:
     """Per area: value, Gi* z, two-sided p, FDR-corrected p, category and LISA quadrant.
 
-    Fewer than 30 areas: a 400 problem ("Te weinig gebieden: …, minstens 30 nodig")."""
+    Fewer than 30 areas: a 409 problem ("Te weinig gebieden: …, minstens 30 nodig")."""
     found = indicators.find(snapshot, indicator)
     if maat is not None and (maat not in MEASURES or found.kind.value != "rate"):
         raise BadRequest(

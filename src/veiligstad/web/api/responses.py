@@ -32,6 +32,7 @@ API_VERSION_HEADER: dict[str, Any] = {
 DESCRIPTIONS = {
     400: "Ongeldige parameter; `errors` noemt elke fout.",
     404: "Onbekende indicator, thema, gebied, bron of combinatie.",
+    409: "Geldig verzoek dat met deze gegevens niet te beantwoorden is (Gi* op minder dan 30 gebieden).",
     503: "De gegevens zijn even niet te lezen (bijvoorbeeld tijdens een import); probeer het later.",
     "4XX": "Een andere fout van de client (bijvoorbeeld 405: methode niet toegestaan).",
 }
