@@ -281,8 +281,9 @@ def series(out: Console, indicator: Indicator, area: Area, rows: pd.DataFrame) -
             notes.append("benaderd: niet alle gemeenten geteld (ten minste 99%)")
         if row["provisional"] is True:
             notes.append("voorlopig")
-        if isinstance(row.get("territory_break"), str) and row["territory_break"]:
-            notes.append(f"gebied gewijzigd ({row['territory_break']}): niet vergelijkbaar met het jaar ervoor")
+        change = row.get("territory_break")
+        if isinstance(change, str) and change:
+            notes.append(f"gebied gewijzigd ({change}): niet vergelijkbaar met het jaar ervoor")
         if isinstance(row["reason"], str):
             notes.append(reason_text(row["reason"], indicator))
         published = (
