@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from veiligstad import formatting
+
 
 @dataclass(frozen=True)
 class Merger:
@@ -86,33 +88,13 @@ class Merger:
         """
         if not self.absorbed:
             parts = _joined(list(self.parts_of))
-            when = _dutch_date(self.date)
+            when = formatting.date(self.date)
             return f"herindeling per {when}: een deel van {parts} kwam bij {self.successor_name}"
         joined = _joined(list(self.absorbed_names))
         verb = "opgegaan in" if self.successor_existed else "samengevoegd tot"
-        text = f"herindeling per {_dutch_date(self.date)}: {joined} {verb} {self.successor_name}"
+        text = f"herindeling per {formatting.date(self.date)}: {joined} {verb} {self.successor_name}"
         return text + (" (een deel ging naar andere gemeenten)" if self.split else "")
 
 
 def _joined(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
-
-
-_MONTHS = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
-
-
-def _dutch_date(date: dt.date) -> str:
-    return f"{date.day} {_MONTHS[date.month - 1]} {date.year}"
