@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 MONTHS = (
     "januari",
@@ -23,6 +24,9 @@ MONTHS = (
 
 #: Shown where a figure cannot be given (the reason is shown beside it).
 MISSING = "–"
+
+#: A text cell starting with one of these is read as a formula by Excel and LibreOffice.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def number(value: float | int | None, decimals: int = 0) -> str:
@@ -67,3 +71,27 @@ def date(day: dt.date) -> str:
     '31 januari 2023'
     """
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def spreadsheet_text(value: object) -> object:
+    """Text that a spreadsheet cannot take for a formula (CSV injection, OWASP): a text cell
+    starting with ``= + - @`` or a tab/CR gets a leading apostrophe; anything else is unchanged.
+
+    >>> print(spreadsheet_text("=1+2"), spreadsheet_text("@SUM(A1)"), spreadsheet_text("Binnenstad"))
+    '=1+2 '@SUM(A1) Binnenstad
+    >>> spreadsheet_text(-3)
+    -3
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(frame: Any) -> Any:
+    """A copy of a pandas frame whose text cells are :func:`spreadsheet_text` (numbers stay)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or str(out[column].dtype) in ("string", "str"):
+            out[column] = out[column].map(spreadsheet_text)
+    out.columns = [spreadsheet_text(str(c)) for c in out.columns]
+    return out

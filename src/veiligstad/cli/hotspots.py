@@ -155,7 +155,7 @@ def hotspots_command(
 def csv_text(result: service.HotspotAnalysis) -> str:
     """The CSV file: one row per area (decimal point, as machines expect)."""
     columns = [c for c in _service().COLUMNS if c not in CSV_LEFT_OUT]
-    return str(result.frame[columns].to_csv(index=False))
+    return str(formatting.spreadsheet_safe(result.frame[columns]).to_csv(index=False))
 
 
 def _write(path: Path, text: str) -> None:

@@ -211,7 +211,7 @@ def export_indicators(
     frame = monitor.export_frame(values)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(output, index=False, encoding="utf-8")
+        formatting.spreadsheet_safe(frame).to_csv(output, index=False, encoding="utf-8")
     except OSError as exc:
         raise VeiligstadError(f"Kan {output} niet schrijven: {exc.strerror}.") from exc
     console().print(f"{formatting.number(len(frame))} rijen geschreven naar {output}.")

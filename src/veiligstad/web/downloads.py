@@ -9,6 +9,7 @@ import re
 import pandas as pd
 from fastapi import Response
 
+from veiligstad import formatting
 from veiligstad.errors import BadRequest, NotFound
 
 FORMATS = {
@@ -29,9 +30,13 @@ def filename(stem: str, table: str, fmt: str) -> str:
 
 
 def table_response(frame: pd.DataFrame, stem: str, table: str, fmt: str) -> Response:
-    """The table as a file download; CSV is UTF-8 with a BOM so Excel reads the accents."""
+    """The table as a file download; CSV is UTF-8 with a BOM so Excel reads the accents.
+
+    Text that a spreadsheet would run as a formula (an action titled ``=HYPERLINK(…)``, an
+    imported area name) is written as text: ``formatting.spreadsheet_safe``."""
     if fmt not in FORMATS:
         raise BadRequest(f"Onbekend formaat '{fmt}'.", hint="Kies csv of xlsx.")
+    frame = formatting.spreadsheet_safe(frame)
     if fmt == "csv":
         body = frame.to_csv(index=False).encode("utf-8-sig")
     else:
