@@ -4,8 +4,12 @@
 Public pages and the API depend only on the snapshot (which never changes once built),
 the URL and the language. So a GET from a visitor without a session is answered from
 memory after its first request, until the warehouse changes (the snapshot token is part
-of the key). Not cached: anything under ``/intern``, the login page, requests that carry
-a session cookie, non-200 answers and answers that set a cookie other than the language.
+of the key). Not cached: anything under ``/intern``, the login page, static files (served
+from disk; a query string would otherwise give each ``?v=N`` its own copy), requests that
+carry a session cookie, non-200 answers and answers that set a cookie other than the
+language. The Host header is part of the key, so an answer built for one host name (links in
+the Atom feed) is never served to a visitor of another. The cache holds at most
+``max_entries`` answers and ``max_bytes`` of bodies, whichever is reached first.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from veiligstad.web import auth
 
 PRIVATE_PREFIXES = ("/intern", "/inloggen", "/uitloggen")
+UNCACHED_PREFIXES = (*PRIVATE_PREFIXES, "/static/")
 MAX_BODY = 8 * 1024 * 1024
+#: Bodies kept at most, all entries together.
+MAX_BYTES = 256 * 1024 * 1024
 
-Key = tuple[str, str, bytes, str]
+Key = tuple[str, bytes, str, bytes, str]
 
 #: Marks an answer that came from the cache.
 HIT = (b"x-veiligstad-cache", b"hit")
@@ -43,23 +50,29 @@ def _cookies(scope: Scope) -> dict[str, str]:
 class PageCache:
     """LRU cache of complete responses, keyed by snapshot token, path, query and language."""
 
-    def __init__(self, app: ASGIApp, token: Callable[[], str], max_entries: int = 2048) -> None:
+    def __init__(
+        self, app: ASGIApp, token: Callable[[], str], max_entries: int = 2048, max_bytes: int = MAX_BYTES
+    ) -> None:
         self.app = app
         self.token = token
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._entries: OrderedDict[Key, list[Message]] = OrderedDict()
+        self._sizes: dict[Key, int] = {}
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def _key(self, scope: Scope) -> Key | None:
         if scope["type"] != "http" or scope["method"] != "GET":  # a HEAD answer has no body to reuse
             return None
         path: str = scope["path"]
-        if path.startswith(PRIVATE_PREFIXES):
+        if path.startswith(UNCACHED_PREFIXES):
             return None
         cookies = _cookies(scope)
         if auth.SESSION_COOKIE in cookies:
             return None
-        return (self.token(), path, scope.get("query_string", b""), cookies.get(auth.LANG_COOKIE, ""))
+        host = next((value for name, value in scope.get("headers", []) if name == b"host"), b"")
+        return (self.token(), host, path, scope.get("query_string", b""), cookies.get(auth.LANG_COOKIE, ""))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self._key(scope)
@@ -84,10 +97,25 @@ class PageCache:
 
         await self.app(scope, receive, capture)
         if self._storable(captured):
+            size = _size(captured)
             with self._lock:
-                self._entries[key] = captured
-                while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
+                if key not in self._entries:
+                    self._entries[key] = captured
+                    self._sizes[key] = size
+                    self._bytes += size
+                while self._entries and (
+                    len(self._entries) > self.max_entries or self._bytes > self.max_bytes
+                ):
+                    old, _ = self._entries.popitem(last=False)
+                    self._bytes -= self._sizes.pop(old)
+
+    def _over_budget(self) -> bool:
+        return len(self._entries) > self.max_entries or self._bytes > self.max_bytes
+
+    @property
+    def stored_bytes(self) -> int:
+        """The bodies held now, in bytes."""
+        return self._bytes
 
     @staticmethod
     def _storable(messages: list[Message]) -> bool:
@@ -96,10 +124,15 @@ class PageCache:
         for name, value in messages[0].get("headers", []):
             if name == b"set-cookie" and not value.startswith(auth.LANG_COOKIE.encode() + b"="):
                 return False
-        size = sum(len(m.get("body", b"")) for m in messages if m["type"] == "http.response.body")
-        return size <= MAX_BODY and messages[-1]["type"] == "http.response.body"
+        return _size(messages) <= MAX_BODY and messages[-1]["type"] == "http.response.body"
 
     def clear(self) -> None:
         """Forget every cached response."""
         with self._lock:
             self._entries.clear()
+            self._sizes.clear()
+            self._bytes = 0
+
+
+def _size(messages: list[Message]) -> int:
+    return sum(len(m.get("body", b"")) for m in messages if m["type"] == "http.response.body")
