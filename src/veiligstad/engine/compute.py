@@ -173,8 +173,7 @@ def on_territory(expanded: ir.Table, measures: Sequence[str], mergers: Sequence[
         provisional=summed.provisional,
         complete=~summed.approximate,
     )
-    keys = fixed.select(*_KEYS).view()
-    return expanded.view().anti_join(keys, list(_KEYS)).union(fixed)
+    return _prefer_direct(fixed, expanded)
 
 
 def _terms(indicators: Sequence[Indicator]) -> ir.Table:
