@@ -28,11 +28,11 @@ from veiligstad.engine.trends import (
     Change,
     Point,
     Trend,
-    after_break,
     change_dispersion,
     changes,
     compare_across,
     compare_with_parent,
+    segment,
     series_dispersion,
     trend,
 )
@@ -68,10 +68,14 @@ def points(rows: pd.DataFrame) -> list[Point]:
 
 
 def needs_pool(pts: list[Point]) -> bool:
-    """Whether the series needs the pooled φ: fewer than ``MIN_YEARS`` final counts after
-    the latest break (``engine.trends.change_dispersion``)."""
-    usable = [p for p in after_break(pts) if not p.provisional and p.numerator is not None]
-    return len(usable) < disp.MIN_YEARS
+    """Whether the series needs the pooled φ: some stretch on one territory (between boundary
+    breaks) has fewer than ``MIN_YEARS`` counts, so a change there has no φ of its own
+    (``engine.trends.change_dispersion``)."""
+    for at in {p.time for p in pts}:
+        usable = [p for p in segment(pts, at) if not p.provisional and p.numerator is not None]
+        if len(usable) < disp.MIN_YEARS:
+            return True
+    return False
 
 
 def series_phi(
