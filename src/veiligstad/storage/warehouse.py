@@ -93,6 +93,7 @@ USER_SCHEMA = ibis.schema(
         "disabled": "boolean",
         "created_at": "timestamp('UTC')",
         "created_by": "string",
+        "session_generation": "int64",
     }
 )
 
