@@ -56,6 +56,35 @@ class Settings(BaseSettings):
         ),
     )
 
+    # --- Web edge (issue 12): host names, base URL and request sizes ---------------------
+    base_url: str = Field(
+        default="",
+        description=(
+            "Public address of the dashboard, e.g. https://veiligheid.example.nl (scheme and host, "
+            "no path). Absolute links (Atom feed, canonical links) are built from it, never from the "
+            "Host header; its host is accepted besides VEILIGSTAD_TRUSTED_HOSTS. Empty: the "
+            "address of the request, for trusted hosts only."
+        ),
+    )
+    trusted_hosts: str = Field(
+        default="localhost,127.0.0.1,::1,testserver",
+        description=(
+            "Comma-separated host names the server answers to (a leading '*.' allows subdomains, "
+            "'*' allows any). Other Host headers get 400."
+        ),
+    )
+    max_request_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body outside the upload routes, in bytes; larger gets 413.",
+    )
+    max_upload_request_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body on the upload routes (/intern/uploads), in bytes; larger gets 413.",
+    )
+    # --- end of the web edge block ----------------------------------------------------------
+
     def resolved_database_url(self) -> str:
         """The connection URL, with the default DuckDB file filled in."""
         if self.database_url:
