@@ -36,6 +36,9 @@ def recorded_transport(
     def handler(request: httpx.Request) -> httpx.Response:
         if calls is not None:
             calls.append(request)
+        if not request.url.path.rstrip("/").endswith(("NED", "ENG")) and request.url.path.count("/") < 2:
+            # The service root (the probe of ``veiligstad update``): a catalogue document.
+            return httpx.Response(200, json={"odata.metadata": f"{request.url}$metadata", "value": []})
         table, resource = request.url.path.rstrip("/").split("/")[-2:]
         name = resource
         if resource == "TypedDataSet":

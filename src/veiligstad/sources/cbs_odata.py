@@ -13,6 +13,10 @@
   (``2023JJ00`` → year, ``2023MM03`` → month, ``2023KW01`` → quarter: separate rows, never
   summed), an empty cell is *withheld* (null), never zero, and the newest months of a monthly
   table are marked ``voorlopig``.
+- **Streaming** (``veiligstad update``): ``ODataClient.probe`` fails fast without network;
+  ``PageParser`` turns one page of rows into a compact Arrow table (text columns
+  dictionary-encoded) with the same rules, so a national table is never a Python list of
+  dicts as a whole.
 """
 
 from __future__ import annotations
@@ -26,15 +30,21 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 import httpx
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from veiligstad import yamlfile
 from veiligstad.domain.periods import Period, PeriodType, parse_period
 from veiligstad.errors import DataError, VeiligstadError
 
 #: Connect quickly or give up; a slow page may take a little longer.
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+#: The probe before an update: a missing network shows within seconds.
+PROBE_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 #: Withheld / missing markers in untyped data sets (CBS symbol convention).
 _WITHHELD = {"", ".", "x", "-", "?"}
 _SUFFIX = re.compile(r"_\d+$")
@@ -146,7 +156,7 @@ def load_definition(table_id: str, root: Path | None = None) -> TableDefinition:
             f"Een nieuwe tabel is een YAML-bestand in data/sources/cbs/.",
         )
     try:
-        definition = TableDefinition.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        definition = TableDefinition.model_validate(yamlfile.read(path))
     except (yaml.YAMLError, ValidationError) as exc:
         raise DataError(f"{path.name}: ongeldige tabeldefinitie: {exc}") from exc
     if definition.table_id.upper() != table:
@@ -285,6 +295,21 @@ class ODataClient:
                 return
             payload = self.get(str(next_link))
         raise DataError(f"{self.host}: meer dan {self.max_pages} pagina's voor '{url}'; afgebroken.")
+
+    def probe(self) -> None:
+        """One short request to the service root: SourceUnavailable when the host cannot be reached.
+
+        Any HTTP answer (even an error status) means the network works; only a transport
+        failure (refused, no route, DNS, timeout) counts as offline.
+        """
+        try:
+            self._http.get("", params={"$format": "json"}, timeout=PROBE_TIMEOUT)
+        except httpx.TransportError as exc:
+            raise SourceUnavailable(
+                f"Geen netwerk: CBS/Politie open data ({self.host}) is niet bereikbaar: "
+                f"{_describe(exc)}. Er is niets gewijzigd.",
+                hint="Controleer de netwerkverbinding (of proxy) en start de opdracht opnieuw.",
+            ) from exc
 
     def metadata(self, definition: TableDefinition) -> TableMetadata:
         """TableInfos, DataProperties and the period and category lists of a table."""
@@ -606,3 +631,231 @@ def observations_v4(
     )
     frame["value"] = frame["value"].astype("float64")
     return frame
+
+
+# --------------------------------------------------------------------------- streaming (Arrow)
+
+_TEXT = pa.dictionary(pa.int32(), pa.string())
+#: The normalised columns of a page; text is dictionary-encoded (a few bytes per row).
+PAGE_SCHEMA = pa.schema(
+    [
+        ("measure", _TEXT),
+        ("area_code", _TEXT),
+        ("period", _TEXT),
+        ("period_type", _TEXT),
+        ("year", pa.int32()),
+        ("value", pa.float64()),
+        ("unit", _TEXT),
+        ("status", _TEXT),
+    ]
+)
+
+
+def period_requests(
+    definition: TableDefinition,
+    metadata: TableMetadata,
+    municipality: str | None,
+    periods: Sequence[str],
+) -> list[tuple[str, dict[str, str]]]:
+    """TypedDataSet requests for the given period keys (``2023JJ00``), listed explicitly.
+
+    For one gemeente: one request per year with its region filter. For the whole country
+    (``municipality=None``): one request per period without a region filter, so no single
+    request runs into the page limit.
+    """
+    columns = [definition.region_dimension]
+    for dim in (definition.category_dimension, definition.margin_dimension, definition.period_dimension):
+        if dim:
+            columns.append(dim)
+    columns.extend(prop.key for _, prop in check_metadata(definition, metadata))
+    select = ",".join(columns)
+    url = f"{definition.table_id}/TypedDataSet"
+    region = region_filter(definition, municipality) if municipality else ""
+    if definition.period_dimension is None:
+        params = {"$select": select}
+        if region:
+            params["$filter"] = region
+        return [(url, params)]
+    groups: dict[str, list[str]] = {}
+    for key in periods:
+        groups.setdefault(key if municipality is None else key[:4], []).append(key)
+    requests = []
+    for group in groups.values():
+        clause = " or ".join(f"{definition.period_dimension} eq {_quote(key)}" for key in group)
+        text = f"({region}) and ({clause})" if region else clause
+        requests.append((url, {"$filter": text, "$select": select}))
+    return requests
+
+
+def provisional_keys(definition: TableDefinition, metadata: TableMetadata) -> set[str]:
+    """Period codes (``2025-11``) that are provisional: marked so, or the newest N months."""
+    marked = {
+        period.code
+        for code in metadata.periods
+        if (code.status or "").strip().lower().startswith("voorlopig")
+        and (period := _period_or_none(code.key)) is not None
+    }
+    months = sorted(
+        period.code
+        for code in metadata.periods
+        if (period := _period_or_none(code.key)) is not None
+        and period.type is PeriodType.MONTH
+        and period.type in definition.period_types
+    )
+    if definition.provisional_months and months:
+        marked.update(months[-definition.provisional_months :])
+    return marked
+
+
+class PageParser:
+    """Normalise TypedDataSet pages into Arrow, column by column (no per-row Python work
+    beyond reading the JSON values out of their dicts).
+
+    The rules are those of ``normalise``: stripped keys, rows outside the gemeente (or, for
+    the whole country, outside the table's region levels) dropped, periods parsed and
+    filtered to ``wanted``, category codes checked against the year's code list, margins
+    mapped, withheld cells null. Unknown codes are collected in ``unknown`` (the caller
+    stops before storing); ``withheld`` counts null cells.
+    """
+
+    def __init__(
+        self,
+        definition: TableDefinition,
+        metadata: TableMetadata,
+        municipality: str | None,
+        wanted: set[str] | None = None,
+        provisional: set[str] | None = None,
+    ) -> None:
+        self.definition = definition
+        self.pairs = check_metadata(definition, metadata)
+        self.wanted = wanted
+        self.provisional = provisional or set()
+        levels = definition.region_levels
+        if municipality:
+            number = municipality[2:]
+            alternatives = [f"GM{number}$" if level == "GM" else f"{level}{number}" for level in levels]
+        else:
+            alternatives = [rf"{level}\d" for level in levels]
+        self.area_pattern = "^(?:" + "|".join(alternatives) + ")"
+        self.withheld = 0
+        self.rows = 0
+        self.unknown: dict[int, set[str]] = {}
+        self._combos: dict[tuple[str, ...], tuple[str, str, int, str, tuple[str, ...]] | None] = {}
+
+    def _combo(self, key: tuple[str, ...]) -> tuple[str, str, int, str, tuple[str, ...]] | None:
+        """(period, period type, year, status, measure per topic) of a dimension combination."""
+        if key in self._combos:
+            return self._combos[key]
+        definition = self.definition
+        raw_period, raw_category, raw_margin = key
+        result: tuple[str, str, int, str, tuple[str, ...]] | None = None
+        period = _period_or_none(raw_period.strip())
+        category = raw_category.strip()
+        margin_code = raw_margin.strip()
+        if (
+            period is not None
+            and period.type in definition.period_types
+            and (self.wanted is None or period.code in self.wanted)
+        ):
+            result = self._measures(period, category, margin_code)
+        self._combos[key] = result
+        return result
+
+    def _measures(
+        self, period: Period, category: str, margin_code: str
+    ) -> tuple[str, str, int, str, tuple[str, ...]] | None:
+        definition = self.definition
+        codes: dict[str, str] = {}
+        if definition.category_dimension:
+            allowed = definition.code_list(period.year)
+            if (allowed is None and definition.code_lists) or (
+                allowed is not None and category not in allowed.codes
+            ):
+                self.unknown.setdefault(period.year, set()).add(category)
+                return None
+            codes[definition.category_dimension] = category
+        margin = ""
+        if definition.margin_dimension:
+            if margin_code not in definition.margins:
+                return None
+            codes[definition.margin_dimension] = margin_code
+            margin = definition.margins[margin_code]
+        status = "voorlopig" if period.code in self.provisional else "definitief"
+        names = tuple(spec.measure.format(margin=margin, **codes) for spec, _ in self.pairs)
+        return period.code, period.type.value, period.year, status, names
+
+    def parse(self, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+        """One page → observations in ``PAGE_SCHEMA`` (possibly empty)."""
+        definition = self.definition
+        if not rows:
+            return PAGE_SCHEMA.empty_table()
+        areas = pc.utf8_trim_whitespace(
+            pa.array([row.get(definition.region_dimension) for row in rows], pa.string())
+        )
+        keep = pc.fill_null(pc.match_substring_regex(areas, self.area_pattern), False)
+        encoded = []
+        for dim, constant in (
+            (definition.period_dimension, definition.fixed_period),
+            (definition.category_dimension, ""),
+            (definition.margin_dimension, ""),
+        ):
+            if dim:
+                column = pa.array([row.get(dim) for row in rows], pa.string()).fill_null("")
+                encoded.append(column.dictionary_encode())
+            else:
+                encoded.append(
+                    pa.DictionaryArray.from_arrays(
+                        pa.array(np.zeros(len(rows), dtype=np.int32)), pa.array([constant or ""])
+                    )
+                )
+        sizes = [len(e.dictionary) for e in encoded]
+        combined = np.zeros(len(rows), dtype=np.int64)
+        for e, size in zip(encoded, sizes, strict=True):
+            combined = combined * size + e.indices.to_numpy(zero_copy_only=False)
+        unique, inverse = np.unique(combined, return_inverse=True)
+        dictionaries = [e.dictionary.to_pylist() for e in encoded]
+        infos = []
+        for value in unique.tolist():
+            parts = []
+            for size in reversed(sizes):
+                value, index = divmod(value, size)
+                parts.append(index)
+            p, c, m = reversed(parts)
+            infos.append(self._combo((dictionaries[0][p], dictionaries[1][c], dictionaries[2][m])))
+        valid = np.array([info is not None for info in infos], dtype=bool)
+        mask = np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool) & valid[inverse]
+        if not mask.any():
+            return PAGE_SCHEMA.empty_table()
+        selected = pa.array(mask)
+        indices = pa.array(inverse.astype(np.int32)).filter(selected)
+        filled = [info or ("", "", 0, "", ("",) * len(self.pairs)) for info in infos]
+        area_column = areas.filter(selected).dictionary_encode()
+        period = pa.DictionaryArray.from_arrays(indices, pa.array([i[0] for i in filled]))
+        period_type = pa.DictionaryArray.from_arrays(indices, pa.array([i[1] for i in filled]))
+        year = pa.array(np.array([i[2] for i in filled], dtype=np.int32)).take(indices)
+        status = pa.DictionaryArray.from_arrays(indices, pa.array([i[3] for i in filled]))
+        pieces = []
+        for number, (spec, prop) in enumerate(self.pairs):
+            values = _float_column([row.get(prop.key) for row in rows]).filter(selected)
+            self.withheld += values.null_count
+            measure = pa.DictionaryArray.from_arrays(indices, pa.array([i[4][number] for i in filled]))
+            unit = pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(len(indices), dtype=np.int32)), pa.array([spec.unit])
+            )
+            pieces.append(
+                pa.Table.from_arrays(
+                    [measure, area_column, period, period_type, year, values, unit, status],
+                    schema=PAGE_SCHEMA,
+                )
+            )
+        table = pa.concat_tables(pieces)
+        self.rows += table.num_rows
+        return table
+
+
+def _float_column(raw: list[Any]) -> pa.Array:
+    """JSON numbers as float64 (fast path); untyped text cells through ``_value``."""
+    try:
+        return pa.array(raw, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([_value(v) for v in raw], pa.float64())
