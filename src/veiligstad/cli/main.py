@@ -24,6 +24,7 @@ from veiligstad.cli import (
     trends,
     users,
 )
+from veiligstad.cli import update as update_cli
 from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, print_json
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.cli.imports import import_app
@@ -51,6 +52,7 @@ app.add_typer(sources.sources_app, name="sources")
 COMMAND_MODULES = (import_cbs, import_file, import_boundaries)
 for _analysis in (trends, hotspots, alerts, serve, users, actions, report):
     _analysis.register(app)
+update_cli.register(app)
 
 
 @app.callback()
