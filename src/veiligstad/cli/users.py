@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""``veiligstad user add|list|remove``: local accounts of the dashboard."""
+"""``veiligstad user add|list|remove|logout``: local accounts of the dashboard.
+
+Replacing an account (``add`` on an existing name), removing it and ``logout`` end all its
+sessions: a running server refuses the old cookies within a few seconds.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from rich.table import Table
 
 from veiligstad.cli.common import JsonOption, console, current_user, handled, open_warehouse, print_json
 from veiligstad.domain.accounts import Role
-from veiligstad.errors import ConfigError
+from veiligstad.errors import ConfigError, NotFound
 from veiligstad.services import accounts
 from veiligstad.settings import Settings
 
@@ -41,7 +45,10 @@ def add(
         bool, typer.Option("--password-stdin", help="Lees het wachtwoord van standaardinvoer (scripts).")
     ] = False,
 ) -> None:
-    """Maak een account aan of vervang het wachtwoord en de rol van een bestaand account."""
+    """Maak een account aan of vervang het wachtwoord en de rol van een bestaand account.
+
+    Open sessies van een vervangen account vervallen.
+    """
     chosen = accounts.parse_role(role)
     password = _password(password_stdin)
     with open_warehouse(Settings(), quiet=True) as warehouse:
@@ -74,9 +81,19 @@ def remove(username: Annotated[str, typer.Argument(help="Gebruikersnaam.")]) -> 
     console().print(f"Account '{username}' verwijderd.", highlight=False)
 
 
+@handled
+def logout(username: Annotated[str, typer.Argument(help="Gebruikersnaam.")]) -> None:
+    """Beëindig alle sessies van een account (bijvoorbeeld na een verloren laptop)."""
+    with open_warehouse(Settings(), quiet=True) as warehouse:
+        if accounts.end_sessions(warehouse, username) is None:
+            raise NotFound(f"Onbekende gebruiker '{username}'.", hint="Zie `veiligstad user list`.")
+    console().print(f"Alle sessies van '{username}' zijn beëindigd.", highlight=False)
+
+
 user_app.command("add")(add)
 user_app.command("list")(listing)
 user_app.command("remove")(remove)
+user_app.command("logout")(logout)
 
 
 def register(app: typer.Typer) -> None:

@@ -44,15 +44,30 @@ _LABELS = {
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._\-@]{1,63}$")
 
+
+def normalise_username(text: str) -> str:
+    """A user name as it is stored, checked and counted: trimmed and in lower case.
+
+    >>> normalise_username("  Analist "), normalise_username("BEHEERDER")
+    ('analist', 'beheerder')
+    """
+    return text.strip().lower()
+
+
 #: Shortest password an account may have.
 MIN_PASSWORD_LENGTH = 12
 
 
 @dataclass(frozen=True)
 class User:
-    """A local account; the password is kept only as an argon2 hash."""
+    """A local account; the password is kept only as an argon2 hash.
+
+    ``session_generation`` changes on logout, password change and role change; a session
+    cookie is valid only while it names the account's current generation.
+    """
 
     username: str
     role: Role
     password_hash: str
     disabled: bool = False
+    session_generation: int = 0

@@ -25,6 +25,7 @@ from veiligstad.web import auth, errors
 from veiligstad.web.api import ROUTERS as API_ROUTERS
 from veiligstad.web.api import openapi
 from veiligstad.web.caching import PageCache
+from veiligstad.web.edge import Edge, EdgeRules
 from veiligstad.web.headers import SecurityHeaders
 from veiligstad.web.pages import ROUTERS as PAGE_ROUTERS
 
@@ -50,6 +51,7 @@ def _prepare(warehouse: Warehouse) -> None:
 def create_app(settings: Settings | None = None, cache: SnapshotCache | None = None) -> FastAPI:
     """The dashboard and API for these settings."""
     settings = settings or Settings()
+    rules = EdgeRules.from_settings(settings)  # a malformed base URL stops the start, in Dutch
     if cache is None:
         cache = SnapshotCache(
             settings.resolved_database_url(),
@@ -82,7 +84,9 @@ def create_app(settings: Settings | None = None, cache: SnapshotCache | None = N
     app.state.version = __version__
     errors.install(app)
 
+    # outermost last: headers on every answer, then the edge checks, then the page cache
     app.add_middleware(PageCache, token=lambda: cache.get().token)
+    app.add_middleware(Edge, rules=rules)
     app.add_middleware(SecurityHeaders, api_version=API_VERSION)
 
     @app.get("/static/vega-bundle.js", include_in_schema=False)

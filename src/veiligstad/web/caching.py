@@ -10,14 +10,20 @@ carry a session cookie, non-200 answers and answers that set a cookie other than
 language. The Host header is part of the key, so an answer built for one host name (links in
 the Atom feed) is never served to a visitor of another. The cache holds at most
 ``max_entries`` answers and ``max_bytes`` of bodies, whichever is reached first.
+
+Query parameters no route declares (and that are not ``lang``, ``download`` or ``format``)
+are dropped from a cacheable request before the page sees it, so ``?x=1`` … ``?x=10000``
+make one entry, not 10,000, and no visitor's stray parameter ends up in another's links.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,6 +39,47 @@ Key = tuple[str, bytes, str, bytes, str]
 
 #: Marks an answer that came from the cache.
 HIT = (b"x-veiligstad-cache", b"hit")
+
+
+#: Query parameters read by every page (``templating.render``), declared by no route.
+ALWAYS_KNOWN = frozenset({"lang", "download", "format"})
+
+
+def _routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """Every route, including those of included routers."""
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from _routes(route.original_router.routes)
+        else:
+            yield route
+
+
+def declared_parameters(app: Any) -> frozenset[str]:
+    """The query parameter names the app's routes declare (with their dependencies)."""
+    names = set(ALWAYS_KNOWN)
+    for route in _routes(getattr(app, "routes", [])):
+        stack = [route.dependant] if hasattr(route, "dependant") else []
+        while stack:
+            dependant = stack.pop()
+            names.update(param.alias for param in dependant.query_params)
+            stack.extend(dependant.dependencies)
+    return frozenset(names)
+
+
+def known_query(query: bytes, known: frozenset[str]) -> bytes:
+    """The query string without the parameters not in ``known`` (order and encoding kept).
+
+    >>> known_query(b"x=1&lang=en&periode=2023&x=2&%6Cang=nl", frozenset({"lang", "periode"}))
+    b'lang=en&periode=2023&%6Cang=nl'
+    >>> known_query(b"x=1", frozenset({"lang"}))
+    b''
+    """
+    kept = [
+        part
+        for part in query.split(b"&")
+        if part and unquote_plus(part.split(b"=", 1)[0].decode("latin-1")) in known
+    ]
+    return b"&".join(kept)
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
@@ -61,6 +108,12 @@ class PageCache:
         self._sizes: dict[Key, int] = {}
         self._bytes = 0
         self._lock = threading.Lock()
+        self._known: frozenset[str] | None = None
+
+    def _known_parameters(self, scope: Scope) -> frozenset[str]:
+        if self._known is None:  # the routes are complete once the first request comes in
+            self._known = declared_parameters(scope.get("app"))
+        return self._known
 
     def _key(self, scope: Scope) -> Key | None:
         if scope["type"] != "http" or scope["method"] != "GET":  # a HEAD answer has no body to reuse
@@ -79,6 +132,10 @@ class PageCache:
         if key is None:
             await self.app(scope, receive, send)
             return
+        query = known_query(key[3], self._known_parameters(scope))
+        if query != key[3]:
+            scope = {**scope, "query_string": query}
+            key = (key[0], key[1], key[2], query, key[4])
         with self._lock:
             stored = self._entries.get(key)
             if stored is not None:

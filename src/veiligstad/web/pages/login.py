@@ -1,5 +1,10 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""Inloggen and uitloggen: local accounts, argon2 passwords, rate-limited, CSRF-protected."""
+"""Inloggen and uitloggen: local accounts, argon2 passwords, rate-limited, CSRF-protected.
+
+The user name is normalised once (trimmed, lower case) and that one form is both counted by
+the limiter and checked. Logging out ends every session of the account (its generation moves
+on), so a copied cookie is worthless afterwards.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from veiligstad.domain.accounts import User
+from veiligstad.domain.accounts import User, normalise_username
 from veiligstad.errors import WarehouseError
 from veiligstad.services import accounts
 from veiligstad.storage.warehouse import Warehouse
-from veiligstad.web import auth
+from veiligstad.web import auth, errors
+from veiligstad.web.pages.internal.access import warehouse_problem
 from veiligstad.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -53,11 +59,11 @@ def login(
 ) -> Response:
     """Check the password; on success start a session and go where the visitor was heading."""
     limiter: auth.LoginLimiter = request.app.state.limiter
-    keys = (f"user:{gebruikersnaam.lower()}", auth.client_key(request))
-    limiter.check(*keys)
-    user = accounts.authenticate(_known_accounts(request), gebruikersnaam.strip().lower(), wachtwoord)
+    name, address = normalise_username(gebruikersnaam), auth.client_key(request)
+    limiter.check(name, address)
+    user = accounts.authenticate(_known_accounts(request), name, wachtwoord)
     if user is None:
-        limiter.failed(*keys)
+        limiter.failed(name, address)
         return render(
             request,
             "login.html",
@@ -66,15 +72,32 @@ def login(
             target=safe_target(volgende),
             failed=True,
         )
-    limiter.succeeded(*keys)
+    limiter.succeeded(name, address)
     response = RedirectResponse(safe_target(volgende), status_code=303)
     auth.start_session(response, request.app.state.sessions.issue(user), auth.request_is_secure(request))
     return response
 
 
 @router.post("/uitloggen", dependencies=[Depends(auth.csrf_protected)])
-def logout() -> Response:
-    """End the session."""
-    response = RedirectResponse("/programma", status_code=303)
+def logout(request: Request) -> Response:
+    """End the session here and every other session of the account (a copied cookie too)."""
+    seen = auth.viewer(request)
+    response: Response = RedirectResponse("/programma", status_code=303)
+    if seen.user is not None:
+        try:
+            with Warehouse.open(request.app.state.cache.url) as warehouse:
+                generation = accounts.end_sessions(warehouse, seen.user.username)
+        except WarehouseError as exc:
+            message, hint = warehouse_problem(exc)
+            response = errors.page(
+                request,
+                503,
+                f"Je bent in deze browser uitgelogd, maar de sessie kon op de server niet worden "
+                f"beëindigd. {message}",
+                "Log opnieuw in en weer uit zodra het warehouse vrij is. " + hint,
+            )
+        else:
+            if generation is not None:
+                request.app.state.sessions.note(seen.user.username, generation)
     auth.end_session(response)
     return response

@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""Intern: local accounts — add, replace and remove (beheerder; never one's own)."""
+"""Intern: local accounts — add, replace and remove (beheerder; never one's own).
+
+Replacing an account (new password or role) and removing it end its sessions at once.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from veiligstad.domain.accounts import MIN_PASSWORD_LENGTH, Role, User
+from veiligstad.domain.accounts import MIN_PASSWORD_LENGTH, Role, User, normalise_username
 from veiligstad.errors import ConfigError, NotFound, WarehouseError
 from veiligstad.services import accounts
 from veiligstad.storage.warehouse import Warehouse
@@ -91,7 +94,7 @@ def save_user(
     wachtwoord_herhaald: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     """Add an account or replace one (new role and password); the password is never shown."""
-    name = gebruikersnaam.strip().lower()
+    name = normalise_username(gebruikersnaam)
     form = {"name": name, "role": rol}
     errors = _account_errors(viewer, name, rol, wachtwoord, wachtwoord_herhaald)
     if errors:
@@ -99,11 +102,12 @@ def save_user(
     try:
         with Warehouse.open(request.app.state.cache.url) as warehouse:
             existed = any(u.username == name for u in accounts.users(warehouse))
-            accounts.add_user(warehouse, name, Role(rol), wachtwoord, created_by=viewer.username or "")
+            user = accounts.add_user(warehouse, name, Role(rol), wachtwoord, created_by=viewer.username or "")
     except ConfigError as exc:
         return users_page(request, errors=[f"{exc.message} {exc.hint}".strip()], status_code=400, **form)
     except WarehouseError as exc:
         return users_page(request, errors=[warehouse_problem(exc)[0]], status_code=503, **form)
+    request.app.state.sessions.note(user.username, user.session_generation)  # old cookies: refused now
     done = "bijgewerkt" if existed else "toegevoegd"
     return RedirectResponse(f"/intern/gebruikers?{urlencode({done: name})}", status_code=303)
 
@@ -112,7 +116,8 @@ def save_user(
     "/gebruikers/{username}/verwijderen", dependencies=[Depends(beheerder), Depends(auth.csrf_protected)]
 )
 def delete_user(request: Request, viewer: Beheerder, username: str) -> Response:
-    """Remove an account; never one's own."""
+    """Remove an account; never one's own. Its sessions end at once."""
+    username = normalise_username(username)
     if username == viewer.username:
         error = "Je kunt je eigen account niet verwijderen; laat een andere beheerder dat doen."
         return users_page(request, errors=[error], status_code=400)
@@ -123,4 +128,6 @@ def delete_user(request: Request, viewer: Beheerder, username: str) -> Response:
         return users_page(request, errors=[f"Er is geen account '{username}'."], status_code=404)
     except WarehouseError as exc:
         return users_page(request, errors=[warehouse_problem(exc)[0]], status_code=503)
+    # until the snapshot has caught up, no cookie of the removed account is current
+    request.app.state.sessions.note(username, accounts.next_generation(0))
     return RedirectResponse(f"/intern/gebruikers?{urlencode({'verwijderd': username})}", status_code=303)
