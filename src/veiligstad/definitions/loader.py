@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from veiligstad import yamlfile
 from veiligstad.domain.indicators import Catalogue
 from veiligstad.domain.programme import Programme
 from veiligstad.errors import DefinitionError, Problem
@@ -84,17 +85,18 @@ def _problems(error: ValidationError, path: Path) -> list[Problem]:
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file; unreadable or malformed files raise DefinitionError."""
+    """Parse a YAML file within the limits of ``veiligstad.yamlfile``; bad files raise DefinitionError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return yamlfile.read(path)
     except FileNotFoundError as exc:
         problem = Problem("file-not-found", str(path), "bestand bestaat niet", "controleer het pad")
         raise DefinitionError(f"Bestand niet gevonden: {path}", [problem]) from exc
     except UnicodeDecodeError as exc:
         problem = Problem("encoding", str(path), "geen UTF-8", "sla het bestand op als UTF-8")
         raise DefinitionError(f"Bestand is geen UTF-8: {path}", [problem]) from exc
-    try:
-        return yaml.safe_load(text)
+    except yamlfile.YamlLimitError as exc:
+        problem = Problem("yaml-limit", path.name, str(exc), exc.hint)
+        raise DefinitionError(f"Definitiebestand wordt niet gelezen: {path}", [problem]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path.name}: regel {mark.line + 1}" if mark else path.name

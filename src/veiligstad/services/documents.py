@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
+from veiligstad import yamlfile
 from veiligstad.definitions.loader import field_path
 from veiligstad.domain.documents import Confidentiality, Document, DocumentKind
 from veiligstad.domain.programme import Programme
@@ -60,8 +61,8 @@ class AddReport:
     replaced: list[str]
 
 
-class _TextDatesLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so a bad date is reported, not a crash."""
+class _TextDatesLoader(yamlfile.SafeLoader):
+    """The bounded SafeLoader (``veiligstad.yamlfile``), leaving dates as text: a bad date is reported."""
 
 
 _TextDatesLoader.yaml_implicit_resolvers = {
@@ -71,15 +72,15 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 
 
 def read_documents_yaml(path: Path) -> Any:
-    """Parse a documents file; unreadable or malformed YAML is one Dutch error."""
+    """Parse a documents file within the YAML limits; unreadable or malformed YAML is one Dutch error."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return yamlfile.read(path, _TextDatesLoader)
     except FileNotFoundError as exc:
         raise DataError(f"Bestand niet gevonden: {path}", hint="Controleer het pad.") from exc
     except UnicodeDecodeError as exc:
         raise DataError(f"{path.name} is geen UTF-8.", hint="Sla het bestand op als UTF-8.") from exc
-    try:
-        return yaml.load(text, Loader=_TextDatesLoader)  # a SafeLoader subclass
+    except yamlfile.YamlLimitError as exc:
+        raise DataError(f"{path.name} wordt niet gelezen: {exc}.", hint=exc.hint) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", regel {mark.line + 1}" if mark else ""

@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from veiligstad import yamlfile
 from veiligstad.domain.periods import Period, PeriodType, parse_period
 from veiligstad.errors import ConfigError
 from veiligstad.formatting import date as dutch_date
@@ -79,7 +80,7 @@ def load_refresh(path: Path | None = None) -> RefreshConfig:
     """Read the refresh rules; a broken file is a configuration error."""
     source = path or refresh_path()
     try:
-        return RefreshConfig.model_validate(yaml.safe_load(source.read_text(encoding="utf-8")))
+        return RefreshConfig.model_validate(yamlfile.read(source))
     except (OSError, yaml.YAMLError, ValueError) as exc:
         raise ConfigError(f"Kan {source.name} (verversingsritme) niet lezen: {exc}") from exc
 

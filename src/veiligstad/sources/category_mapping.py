@@ -14,6 +14,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from veiligstad import yamlfile
 from veiligstad.errors import DataError, Problem
 
 
@@ -49,7 +50,7 @@ class CategoryMapping(BaseModel):
 def load_mapping(path: Path) -> CategoryMapping:
     """Read a mapping YAML file."""
     try:
-        return CategoryMapping.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return CategoryMapping.model_validate(yamlfile.read(path))
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise DataError(f"Ongeldig koppelbestand {path.name}: {exc}") from exc
 

@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict
 
+from veiligstad import yamlfile
 from veiligstad.domain.periods import parse_period
 from veiligstad.errors import DataError
 
@@ -63,7 +63,7 @@ def embedded_root() -> Path:
 def manifest(root: Path | None = None) -> list[SourceEntry]:
     """The embedded sources, in load order."""
     base = root or embedded_root()
-    raw = yaml.safe_load((base / "sources.yaml").read_text(encoding="utf-8"))
+    raw = yamlfile.read(base / "sources.yaml")
     return [SourceEntry.model_validate(item) for item in raw["sources"]]
 
 
