@@ -12,6 +12,7 @@ from veiligstad import formatting
 from veiligstad.cli import (
     actions,
     alerts,
+    bundle,
     common,
     hotspots,
     import_boundaries,
@@ -21,6 +22,7 @@ from veiligstad.cli import (
     report,
     serve,
     sources,
+    template,
     trends,
     users,
 )
@@ -50,9 +52,10 @@ app.add_typer(import_app, name="import")
 app.add_typer(sources.sources_app, name="sources")
 #: Importing these modules registers their commands on ``import_app``.
 COMMAND_MODULES = (import_cbs, import_file, import_boundaries)
-for _analysis in (trends, hotspots, alerts, serve, users, actions, report):
+for _analysis in (trends, hotspots, alerts, serve, users, actions, report, template):
     _analysis.register(app)
 update_cli.register(app)
+bundle.register(export_app)
 
 
 @app.callback()

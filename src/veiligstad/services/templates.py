@@ -1,0 +1,334 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Fill-in templates: the rows an indicator still needs, in the shape ``import file`` reads.
+
+``veiligstad template INDICATOR --years 2021-2025`` writes the long upload shape
+(``area_code, period, measure, value``, see docs/how-to/import-file.md) with one row per
+measure the indicator reads (the numerator's codes, the population it is divided by, and
+for a survey the bounds of its interval) for every area of the chosen level and every year
+in which the warehouse holds no value for that measure. ``value`` is left empty. The
+other columns (``area_name``, ``unit``, ``toelichting``) help the person filling it in:
+the importer ignores ``area_name`` and ``toelichting`` when a code is given, and checks
+``unit`` against the measure.
+
+The programme's baseline year is added for the programme's own gemeente when the
+programme publishes a baseline value for the indicator: once its counts are filled in,
+the published baseline can be checked against them. The template contains names, codes
+and empty cells only: no figures, so no small counts to protect.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from veiligstad import formatting
+from veiligstad.definitions.validation import Definitions
+from veiligstad.domain import measures
+from veiligstad.domain.areas import AreaLevel
+from veiligstad.domain.indicators import Indicator, IndicatorKind
+from veiligstad.engine.compute import CENSUS_MEASURE, compute, expand_levels
+from veiligstad.engine.rollup import yearly
+from veiligstad.errors import DataError, NotFound
+from veiligstad.sources.mergers import embedded_mergers
+from veiligstad.storage.warehouse import Warehouse
+
+#: Levels a template can be made for (the country is never filled in by hand).
+LEVELS = (AreaLevel.GEMEENTE.value, AreaLevel.STADSDEEL.value, AreaLevel.WIJK.value, AreaLevel.BUURT.value)
+COLUMNS = ("area_code", "area_name", "period", "measure", "unit", "value", "toelichting")
+FORMATS = ("csv", "xlsx")
+MAX_YEARS = 30
+MAX_ROWS = 200_000
+SHEET = "Invullen"
+INSTRUCTIONS_SHEET = "Toelichting"
+_YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?$")
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    """One value to fill in."""
+
+    area_code: str
+    area_name: str
+    period: int
+    measure: str
+    unit: str
+    note: str
+
+
+@dataclass
+class Template:
+    """The rows of a fill-in template and what they were chosen from."""
+
+    indicator: Indicator
+    level: str
+    years: list[int]
+    areas: list[str]
+    rows: list[TemplateRow] = field(default_factory=list)
+    baseline_year: int | None = None  # added because only a published value exists
+
+    @property
+    def file_stem(self) -> str:
+        """A file name without extension: ``invulsjabloon-<indicator>-<level>-<years>``."""
+        span = f"{self.years[0]}" if len(self.years) == 1 else f"{self.years[0]}-{self.years[-1]}"
+        return f"invulsjabloon-{self.indicator.id}-{self.level}-{span}"
+
+
+def parse_years(text: str) -> list[int]:
+    """``2021-2025``, ``2024`` or a comma-separated list of both, as sorted distinct years.
+
+    >>> parse_years("2021-2023"), parse_years("2019, 2021-2022")
+    ([2021, 2022, 2023], [2019, 2021, 2022])
+    """
+    years: set[int] = set()
+    for part in text.split(","):
+        match = _YEARS.match(part)
+        if match is None:
+            raise DataError(
+                f"Onleesbare jaren '{text}'.", hint="Schrijf bijvoorbeeld --years 2021-2025 of 2023."
+            )
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        if not 1900 <= first <= last <= 2100:
+            raise DataError(
+                f"Ongeldig jaarbereik '{part.strip()}'.", hint="Het eerste jaar komt eerst; jaren 1900-2100."
+            )
+        years.update(range(first, last + 1))
+    if len(years) > MAX_YEARS:
+        raise DataError(
+            f"Te veel jaren ({len(years)}).", hint=f"Maak een sjabloon voor hoogstens {MAX_YEARS} jaar."
+        )
+    return sorted(years)
+
+
+def needed_measures(indicator: Indicator) -> list[tuple[str, str]]:
+    """(measure, explanation) for every measure a template asks for, numerator first."""
+    out = [
+        (m, "teller: geregistreerd aantal" if indicator.kind is not IndicatorKind.SURVEY else "uitkomst")
+        for m in indicator.numerator
+    ]
+    if indicator.denominator:
+        out.append((indicator.denominator, "noemer: bevolking op 1 januari"))
+    if indicator.margin_lower:
+        out.append((indicator.margin_lower, "ondergrens 95%-interval (mag leeg)"))
+    if indicator.margin_upper:
+        out.append((indicator.margin_upper, "bovengrens 95%-interval (mag leeg)"))
+    return out
+
+
+def _areas(
+    warehouse: Warehouse, municipality: str, level: str | None, area: str | None
+) -> tuple[str, dict[str, str]]:
+    """The level and the areas (code → name) a template is made for."""
+    table = warehouse.areas()
+    if area is not None:
+        found = table.filter(table.code == area).select("code", "level").execute()
+        if found.empty:
+            raise NotFound(f"Onbekend gebied '{area}'.", hint="Zie `veiligstad areas` voor de gebiedscodes.")
+        own_level = str(found["level"].iloc[0])
+        level = level or own_level
+    level = level or AreaLevel.GEMEENTE.value
+    if level not in LEVELS:
+        raise DataError(f"Onbekend niveau '{level}'.", hint=f"Kies uit: {', '.join(LEVELS)}.")
+    if area is None:
+        scope = table.gemeente_code == municipality
+    else:
+        scope = (
+            (table.code == area)
+            | (table.gemeente_code == area)
+            | (table.stadsdeel_code == area)
+            | (table.wijk_code == area)
+        )
+    rows = table.filter(scope & (table.level == level)).select("code", "name").execute()
+    if rows.empty:
+        where = area or municipality
+        raise NotFound(
+            f"Geen gebieden op niveau {level} in {where}.",
+            hint="Kies een ander --level of --area; laad gebieden met veiligstad import boundaries.",
+        )
+    names = {
+        str(c): (n if isinstance(n, str) and n else str(c))
+        for c, n in zip(rows["code"], rows["name"], strict=True)
+    }
+    return level, dict(sorted(names.items()))
+
+
+def _present(
+    warehouse: Warehouse, indicator: Indicator, areas: Sequence[str], years: Sequence[int]
+) -> tuple[set[tuple[str, int]], set[tuple[str, str, int]]]:
+    """What the engine already has: area-years with a value of the indicator, and
+    (measure, area, year) with a value, stored or summed from buurten or months."""
+    observations = warehouse.current_observations()
+    codes, periods = list(areas), [str(y) for y in years]
+    computed = compute(observations, warehouse.areas(), [indicator], embedded_mergers())
+    computed = computed.filter(
+        computed.area_code.isin(codes) & computed.period.isin(periods) & computed.value.notnull()
+    ).select("area_code", "period")
+    valued = {(str(a), int(p)) for a, p in computed.execute().itertuples(index=False)}
+    wanted = sorted({CENSUS_MEASURE, *indicator.all_measures})
+    additive = [] if indicator.kind is IndicatorKind.SURVEY else indicator.all_measures
+    levels = expand_levels(
+        yearly(observations.filter(observations.measure.isin(wanted))), warehouse.areas(), additive
+    )
+    levels = levels.filter(
+        levels.measure.isin(indicator.all_measures)
+        & levels.area_code.isin(codes)
+        & levels.period.isin(periods)
+        & levels.value.notnull()
+    ).select("measure", "area_code", "period")
+    known = {(str(m), str(a), int(p)) for m, a, p in levels.execute().itertuples(index=False)}
+    return valued, known
+
+
+def _published_baseline(definitions: Definitions, indicator: Indicator) -> int | None:
+    programme = definitions.programme
+    for item in programme.indicators:
+        if item.id == indicator.id and item.published is not None:
+            value = item.published.values.get(programme.baseline_year)
+            if value is not None and not isinstance(value, str):
+                return programme.baseline_year
+    return None
+
+
+def build(
+    warehouse: Warehouse,
+    definitions: Definitions,
+    indicator_id: str,
+    years: Sequence[int],
+    level: str | None = None,
+    area: str | None = None,
+) -> Template:
+    """Which rows a template for ``indicator_id`` holds (see the module docstring)."""
+    indicator = definitions.indicator(indicator_id)
+    if indicator is None:
+        known = ", ".join(i.id for i in definitions.indicators())
+        raise NotFound(f"Onbekende indicator '{indicator_id}'.", hint=f"Bekende indicatoren: {known}")
+    if not years:
+        raise DataError("Geen jaren opgegeven.", hint="Gebruik bijvoorbeeld --years 2021-2025.")
+    municipality = definitions.programme.municipality
+    area = area.strip().upper() if area else None
+    level, names = _areas(warehouse, municipality, level, area)
+    wanted = needed_measures(indicator)
+    template = Template(indicator=indicator, level=level, years=sorted(set(years)), areas=list(names))
+    baseline = _published_baseline(definitions, indicator)
+    all_years = list(template.years)
+    if baseline is not None and baseline not in all_years and municipality in names:
+        template.baseline_year = baseline
+        all_years.append(baseline)
+    valued, present = _present(warehouse, indicator, list(names), all_years)
+    for year in sorted(all_years):
+        codes = [municipality] if year == template.baseline_year else list(names)
+        for code in codes:
+            if (code, year) in valued:
+                continue
+            for measure, note in wanted:
+                if (measure, code, year) in present:
+                    continue
+                spec = measures.lookup(measure)
+                text = (
+                    note
+                    if year != template.baseline_year
+                    else f"{note}; basisjaar (gepubliceerde waarde toetsen)"
+                )
+                template.rows.append(
+                    TemplateRow(code, names[code], year, measure, spec.unit if spec else "", text)
+                )
+    if len(template.rows) > MAX_ROWS:
+        raise DataError(
+            f"Het sjabloon zou {len(template.rows)} rijen krijgen.",
+            hint="Kies minder jaren of een kleiner gebied (--area).",
+        )
+    return template
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def instructions(template: Template) -> list[str]:
+    """The Dutch instructions shown on the second sheet (and by the CLI)."""
+    indicator = template.indicator
+    lines = [
+        f"Invulsjabloon voor '{indicator.name}' ({indicator.id}), niveau {template.level}, "
+        f"jaren {', '.join(str(y) for y in template.years)}.",
+        f"Bron van de indicator: {indicator.source}.",
+        "Vul per rij in de kolom 'value' het cijfer in. Laat de andere kolommen staan zoals ze zijn.",
+        "Aantallen zijn hele getallen van 0 of meer; de bevolking is het aantal inwoners op 1 januari.",
+        "Percentages 0-100, rapportcijfers 1-10; een komma als decimaalteken mag.",
+        "Een cel die leeg blijft wordt opgeslagen als 'niet bekend', nooit als 0.",
+        "Verwijder de rijen die u niet kent.",
+        "In het sjabloon staan alleen gebieden en jaren zonder waarde van de indicator, en daarvan "
+        "alleen de cijfers die het warehouse nog niet heeft.",
+        "De kolommen area_name en toelichting zijn ter informatie; de import gebruikt ze niet.",
+        "Laden: veiligstad import file <dit bestand> (of de uploadpagina van het dashboard).",
+        "Alleen het eerste werkblad wordt gelezen.",
+    ]
+    if template.baseline_year is not None:
+        lines.append(
+            f"Het basisjaar {template.baseline_year} staat erin omdat het programma daarvoor alleen een "
+            "gepubliceerde waarde heeft: met de aantallen wordt die waarde controleerbaar."
+        )
+    if not template.rows:
+        lines.append("Het warehouse heeft alle waarden al: er is niets in te vullen.")
+    return lines
+
+
+def _records(template: Template) -> list[list[object]]:
+    return [[r.area_code, r.area_name, r.period, r.measure, r.unit, None, r.note] for r in template.rows]
+
+
+def to_csv(template: Template) -> bytes:
+    """UTF-8 with BOM and ``;`` (what Dutch Excel opens directly); text cells formula-safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for record in _records(template):
+        writer.writerow(["" if cell is None else formatting.spreadsheet_text(cell) for cell in record])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(template: Template) -> bytes:
+    """A workbook in write-only mode: sheet 1 the rows, sheet 2 the instructions."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(SHEET)
+    for letter, width in zip("ABCDEFG", (14, 28, 8, 30, 10, 12, 48), strict=True):
+        sheet.column_dimensions[letter].width = width
+    bold = Font(bold=True)
+    header = []
+    for name in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        if name == "value":
+            cell.comment = Comment(
+                "Vul hier het cijfer in. Leeg = niet bekend (nooit 0). Zie het werkblad Toelichting.",
+                "veiligstad",
+            )
+        header.append(cell)
+    sheet.append(header)
+    for record in _records(template):
+        sheet.append([formatting.spreadsheet_text(cell) for cell in record])
+    notes = workbook.create_sheet(INSTRUCTIONS_SHEET)
+    notes.column_dimensions["A"].width = 120
+    title = WriteOnlyCell(notes, value="Toelichting")
+    title.font = bold
+    notes.append([title])
+    for line in instructions(template):
+        notes.append([formatting.spreadsheet_text(line)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def render(template: Template, fmt: str) -> bytes:
+    """The template as ``csv`` or ``xlsx`` bytes."""
+    if fmt == "csv":
+        return to_csv(template)
+    if fmt == "xlsx":
+        return to_xlsx(template)
+    raise DataError(f"Onbekend formaat '{fmt}'.", hint="Kies .csv of .xlsx.")
