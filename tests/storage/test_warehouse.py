@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
+import ibis
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -17,6 +21,8 @@ from veiligstad.storage.warehouse import (
     STAGE_PREFIX,
     Batch,
     Warehouse,
+    orphaned,
+    stage_owner,
 )
 
 
@@ -95,13 +101,52 @@ def test_a_failed_load_writes_nothing(empty_url: str) -> None:
         assert warehouse.batches().count().execute() == 1
 
 
+KILLED_LOAD = """
+import os, sys
+import pyarrow as pa
+from veiligstad.storage.warehouse import Warehouse
+with Warehouse.open(sys.argv[1]) as warehouse:
+    warehouse.stage(pa.table({"x": [1]}))
+    os._exit(9)  # killed before its transaction: only the scratch table is left
+"""
+
+
 def test_scratch_tables_of_a_killed_load_are_removed(empty_url: str) -> None:
     with Warehouse.open(empty_url) as warehouse:
         warehouse.ensure_schema()
-        warehouse.stage(_rows(1.0))  # what a load killed before its transaction leaves
-        assert any(t.startswith(STAGE_PREFIX) for t in warehouse.con.list_tables())
+        warehouse.con.create_table("_stage_" + "ab" * 16, schema=ibis.schema({"x": "int64"}))  # old format
+    run = subprocess.run([sys.executable, "-c", KILLED_LOAD, empty_url], capture_output=True, timeout=120)
+    assert run.returncode == 9, run.stderr
     with Warehouse.open(empty_url) as warehouse:
-        assert not any(t.startswith(STAGE_PREFIX) for t in warehouse.con.list_tables())
+        tables = warehouse.con.list_tables()
+        own = warehouse.stage(_rows(1.0))  # a writer of this process, still running
+        assert not any(t.startswith(STAGE_PREFIX) for t in tables)
+    with Warehouse.open(empty_url) as warehouse:
+        assert own in warehouse.con.list_tables()  # only its writer drops it
+        warehouse.drop(own)
+
+
+def test_only_orphaned_scratch_tables_count_as_orphaned() -> None:
+    mine = f"{STAGE_PREFIX}{stage_owner()}_{'0' * 16}"
+    host = stage_owner().split("_")[0]
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        alive_start = Path(f"/proc/{sleeper.pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        alive = f"{STAGE_PREFIX}{host}_{sleeper.pid}_{alive_start}_{'1' * 16}"
+        reused = f"{STAGE_PREFIX}{host}_{sleeper.pid}_{int(alive_start) + 1}_{'1' * 16}"
+        other_host = f"{STAGE_PREFIX}00000000_{sleeper.pid}_{alive_start}_{'1' * 16}"
+        assert not orphaned(mine, exclusive=True) and not orphaned(mine, exclusive=False)
+        assert not orphaned(alive, exclusive=False)  # a live writer on a shared backend
+        assert orphaned(alive, exclusive=True)  # DuckDB: the file lock shows that it is not writing
+        assert orphaned(reused, exclusive=False)  # same pid, later start: the writer is gone
+        assert not orphaned(other_host, exclusive=False)  # cannot tell: leave it
+        assert orphaned(STAGE_PREFIX + "ab" * 16, exclusive=True)
+        assert not orphaned(STAGE_PREFIX + "ab" * 16, exclusive=False)
+        assert not orphaned("observations", exclusive=True)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert orphaned(alive, exclusive=False)  # its process has ended
 
 
 def test_older_warehouses_get_the_new_columns(empty_url: str) -> None:

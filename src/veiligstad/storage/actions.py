@@ -66,11 +66,14 @@ TABLES = {ACTIONS: ACTION_SCHEMA, EVALUATIONS: EVALUATION_SCHEMA, AUDIT_LOG: AUD
 
 
 def ensure_tables(warehouse: Warehouse) -> None:
-    """Create the three tables when they do not exist yet."""
-    existing = set(warehouse.con.list_tables())
-    for name, schema in TABLES.items():
-        if name not in existing:
-            warehouse.con.create_table(name, schema=schema)
+    """Create the three tables when they do not exist yet (one thread at a time)."""
+    if set(TABLES) <= set(warehouse.con.list_tables()):
+        return
+    with warehouse.write_lock():
+        existing = set(warehouse.con.list_tables())
+        for name, schema in TABLES.items():
+            if name not in existing:
+                warehouse.con.create_table(name, schema=schema)
 
 
 def _columns(schema: ibis.Schema) -> str:

@@ -35,9 +35,12 @@ DOCUMENT_SCHEMA = ibis.schema(
 
 
 def ensure_documents_table(warehouse: Warehouse) -> None:
-    """Create the documents table when it does not exist yet."""
-    if DOCUMENTS not in warehouse.con.list_tables():
-        warehouse.con.create_table(DOCUMENTS, schema=DOCUMENT_SCHEMA)
+    """Create the documents table when it does not exist yet (one thread at a time)."""
+    if DOCUMENTS in warehouse.con.list_tables():
+        return
+    with warehouse.write_lock():
+        if DOCUMENTS not in warehouse.con.list_tables():
+            warehouse.con.create_table(DOCUMENTS, schema=DOCUMENT_SCHEMA)
 
 
 def save_documents(
@@ -60,10 +63,12 @@ def save_documents(
     table = pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA.to_pyarrow())
     stage = warehouse.stage(table)
     columns = ", ".join(f'"{name}"' for name in DOCUMENT_SCHEMA.names)
-    with warehouse.transaction():
-        warehouse.con.raw_sql(f"DELETE FROM {DOCUMENTS} WHERE id IN (SELECT id FROM {stage})")
-        warehouse.con.raw_sql(f"INSERT INTO {DOCUMENTS} ({columns}) SELECT {columns} FROM {stage}")
-    warehouse.drop(stage)
+    try:
+        with warehouse.transaction():
+            warehouse.con.raw_sql(f"DELETE FROM {DOCUMENTS} WHERE id IN (SELECT id FROM {stage})")
+            warehouse.con.raw_sql(f"INSERT INTO {DOCUMENTS} ({columns}) SELECT {columns} FROM {stage}")
+    finally:
+        warehouse.drop(stage)
 
 
 def load_documents(warehouse: Warehouse) -> list[Document]:

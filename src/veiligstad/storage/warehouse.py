@@ -2,27 +2,48 @@
 """The warehouse: observations, areas and import batches behind one Ibis connection.
 
 DuckDB (one file) is the default; any Ibis backend URL works. Connections are
-short-lived (open, work, close), so a running server does not lock out the CLI.
+short-lived (open, work, close), so a running server does not lock out the CLI. DuckDB
+admits one writing process at a time: ``Warehouse.open`` waits for it, within a bound
+(``VEILIGSTAD_WRITE_WAIT_SECONDS`` at the edges, see ``set_wait``), and then says which
+process holds the file.
 
 Loads are atomic. Ibis has no transaction API, so a load first writes its rows to a
-scratch table (``_stage_…``; a process killed there leaves only that table, which the next
-open removes) and then, in one backend transaction, moves the source's current rows to
+scratch table and then, in one backend transaction, moves the source's current rows to
 ``observations_history``, inserts the staged rows and records the batch. A corrected
 file therefore replaces the earlier version, and the earlier version stays in the
 history with its batch record (``replaced_by``).
+
+A scratch table belongs to its writer: ``_stage_<host>_<pid>_<start>_<random>`` names the
+host, process id and process start time. Only the writer drops it, or a later open once
+the table is provably orphaned: on DuckDB every table of another process (the file lock
+admits one process, so that process is gone) and scratch tables of the old format
+``_stage_<hex>``; on other backends a table of a process on this host that no longer runs
+(``/proc``); when that cannot be told, the table is left.
+
+Faults are ``WarehouseError`` subclasses with a Dutch message: ``WarehouseBusy`` (another
+process holds the DuckDB file past the bound), ``WarehouseCorrupt`` (not a DuckDB file, or
+damaged) and ``WarehouseMissing`` (the file this process used has disappeared: it is never
+silently created again, which would serve an empty warehouse without the accounts).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import re
+import socket
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
@@ -144,11 +165,225 @@ class Batch:
     replaced_by: str | None = field(default=None)
 
 
-def _prepare_url(url: str) -> str:
+log = logging.getLogger("veiligstad.storage")
+
+#: Seconds ``Warehouse.open`` waits for another process holding the DuckDB file (see ``set_wait``).
+DEFAULT_WAIT_SECONDS = 30.0
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process held the DuckDB file for longer than the wait bound."""
+
+
+class WarehouseCorrupt(WarehouseError):
+    """The warehouse file is not a DuckDB database, or it is damaged."""
+
+
+class WarehouseMissing(WarehouseError):
+    """The warehouse file this process used has disappeared."""
+
+
+#: Told while ``Warehouse.open`` waits (a Dutch line).
+Notify = Callable[[str], None]
+
+
+@dataclass
+class _WaitPolicy:
+    seconds: float = DEFAULT_WAIT_SECONDS
+    notify: Callable[[str], None] | None = None
+
+
+_policy = _WaitPolicy()
+#: DuckDB files this process has opened: when one disappears it is not created again.
+_seen: set[str] = set()
+_seen_lock = threading.Lock()
+#: One writing transaction at a time per warehouse within this process (no write-write conflicts).
+_write_locks: dict[str, threading.RLock] = {}
+_LOCK_HELD = re.compile(r"Could not set lock on file.*?(?:\(PID (\d+)\))?", re.DOTALL)
+_CORRUPT = (
+    "not a valid DuckDB database file",
+    "Corrupt database file",
+    "Could not read enough bytes",
+    "checksum",
+)
+_NEW_STAGE = re.compile(r"^_stage_([0-9a-f]{8})_(\d+)_(\d+)_[0-9a-f]{16}$")
+_OLD_STAGE = re.compile(r"^_stage_[0-9a-f]{32}$")
+
+
+def set_wait(
+    seconds: float, notify: Callable[[str], None] | None = None
+) -> tuple[float, Callable[[str], None] | None]:
+    """How long later opens wait for another process that holds the DuckDB file, and whom they
+    tell while they wait (set once by the CLI and ``serve`` from the settings). Returns the
+    previous values."""
+    previous = (_policy.seconds, _policy.notify)
+    _policy.seconds = max(0.0, float(seconds))
+    _policy.notify = notify
+    return previous
+
+
+def duckdb_path(url: str) -> Path | None:
+    """The file of a ``duckdb://`` URL; ``None`` for in-memory DuckDB and other backends."""
     parsed = urlparse(url)
-    if parsed.scheme == "duckdb" and parsed.path not in ("", "/", "/:memory:"):
-        Path(parsed.path).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.scheme != "duckdb" or parsed.path in ("", "/", "/:memory:"):
+        return None
+    return Path(parsed.path)
+
+
+def _prepare_url(url: str) -> str:
+    path = duckdb_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     return url
+
+
+def _start_time(pid: int) -> str | None:
+    """When a process started (clock ticks since boot, field 22 of /proc/<pid>/stat); ``None``
+    when there is no such process or no /proc."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rfind(")") + 2 :].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def _host_tag() -> str:
+    return hashlib.blake2s(socket.gethostname().encode(), digest_size=4).hexdigest()
+
+
+_owners: dict[int, str] = {}
+
+
+def stage_owner() -> str:
+    """``<host>_<pid>_<start>`` of this process (start ``0`` where it cannot be read)."""
+    pid = os.getpid()
+    if pid not in _owners:  # per pid: a forked child is another writer
+        _owners[pid] = f"{_host_tag()}_{pid}_{_start_time(pid) or 0}"
+    return _owners[pid]
+
+
+def _process_gone(pid: int, start: str) -> bool:
+    """Whether the process that wrote a scratch table on this host has ended (False: alive, or
+    cannot tell)."""
+    if not Path("/proc/self/stat").exists():
+        return False  # no /proc (macOS, Windows): cannot tell, leave the table
+    current = _start_time(pid)
+    if current is None:
+        return True
+    return start != "0" and current != start  # the pid was reused by a later process
+
+
+def orphaned(name: str, exclusive: bool) -> bool:
+    """Whether the writer of scratch table ``name`` is provably gone.
+
+    ``exclusive``: this connection holds the DuckDB file lock, so no other process can have the
+    file open. Tables of this process are never orphans here: their writer drops them.
+    """
+    if not name.startswith(STAGE_PREFIX):
+        return False
+    match = _NEW_STAGE.match(name)
+    if match is None:  # the old format of earlier versions: safe to drop only when exclusive
+        return exclusive and _OLD_STAGE.match(name) is not None
+    host, pid, start = match.groups()
+    if f"{host}_{pid}_{start}" == stage_owner():
+        return False
+    if exclusive:
+        return True
+    return host == _host_tag() and _process_gone(int(pid), start)
+
+
+def _lock_holder(exc: BaseException) -> str | None:
+    """The PID in DuckDB's "Could not set lock" error (``?`` when it names none); ``None`` when
+    the error is another one."""
+    match = _LOCK_HELD.search(str(exc))
+    if match is None:
+        return None
+    return match.group(1) or "?"
+
+
+CORRUPT_HINT = (
+    "Zet een back-up van het warehouse terug. Of zet het bestand opzij (bijvoorbeeld "
+    "'mv {path} {path}.beschadigd') en voer 'veiligstad init' uit: dat begint een nieuw "
+    "warehouse met de ingebouwde gegevens (eigen imports, acties en accounts moeten dan opnieuw)."
+)
+MISSING_HINT = (
+    "Zet het bestand terug uit een back-up (de server gebruikt het dan weer). Alleen als u "
+    "opnieuw wilt beginnen: voer 'veiligstad init' uit (eigen imports, acties en accounts "
+    "moeten dan opnieuw)."
+)
+
+
+def _fault(exc: BaseException, url: str, path: Path | None) -> WarehouseError:
+    """A Dutch ``WarehouseError`` for a backend error on opening or reading."""
+    text = str(exc).strip()
+    detail = text.splitlines()[0] if text else type(exc).__name__
+    if path is not None and any(marker in text for marker in _CORRUPT):
+        return WarehouseCorrupt(
+            f"Het warehouse-bestand {path} is beschadigd of is geen DuckDB-database ({detail}).",
+            hint=CORRUPT_HINT.format(path=path),
+        )
+    if path is not None and "version number" in text:
+        return WarehouseError(
+            f"Het warehouse-bestand {path} is gemaakt met een andere DuckDB-versie ({detail}).",
+            hint="Gebruik de veiligstad-versie waarmee het bestand is gemaakt, of zet een back-up terug.",
+        )
+    return WarehouseError(
+        f"Kan het warehouse niet openen ({url}): {detail}",
+        hint="Controleer VEILIGSTAD_DATABASE_URL.",
+    )
+
+
+def _check_present(path: Path) -> None:
+    """A file this process used before must still be there: never create it again silently."""
+    key = os.path.abspath(path)
+    with _seen_lock:
+        known = key in _seen
+    if known and not path.exists():
+        log.error("warehouse-bestand %s is verdwenen; het wordt niet opnieuw aangemaakt", path)
+        raise WarehouseMissing(
+            f"Het warehouse-bestand {path} is verdwenen terwijl veiligstad het gebruikte; "
+            "veiligstad maakt het niet stilzwijgend opnieuw (leeg) aan.",
+            hint=MISSING_HINT,
+        )
+
+
+def _connect(url: str, path: Path | None, wait: float, notify: Callable[[str], None] | None) -> Any:
+    """Connect; while another process holds the DuckDB file, retry with back-off up to ``wait`` s."""
+    start = time.monotonic()
+    deadline = start + wait
+    delay = 0.05
+    next_notice = start
+    while True:
+        try:
+            return ibis.connect(_prepare_url(url))
+        except Exception as exc:  # every backend raises its own error types
+            holder = _lock_holder(exc)
+            if holder is None:
+                raise _fault(exc, url, path) from exc
+            now = time.monotonic()
+            remaining = deadline - now
+            if remaining <= 0:
+                raise WarehouseBusy(
+                    f"Het warehouse {path or url} is bezet door een ander proces (PID {holder}); "
+                    f"na {wait:.0f} s wachten is het nog niet vrij.",
+                    hint=(
+                        "Wacht tot dat proces klaar is (bijvoorbeeld een import, een rapport of "
+                        "'veiligstad serve' die net gegevens leest) en probeer het opnieuw, of laat "
+                        "langer wachten met VEILIGSTAD_WRITE_WAIT_SECONDS."
+                    ),
+                ) from exc
+            if now >= next_notice:
+                message = (
+                    f"Het warehouse is bezet door een ander proces (PID {holder}); "
+                    f"ik wacht nog {remaining:.0f} s."
+                )
+                log.info(message)
+                if notify is not None:
+                    notify(message)
+                next_notice = now + 5.0
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 1.0)
 
 
 def fingerprint(url: str) -> str | None:
@@ -180,24 +415,59 @@ class Warehouse:
 
     @classmethod
     @contextmanager
-    def open(cls, url: str) -> Iterator[Warehouse]:
-        """Connect, remove scratch tables of interrupted loads, yield, and always disconnect."""
+    def open(
+        cls,
+        url: str,
+        *,
+        wait_seconds: float | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> Iterator[Warehouse]:
+        """Connect (waiting up to ``wait_seconds`` for another process that holds the DuckDB
+        file; default: ``set_wait``), remove orphaned scratch tables, yield, always disconnect.
+
+        A damaged file, found on opening or while reading, is a ``WarehouseCorrupt``; a file
+        that this process used and that has disappeared is a ``WarehouseMissing`` (not a new,
+        empty warehouse).
+        """
+        path = duckdb_path(url)
+        if path is not None:
+            _check_present(path)
+        wait = _policy.seconds if wait_seconds is None else wait_seconds
+        con = _connect(url, path, wait, notify or _policy.notify)
         try:
-            con = ibis.connect(_prepare_url(url))
-        except Exception as exc:  # every backend raises its own error types
-            raise WarehouseError(
-                f"Kan het warehouse niet openen ({url}): {exc}",
-                hint="Controleer VEILIGSTAD_DATABASE_URL.",
-            ) from exc
-        try:
+            if path is not None:
+                with _seen_lock:
+                    _seen.add(os.path.abspath(path))
             warehouse = cls(con, url)
             warehouse.drop_stale_stages()
             yield warehouse
+        except (duckdb.IOException, duckdb.FatalException) as exc:  # damaged while reading
+            raise _fault(exc, url, path) from exc
         finally:
             con.disconnect()
 
+    @property
+    def exclusive(self) -> bool:
+        """Whether this connection holds the DuckDB file lock (no other process has it open)."""
+        return duckdb_path(self.url) is not None and "read_only" not in urlparse(self.url).query
+
+    def write_lock(self) -> threading.RLock:
+        """The lock that lets one transaction of this process write this warehouse at a time."""
+        with _seen_lock:
+            return _write_locks.setdefault(self.url, threading.RLock())
+
+    def verify(self) -> None:
+        """Read every row of every table once, so that a damaged file shows now (``serve`` at
+        start) rather than on some visitor's page."""
+        for name in self.con.list_tables():
+            self.con.raw_sql(f'SELECT max(hash(t)) FROM "{name}" AS t').fetchall()
+
     def ensure_schema(self) -> None:
         """Create missing tables and add columns that newer versions introduced."""
+        with self.write_lock():
+            self._ensure_schema()
+
+    def _ensure_schema(self) -> None:
         existing = set(self.con.list_tables())
         for name, schema in SCHEMAS.items():
             if name not in existing:
@@ -210,9 +480,11 @@ class Warehouse:
                     self.con.raw_sql(f'ALTER TABLE {name} ADD COLUMN "{column}" {sql_type}')
 
     def drop_stale_stages(self) -> None:
-        """Remove scratch tables left by a load that was killed before it committed."""
+        """Remove scratch tables left by a load that was killed before it committed, and only
+        those: a table whose writer may still run is left to that writer (see ``orphaned``)."""
+        exclusive = self.exclusive
         for name in self.con.list_tables():
-            if name.startswith(STAGE_PREFIX):
+            if orphaned(name, exclusive):
                 self.drop(name)
 
     def table(self, name: str) -> ir.Table:
@@ -256,21 +528,19 @@ class Warehouse:
 
     def save_user(self, record: dict[str, Any]) -> None:
         """Insert or replace one account, atomically."""
-        stage = self.stage(pa.Table.from_pylist([record], schema=USER_SCHEMA.to_pyarrow()))
         columns = _column_list(USER_SCHEMA)
-        with self.transaction():
+        rows = pa.Table.from_pylist([record], schema=USER_SCHEMA.to_pyarrow())
+        with self.staged(rows) as stage, self.transaction():
             self.con.raw_sql(f"DELETE FROM {USERS} WHERE username IN (SELECT username FROM {stage})")
             self.con.raw_sql(f"INSERT INTO {USERS} ({columns}) SELECT {columns} FROM {stage}")
-        self.drop(stage)
 
     def remove_user(self, username: str) -> bool:
         """Delete one account; whether it existed."""
         users = self.users()
         existed = bool(users.filter(users.username == username).count().execute())
         if existed:
-            stage = self.stage(pa.table({"username": [username]}))
-            self.con.raw_sql(f"DELETE FROM {USERS} WHERE username IN (SELECT username FROM {stage})")
-            self.drop(stage)
+            with self.staged(pa.table({"username": [username]})) as stage, self.transaction():
+                self.con.raw_sql(f"DELETE FROM {USERS} WHERE username IN (SELECT username FROM {stage})")
         return existed
 
     def has_batch(self, source_id: str, file_hash: str) -> bool:
@@ -284,9 +554,8 @@ class Warehouse:
     def replace_source(self, batch: Batch, rows: pa.Table) -> None:
         """Make ``rows`` the current observations of a source, atomically, keeping history."""
         source = _checked(batch.source_id)
-        stage = self.stage(rows.select(OBSERVATION_SCHEMA.names))
         columns = _column_list(OBSERVATION_SCHEMA)
-        with self.transaction():
+        with self.staged(rows.select(OBSERVATION_SCHEMA.names)) as stage, self.transaction():
             self.con.raw_sql(
                 f"INSERT INTO {HISTORY} ({columns}) "
                 f"SELECT {columns} FROM {OBSERVATIONS} WHERE source_id = '{source}'"
@@ -294,40 +563,49 @@ class Warehouse:
             self.con.raw_sql(f"DELETE FROM {OBSERVATIONS} WHERE source_id = '{source}'")
             self.con.raw_sql(f"INSERT INTO {OBSERVATIONS} ({columns}) SELECT {columns} FROM {stage}")
             self._record(batch)
-        self.drop(stage)
 
     def replace_areas(self, rows: pa.Table, batch: Batch) -> None:
         """Replace the area register and record where it came from, atomically."""
-        stage = self.stage(rows.select(AREA_SCHEMA.names))
         columns = _column_list(AREA_SCHEMA)
-        with self.transaction():
+        with self.staged(rows.select(AREA_SCHEMA.names)) as stage, self.transaction():
             self.con.raw_sql(f"DELETE FROM {AREAS}")
             self.con.raw_sql(f"INSERT INTO {AREAS} ({columns}) SELECT {columns} FROM {stage}")
             self._record(batch)
-        self.drop(stage)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One backend transaction: everything inside is written, or nothing."""
-        self.con.raw_sql("BEGIN TRANSACTION")
-        try:
-            yield
-        except BaseException:
-            self.con.raw_sql("ROLLBACK")
-            raise
-        self.con.raw_sql("COMMIT")
+        """One backend transaction: everything inside is written, or nothing. Transactions of
+        this process's threads on one warehouse run one after another (no write conflicts)."""
+        with self.write_lock():
+            self.con.raw_sql("BEGIN TRANSACTION")
+            try:
+                yield
+            except BaseException:
+                self.con.raw_sql("ROLLBACK")
+                raise
+            self.con.raw_sql("COMMIT")
 
     def drop(self, name: str) -> None:
         """Drop a table if it exists (scratch tables)."""
         self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
 
     def stage(self, rows: pa.Table) -> str:
-        """Write rows to a new scratch table; commit them with one INSERT … SELECT."""
-        name = f"{STAGE_PREFIX}{uuid.uuid4().hex}"
+        """Write rows to a new scratch table of this writer; commit them with one INSERT … SELECT,
+        then ``drop`` it (only this writer, or a later open once it is orphaned, removes it)."""
+        name = f"{STAGE_PREFIX}{stage_owner()}_{uuid.uuid4().hex[:16]}"
         self.con.create_table(name, schema=ibis.Schema.from_pyarrow(rows.schema))
         if rows.num_rows:
             self.con.insert(name, rows)
         return name
+
+    @contextmanager
+    def staged(self, rows: pa.Table) -> Iterator[str]:
+        """A scratch table of ``rows`` for the block, dropped afterwards whatever happens."""
+        name = self.stage(rows)
+        try:
+            yield name
+        finally:
+            self.drop(name)
 
     def _record(self, batch: Batch) -> None:
         """Mark the source's current batch as replaced and insert the new one (in a transaction)."""
@@ -338,10 +616,9 @@ class Warehouse:
             f"WHERE source_id = '{source}' AND replaced_by IS NULL"
         )
         record = pa.Table.from_pylist([asdict(batch)], schema=BATCH_SCHEMA.to_pyarrow())
-        stage = self.stage(record)
         columns = _column_list(BATCH_SCHEMA)
-        self.con.raw_sql(f"INSERT INTO {BATCHES} ({columns}) SELECT {columns} FROM {stage}")
-        self.drop(stage)
+        with self.staged(record) as stage:
+            self.con.raw_sql(f"INSERT INTO {BATCHES} ({columns}) SELECT {columns} FROM {stage}")
 
     def state(self) -> str:
         """Changes with every load, every account change and every change to the action programme.

@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Writers of one server process do not break each other, and readers do not break writers.
+
+Real threads on a real DuckDB file: uploads (the service the upload page calls, the way the
+page calls it), account saves and action saves run at the same time while other threads
+open the warehouse and read, as the pages do. Every write must commit. Before scratch
+tables belonged to their writer, ``Warehouse.open`` dropped the scratch table of an upload
+still running in another thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from veiligstad.domain.accounts import Role
+from veiligstad.domain.actions import Action, AuditEntry, Change, Entity
+from veiligstad.services import accounts, uploads
+from veiligstad.storage import actions as action_store
+from veiligstad.storage.warehouse import AREA_SCHEMA, STAGE_PREFIX, Batch, Warehouse
+
+WRITERS = 6  # of each kind
+READERS = 3
+BUURTEN = [f"BU0935{n:04d}" for n in range(WRITERS)]
+
+
+def _small_warehouse(url: str) -> None:
+    rows = [{"code": "GM0935", "name": "Maastricht", "level": "gemeente", "gemeente_code": "GM0935"}]
+    rows += [{"code": b, "name": b, "level": "buurt", "gemeente_code": "GM0935"} for b in BUURTEN]
+    for row in rows:
+        row.update(wijk_code=None, stadsdeel_code=None, boundary_year=2024, geometry=None)
+    with Warehouse.open(url) as warehouse:
+        warehouse.ensure_schema()
+        action_store.ensure_tables(warehouse)
+        now = dt.datetime.now(dt.UTC)
+        batch = Batch("areas@1", "areas", "t", "p", "a", None, "areas.csv", "1", "", "", "", len(rows), now)
+        warehouse.replace_areas(pa.Table.from_pylist(rows, schema=AREA_SCHEMA.to_pyarrow()), batch)
+
+
+def _upload(url: str, index: int) -> str:
+    """What ``POST /intern/uploads`` does: one short-lived connection, the upload service."""
+    data = f"area_code,period,measure,value\n{BUURTEN[index]},2024,misdrijven:0.0.0,{index + 10}\n"
+    with Warehouse.open(url) as warehouse:
+        report = uploads.import_bytes(
+            warehouse, data.encode(), f"wijkcijfers-{index}.csv", loaded_by="analist", origin="test"
+        )
+    return report.outcome
+
+
+def _save_account(url: str, index: int) -> str:
+    with Warehouse.open(url) as warehouse:
+        accounts.add_user(warehouse, f"gebruiker{index}", Role.ANALIST, "een lang wachtwoord 123", "test")
+    return "geladen"
+
+
+def _save_action(url: str, index: int) -> str:
+    at = dt.datetime.now(dt.UTC)
+    action = Action(id=f"actie-{index}", year=2025, title=f"Actie {index}", themes=["overlast"])
+    after = action.model_dump(mode="json")
+    entry = AuditEntry(at, "analist", Entity.ACTION, action.id, Change.CREATE, None, after)
+    with Warehouse.open(url) as warehouse:
+        action_store.write(warehouse, [entry], actions=[action])
+    return "geladen"
+
+
+def _read(url: str) -> None:
+    """What the pages and the snapshot do: open, read, close."""
+    with Warehouse.open(url) as warehouse:
+        warehouse.state()
+        warehouse.observations().count().execute()
+        accounts.users(warehouse)
+
+
+def run_concurrently(url: str, writers: list[Callable[[], str]]) -> tuple[list[str], list[BaseException]]:
+    """Run the writers in threads while READERS threads read in a loop; outcomes and errors."""
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+    start = threading.Barrier(len(writers) + READERS)
+
+    def reader() -> None:
+        start.wait()
+        while not done.is_set():
+            try:
+                _read(url)
+            except BaseException as exc:  # a reader failing is a finding too
+                errors.append(exc)
+                return
+
+    def writer(job: Callable[[], str]) -> None:
+        start.wait()
+        try:
+            outcomes.append(job())
+        except BaseException as exc:
+            errors.append(exc)
+
+    readers = [threading.Thread(target=reader) for _ in range(READERS)]
+    threads = [threading.Thread(target=writer, args=(job,)) for job in writers]
+    for thread in readers + threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    done.set()
+    for thread in readers:
+        thread.join(timeout=60)
+    return outcomes, errors
+
+
+@pytest.mark.parametrize("rounds", [2])
+def test_concurrent_writes_all_commit_while_others_read(tmp_path: Path, rounds: int) -> None:
+    url = f"duckdb://{tmp_path / 'veiligstad.duckdb'}"
+    _small_warehouse(url)
+    attempted = succeeded = 0
+    failures: list[BaseException] = []
+    for round_ in range(rounds):
+        offset = round_ * WRITERS
+        jobs: list[Callable[[], str]] = []
+        for i in range(WRITERS):
+            jobs.append(lambda i=i: _upload(url, i))  # a second round re-uploads the same files
+            jobs.append(lambda i=i + offset: _save_account(url, i))
+            jobs.append(lambda i=i + offset: _save_action(url, i))
+        outcomes, errors = run_concurrently(url, jobs)
+        attempted += len(jobs)
+        succeeded += sum(outcome in ("geladen", "ongewijzigd") for outcome in outcomes)
+        failures += errors
+    assert not failures, (f"writes committed: {succeeded}/{attempted}", [repr(e) for e in failures][:5])
+    assert succeeded == attempted
+    with Warehouse.open(url) as warehouse:
+        batches = warehouse.batches().execute()
+        sources = {uploads.source_id_for(f"wijkcijfers-{i}.csv") for i in range(WRITERS)}
+        assert set(batches["source_id"]) >= sources
+        assert int(warehouse.observations().count().execute()) == WRITERS
+        assert len(accounts.users(warehouse)) == WRITERS * rounds
+        assert len(action_store.load_actions(warehouse)) == WRITERS * rounds
+        assert not [t for t in warehouse.con.list_tables() if t.startswith(STAGE_PREFIX)]
