@@ -85,6 +85,19 @@ class Settings(BaseSettings):
     )
     # --- end of the web edge block ----------------------------------------------------------
 
+    # --- warehouse concurrency (issue 12) ---
+    write_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description=(
+            "Seconds a command or the server waits for another process that holds the DuckDB "
+            "warehouse (DuckDB admits one writing process), retrying with a message, before it "
+            "gives up with a clear error. 0: do not wait."
+        ),
+    )
+    # --- end warehouse concurrency ---
+
     def resolved_database_url(self) -> str:
         """The connection URL, with the default DuckDB file filled in."""
         if self.database_url:
