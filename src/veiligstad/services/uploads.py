@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,7 +178,7 @@ class _Checker:
                 )
             )
             return None
-        return code
+        return sys.intern(code)  # one string per area, however many rows name it
 
     def check(self, row: UploadRow) -> tuple[list[Any] | None, list[UploadProblem]]:
         out: list[UploadProblem] = []
@@ -193,7 +195,7 @@ class _Checker:
                     "Gebruik 2025, 2025H1, 2025Q1, 2025-03 of een CBS-code zoals 2025JJ00 (jaar 1900-2100).",
                 )
             )
-        measure = row.measure.strip()
+        measure = sys.intern(row.measure.strip())
         spec = self.spec(measure)
         if spec is None:
             out.append(
@@ -206,7 +208,9 @@ class _Checker:
                     f"Gebruik een maat zoals het warehouse die noemt, bijv. {measures.EXAMPLES}.",
                 )
             )
-        unit = measures.normalise_unit(row.unit) if row.unit.strip() else (spec.unit if spec else "")
+        unit = (
+            sys.intern(measures.normalise_unit(row.unit)) if row.unit.strip() else (spec.unit if spec else "")
+        )
         if spec is not None and unit != spec.unit:
             out.append(
                 _problem(
@@ -218,7 +222,7 @@ class _Checker:
                     f"Gebruik '{spec.unit}' of laat de kolom unit leeg.",
                 )
             )
-        status = row.status.strip().lower() or "definitief"
+        status = sys.intern(row.status.strip().lower() or "definitief")
         if status not in STATUSES:
             out.append(
                 _problem(
@@ -281,34 +285,46 @@ def check(parsed: ParsedUpload, areas: Areas) -> Checked:
     """Check every row of a parsed file; keep the valid ones and collect all problems.
 
     A file row is accepted or rejected as a whole (a wide row holds several values).
-    A problem with the file itself (no row, or the header) rejects every row.
+    A problem with the file itself (no row, or the header) rejects every row. The rows are
+    checked as they are read, so only the accepted values are kept in memory.
     """
-    checked = Checked(problems=list(parsed.problems), rows_total=parsed.data_rows)
+    checked = Checked()
     checker = _Checker(parsed, areas)
-    rejected: set[int] = {p.row for p in parsed.problems if p.row and p.row > 1 and p.severity == ERROR}
-    accepted: list[tuple[int, list[Any], str]] = []
+    found: list[UploadProblem] = []
     reported: set[tuple[str, int | None, str | None, str | None]] = set()
-    for row in parsed.rows:
-        values, problems = checker.check(row)
-        if problems:
-            # a wide row repeats its area for every period: report such a problem once
-            checked.problems.extend(p for p in problems if _once(p, reported))
-            rejected.add(row.row)
-        elif values is not None:
-            accepted.append((row.row, values, row.source))
+    for _, group in itertools.groupby(parsed.rows, key=lambda row: row.row):
+        row_values: list[tuple[list[Any], str]] = []
+        row_number = 0
+        bad = False
+        for row in group:
+            row_number = row.row
+            values, problems = checker.check(row)
+            if problems:
+                # a wide row repeats its area for every period: report such a problem once
+                found.extend(p for p in problems if _once(p, reported))
+                bad = True
+            elif values is not None and not bad:
+                row_values.append((values, row.source))
+        if bad:
+            checked.rejected.add(row_number)
+            continue
+        for values, source in row_values:
+            for name, value in zip(_COLUMNS, values, strict=True):
+                checked.columns[name].append(value)
+            checked.file_rows.append(row_number)
+            if source:
+                checked.sources.add(source)
+    # reading problems are complete only now that every row has been read
+    checked.problems = [*parsed.problems, *found]
+    checked.rows_total = parsed.data_rows
+    checked.rejected |= {p.row for p in parsed.problems if p.row and p.row > 1 and p.severity == ERROR}
     if any(p.row in (None, 1) and p.severity == ERROR for p in checked.problems):
+        checked.columns = {n: [] for n in _COLUMNS}
+        checked.file_rows = []
+        checked.sources = set()
         checked.rows_rejected = checked.rows_total
         return checked
-    for row_number, values, source in accepted:
-        if row_number in rejected:
-            continue
-        for name, value in zip(_COLUMNS, values, strict=True):
-            checked.columns[name].append(value)
-        checked.file_rows.append(row_number)
-        if source:
-            checked.sources.add(source)
-    checked.rejected = rejected
-    checked.rows_rejected = len(rejected)
+    checked.rows_rejected = len(checked.rejected)
     return checked
 
 
@@ -368,12 +384,17 @@ def import_bytes(
     valid_only: bool = False,
     loaded_by: str = "",
     origin: str = "",
+    limits: upload.UploadLimits | None = None,
 ) -> UploadReport:
-    """Check a file and load it as one batch, atomically; returns what happened."""
+    """Check a file and load it as one batch, atomically; returns what happened.
+
+    ``limits`` bounds what is read (rows, columns, cells, unpacked workbook size); None
+    means the defaults of :class:`~veiligstad.sources.upload.UploadLimits`.
+    """
     warehouse.ensure_schema()
     digest = hashlib.sha256(data).hexdigest()
     source_id = source_id_for(name)
-    parsed = upload.parse(data, name, measure)
+    parsed = upload.parse(data, name, measure, limits)
     checked = check(parsed, known_areas(warehouse))
     check_conflicts(warehouse, checked, source_id)
     report = UploadReport(

@@ -17,10 +17,13 @@ Checking rows against measures and areas is done by ``services.uploads``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import re
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -63,6 +66,7 @@ PROBLEM_CODES = frozenset(
         "encoding",
         "delimiter",
         "unreadable-file",
+        "too-large",
         "missing-column",
         "duplicate-column",
         "unknown-column",
@@ -83,6 +87,31 @@ PROBLEM_CODES = frozenset(
         "conflict",
     }
 )
+
+
+#: The settings that change the limits (``veiligstad.settings``; named in the messages).
+ROWS_VARIABLE = "VEILIGSTAD_UPLOAD_MAX_ROWS"
+COLUMNS_VARIABLE = "VEILIGSTAD_UPLOAD_MAX_COLUMNS"
+CELLS_VARIABLE = "VEILIGSTAD_UPLOAD_MAX_CELLS"
+XLSX_BYTES_VARIABLE = "VEILIGSTAD_UPLOAD_MAX_XLSX_BYTES"
+XLSX_RATIO_VARIABLE = "VEILIGSTAD_UPLOAD_MAX_XLSX_RATIO"
+#: Parts of a workbook smaller than this are not checked for their compression ratio.
+_RATIO_FROM = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """How large a file may be; checked while reading, and for a workbook before reading.
+
+    The defaults protect every caller that passes nothing (the web upload does); the CLI
+    passes the values of the ``VEILIGSTAD_UPLOAD_*`` settings.
+    """
+
+    max_rows: int = 2_000_000  # data rows under the header
+    max_columns: int = 1_000
+    max_cells: int = 20_000_000  # cells read, empty ones included
+    max_xlsx_bytes: int = 500 * 1024 * 1024  # all parts of a workbook, unpacked
+    max_xlsx_ratio: int = 200  # unpacked size / packed size of one part (from 1 MiB)
 
 
 @dataclass(frozen=True)
@@ -127,7 +156,7 @@ class ParsedUpload:
     encoding: str = ""
     delimiter: str = ""
     decimal_comma: bool = False
-    rows: list[UploadRow] = field(default_factory=list)
+    rows: Iterable[UploadRow] = ()  # read lazily, once; see ``parse``
     problems: list[UploadProblem] = field(default_factory=list)
     data_rows: int = 0  # rows under the header, whatever their state
 
@@ -142,56 +171,120 @@ def is_xlsx(name: str, data: bytes) -> bool:
     return name.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"
 
 
-def parse(data: bytes, name: str, measure: str | None = None) -> ParsedUpload:
-    """Read an uploaded file's bytes; never raises for bad content."""
+def parse(
+    data: bytes, name: str, measure: str | None = None, limits: UploadLimits | None = None
+) -> ParsedUpload:
+    """Read an uploaded file's bytes within ``limits``; never raises for bad content.
+
+    The rows are read lazily: ``parsed.rows`` is consumed once (``services.uploads.check``
+    does), and the problems and ``data_rows`` are complete only after that. Memory stays
+    bounded by the rows the caller keeps, not by the size of the file.
+    """
+    limits = limits or UploadLimits()
     parsed = ParsedUpload(name=name)
     if not data.strip():
         parsed.problems.append(
             UploadProblem("empty-file", None, None, None, "Het bestand is leeg.", "Kies het juiste bestand.")
         )
         return parsed
-    table = _read_xlsx(data, parsed) if is_xlsx(name, data) else _read_csv(data, parsed)
+    table = _read_xlsx(data, parsed, limits) if is_xlsx(name, data) else _read_csv(data, parsed)
     if table is None:
         return parsed
-    _rows_from_table(table, parsed, measure)
+    parsed.rows = _rows_from_table(_bounded(table, parsed, limits), parsed, measure)
     return parsed
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def _too_large(parsed: ParsedUpload, what: str, limit: int, variable: str) -> None:
+    parsed.problems.append(
+        UploadProblem(
+            "too-large",
+            None,
+            None,
+            None,
+            f"Het bestand is te groot om te lezen: {what} (grens {_dutch(limit)}).",
+            f"Splits het bestand in kleinere delen, of verhoog de grens met {variable} "
+            "(zie docs/reference/settings.md).",
+        )
+    )
+
+
+def _dutch(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _bounded(rows: Iterator[list[str]], parsed: ParsedUpload, limits: UploadLimits) -> Iterator[list[str]]:
+    """The rows of a table, stopping with a ``too-large`` problem at the row or cell limit."""
+    cells = 0
+    for number, row in enumerate(rows, start=1):
+        if number > limits.max_rows + 1:  # the header is row 1
+            _too_large(parsed, f"meer dan {_dutch(limits.max_rows)} rijen", limits.max_rows, ROWS_VARIABLE)
+            return
+        cells += len(row)
+        if cells > limits.max_cells:
+            _too_large(
+                parsed, f"meer dan {_dutch(limits.max_cells)} cellen", limits.max_cells, CELLS_VARIABLE
+            )
+            return
+        if len(row) > limits.max_columns and any(c.strip() for c in row[limits.max_columns :]):
+            _too_large(
+                parsed,
+                f"rij {number} heeft meer dan {_dutch(limits.max_columns)} kolommen",
+                limits.max_columns,
+                COLUMNS_VARIABLE,
+            )
+            return
+        yield row
 
 
 # --------------------------------------------------------------------------- reading
 
 
-def _decode(data: bytes, parsed: ParsedUpload) -> str | None:
+_CHUNK = 1 << 20
+
+
+def _decode_problem(data: bytes, parsed: ParsedUpload) -> str | None:
+    """The file's encoding (``utf-8-sig`` or ``cp1252``), checked in chunks without a copy."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        text = data.decode("utf-8-sig")
+        for offset in range(0, len(data), _CHUNK):
+            decoder.decode(view[offset : offset + _CHUNK], final=offset + _CHUNK >= len(data))
         parsed.encoding = "utf-8"
+        encoding = "utf-8-sig"
     except UnicodeDecodeError as exc:
+        start = offset + exc.start
+        bad = repr(data[max(start, 0) : max(start, 0) + 8])
         try:
-            text = data.decode("cp1252")
+            for chunk in range(0, len(data), _CHUNK):
+                codecs.decode(view[chunk : chunk + _CHUNK], "cp1252")
         except UnicodeDecodeError:
             parsed.problems.append(
                 UploadProblem(
                     "encoding",
                     None,
                     None,
-                    repr(data[exc.start : exc.start + 8]),
+                    bad,
                     "Het bestand is geen tekst in UTF-8 of Windows-1252 (mogelijk een binair bestand).",
                     "Sla het bestand op als 'CSV UTF-8 (door komma's gescheiden)' of als .xlsx.",
                 )
             )
             return None
-        parsed.encoding = "cp1252"
+        parsed.encoding = encoding = "cp1252"
         parsed.problems.append(
             UploadProblem(
                 "encoding",
                 None,
                 None,
-                repr(data[exc.start : exc.start + 8]),
+                bad,
                 "Het bestand is niet in UTF-8; het is gelezen als Windows-1252.",
                 "Controleer letters met accenten in de uitvoer, of sla op als 'CSV UTF-8'.",
                 severity=WARNING,
             )
         )
-    if "\x00" in text:
+    if b"\x00" in data:
         parsed.problems.append(
             UploadProblem(
                 "encoding",
@@ -203,7 +296,7 @@ def _decode(data: bytes, parsed: ParsedUpload) -> str | None:
             )
         )
         return None
-    return text
+    return encoding
 
 
 def _sniff(header: str) -> str:
@@ -212,27 +305,40 @@ def _sniff(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(data: bytes, parsed: ParsedUpload) -> list[list[str]] | None:
-    text = _decode(data, parsed)
-    if text is None:
+def _text(data: bytes, encoding: str) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+
+
+def _read_csv(data: bytes, parsed: ParsedUpload) -> Iterator[list[str]] | None:
+    encoding = _decode_problem(data, parsed)
+    if encoding is None:
         return None
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    first_line = ""
+    with _text(data, encoding) as lines:
+        for line in lines:
+            if line.strip("\r\n"):
+                first_line = line.rstrip("\r\n")
+                break
     parsed.delimiter = _sniff(first_line)
     parsed.decimal_comma = parsed.delimiter != ","
-    try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=parsed.delimiter)]
-    except csv.Error as exc:
-        parsed.problems.append(
-            UploadProblem(
-                "delimiter",
-                None,
-                None,
-                None,
-                f"Het bestand is geen geldige CSV: {exc}.",
-                "Controleer aanhalingstekens en het scheidingsteken (; of ,).",
+    return _csv_rows(data, encoding, parsed)
+
+
+def _csv_rows(data: bytes, encoding: str, parsed: ParsedUpload) -> Iterator[list[str]]:
+    with _text(data, encoding) as text:
+        try:
+            yield from csv.reader(text, delimiter=parsed.delimiter)
+        except csv.Error as exc:
+            parsed.problems.append(
+                UploadProblem(
+                    "delimiter",
+                    None,
+                    None,
+                    None,
+                    f"Het bestand is geen geldige CSV: {exc}.",
+                    "Controleer aanhalingstekens en het scheidingsteken (; of ,).",
+                )
             )
-        )
-        return None
 
 
 def _cell_text(value: object) -> str:
@@ -245,29 +351,77 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(data: bytes, parsed: ParsedUpload) -> list[list[str]] | None:
+def _unreadable(parsed: ParsedUpload, exc: Exception) -> None:
+    parsed.problems.append(
+        UploadProblem(
+            "unreadable-file",
+            None,
+            None,
+            None,
+            f"Het Excel-bestand kan niet worden gelezen ({type(exc).__name__}).",
+            "Open het in Excel of LibreOffice en sla het opnieuw op als .xlsx, of exporteer naar CSV.",
+        )
+    )
+
+
+def _zip_ok(data: bytes, parsed: ParsedUpload, limits: UploadLimits) -> bool:
+    """Refuse a workbook that unpacks too large or too compressed, before any part is read.
+
+    The sizes come from the zip's directory; ``zipfile`` never returns more bytes than a
+    part declares (a part that lies fails its CRC), so checking them is enough.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        _unreadable(parsed, exc)
+        return False
+    total = sum(p.file_size for p in parts)
+    if total > limits.max_xlsx_bytes:
+        size = f"uitgepakt {_dutch(total // (1024 * 1024))} MB"
+        _too_large(parsed, size, limits.max_xlsx_bytes, XLSX_BYTES_VARIABLE)
+        return False
+    for part in parts:
+        if part.file_size > _RATIO_FROM and part.file_size > limits.max_xlsx_ratio * max(
+            part.compress_size, 1
+        ):
+            ratio = part.file_size // max(part.compress_size, 1)
+            _too_large(
+                parsed,
+                f"{part.filename} is {_dutch(ratio)} keer samengeperst (een zip-bom?)",
+                limits.max_xlsx_ratio,
+                XLSX_RATIO_VARIABLE,
+            )
+            return False
+    return True
+
+
+def _read_xlsx(data: bytes, parsed: ParsedUpload, limits: UploadLimits) -> Iterator[list[str]] | None:
+    parsed.encoding = "xlsx"
+    if not _zip_ok(data, parsed, limits):
+        return None
     import openpyxl  # only needed for workbooks
 
-    parsed.encoding = "xlsx"
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        try:
-            return [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
+        # The declared size (<dimension ref="A1:XFD1048576"/>) is not trusted: without it,
+        # openpyxl pads no row to the declared width and no rows after the last one.
+        sheet.reset_dimensions()
     except Exception as exc:  # openpyxl raises many different types for a damaged workbook
-        parsed.problems.append(
-            UploadProblem(
-                "unreadable-file",
-                None,
-                None,
-                None,
-                f"Het Excel-bestand kan niet worden gelezen ({type(exc).__name__}).",
-                "Open het in Excel of LibreOffice en sla het opnieuw op als .xlsx, of exporteer naar CSV.",
-            )
-        )
+        _unreadable(parsed, exc)
         return None
+    return _xlsx_rows(workbook, sheet, parsed)
+
+
+def _xlsx_rows(workbook: Any, sheet: Any, parsed: ParsedUpload) -> Iterator[list[str]]:
+    try:
+        for row in sheet.iter_rows(values_only=True):
+            yield [_cell_text(c) for c in row]
+    except Exception as exc:  # a part damaged halfway shows only while streaming
+        _unreadable(parsed, exc)
+    finally:
+        workbook.close()
 
 
 # --------------------------------------------------------------------------- shapes
@@ -277,37 +431,62 @@ def _header(cells: Sequence[str]) -> list[str]:
     return [c.strip().lstrip("\ufeff").strip().lower() for c in cells]
 
 
-def _rows_from_table(table: list[list[str]], parsed: ParsedUpload, measure: str | None) -> None:
-    # drop trailing empty rows (Excel and editors leave them)
-    while table and not any(c.strip() for c in table[-1]):
-        table.pop()
-    if not table:
-        parsed.problems.append(
-            UploadProblem("empty-file", None, None, None, "Het bestand is leeg.", "Kies het juiste bestand.")
-        )
-        return
-    header = _header(table[0])
-    body = table[1:]
-    parsed.data_rows = sum(1 for r in body if any(c.strip() for c in r))
+def _is_empty(cells: Sequence[str]) -> bool:
+    return not any(c.strip() for c in cells)
+
+
+def _rows_from_table(
+    table: Iterator[list[str]], parsed: ParsedUpload, measure: str | None
+) -> Iterator[UploadRow]:
+    """Read the header now (shape, header problems); the body rows are read when iterated."""
+    first = next(table, None)
+    if first is not None and _is_empty(first):
+        # a blank first line: the file is empty unless something follows
+        rest = next((r for r in table if not _is_empty(r)), None)
+        if rest is None:
+            first = None
+        else:
+            table = itertools.chain([rest], table)
+    if first is None or parsed.blocked:
+        if not parsed.blocked:
+            fix = "Kies het juiste bestand."
+            parsed.problems.append(UploadProblem("empty-file", None, None, None, "Het bestand is leeg.", fix))
+        _drain(table)
+        return iter(())
+    header = _header(first)
+    body = _counted(table, parsed)
+    rows: Iterator[UploadRow] | None = None
     if len(header) < 2 and parsed.encoding != "xlsx":
         parsed.problems.append(
             UploadProblem(
                 "delimiter",
                 1,
                 None,
-                table[0][0][:80] if table[0] else "",
+                first[0][:80] if first else "",
                 "De kopregel bestaat uit één kolom: het scheidingsteken is niet herkend.",
                 "Gebruik ; (puntkomma), , (komma) of een tab tussen de kolommen.",
             )
         )
-        return
-    names = [_ALIASES.get(h, h) for h in header]
-    if any(_WIDE_PERIOD.match(h.upper()) for h in header) and "value" not in names:
-        parsed.shape = "wsjg"
-        _wide(header, names, body, parsed, measure)
     else:
-        _long(header, names, body, parsed)
-    if not parsed.rows and not parsed.problems and not parsed.data_rows:
+        names = [_ALIASES.get(h, h) for h in header]
+        if any(_WIDE_PERIOD.match(h.upper()) for h in header) and "value" not in names:
+            parsed.shape = "wsjg"
+            rows = _wide(header, names, body, parsed, measure)
+        else:
+            rows = _long(header, names, body, parsed)
+    return _body(rows, body, parsed)
+
+
+def _body(
+    rows: Iterator[UploadRow] | None, body: Iterator[list[str]], parsed: ParsedUpload
+) -> Iterator[UploadRow]:
+    """Yield the rows, then read what is left of the file (counting rows, checking limits)."""
+    found = 0
+    for row in rows or ():
+        found += 1
+        yield row
+    _drain(body)
+    if not found and not parsed.problems and not parsed.data_rows:
         parsed.problems.append(
             UploadProblem(
                 "empty-file",
@@ -318,6 +497,20 @@ def _rows_from_table(table: list[list[str]], parsed: ParsedUpload, measure: str 
                 "Voeg rijen toe onder de kopregel.",
             )
         )
+
+
+def _counted(rows: Iterator[list[str]], parsed: ParsedUpload) -> Iterator[list[str]]:
+    """The body rows, counting the non-empty ones in ``parsed.data_rows``."""
+    for row in rows:
+        if not _is_empty(row):
+            parsed.data_rows += 1
+        yield row
+
+
+def _drain(rows: Iterator[list[str]]) -> None:
+    """Read the rest (so every row is counted and every limit checked), keeping nothing."""
+    for _ in rows:
+        pass
 
 
 def _duplicate_columns(header: list[str], names: list[str], parsed: ParsedUpload) -> bool:
@@ -374,17 +567,26 @@ def _width_ok(cells: list[str], width: int, row: int, parsed: ParsedUpload) -> b
     return False
 
 
-def _long(header: list[str], names: list[str], body: list[list[str]], parsed: ParsedUpload) -> None:
+def _long(
+    header: list[str], names: list[str], body: Iterator[list[str]], parsed: ParsedUpload
+) -> Iterator[UploadRow] | None:
+    """The rows of a long file, or None when its header is wrong (the problems say why)."""
     fix = "De kopregel moet minstens area_code, period, measure en value bevatten."
     if _duplicate_columns(header, names, parsed) or _missing(LONG_REQUIRED, names, parsed, fix):
-        return
+        return None
     wanted = (*LONG_REQUIRED, *LONG_OPTIONAL, "area_name")
     index = {name: names.index(name) for name in wanted if name in names}
+    return _long_rows(header, index, body, parsed)
+
+
+def _long_rows(
+    header: list[str], index: dict[str, int], body: Iterator[list[str]], parsed: ParsedUpload
+) -> Iterator[UploadRow]:
     for offset, cells in enumerate(body, start=2):
         if not any(c.strip() for c in cells) or not _width_ok(cells, len(header), offset, parsed):
             continue
         get = {name: cells[i].strip() for name, i in index.items()}
-        parsed.rows.append(
+        yield (
             UploadRow(
                 row=offset,
                 area_code=get["area_code"],
@@ -401,14 +603,15 @@ def _long(header: list[str], names: list[str], body: list[list[str]], parsed: Pa
 
 
 def _wide(
-    header: list[str], names: list[str], body: list[list[str]], parsed: ParsedUpload, measure: str | None
-) -> None:
+    header: list[str], names: list[str], body: Iterator[list[str]], parsed: ParsedUpload, measure: str | None
+) -> Iterator[UploadRow] | None:
+    """The rows of a wide (WSJG) file, or None when its header is wrong (the problems say why)."""
     if _duplicate_columns(header, names, parsed):
-        return
+        return None
     if "area_code" not in names and "area_name" not in names:
         fix = "Geef een kolom Gebiedscode (bijv. GM0935) of Gebied (naam)."
         _missing(("gebiedscode",), names, parsed, fix)
-        return
+        return None
     if "measure" not in names and not measure:
         parsed.problems.append(
             UploadProblem(
@@ -421,7 +624,7 @@ def _wide(
                 "of voeg een kolom Indicator toe.",
             )
         )
-        return
+        return None
     periods = [i for i, h in enumerate(header) if _WIDE_PERIOD.match(h.upper())]
     known = {"area_code", "area_name", "measure", "unit", "source", "status"}
     index = {name: names.index(name) for name in known if name in names}
@@ -438,12 +641,23 @@ def _wide(
                     severity=WARNING,
                 )
             )
+    return _wide_rows(header, index, periods, body, parsed, measure)
+
+
+def _wide_rows(
+    header: list[str],
+    index: dict[str, int],
+    periods: list[int],
+    body: Iterator[list[str]],
+    parsed: ParsedUpload,
+    measure: str | None,
+) -> Iterator[UploadRow]:
     for offset, cells in enumerate(body, start=2):
         if not any(c.strip() for c in cells) or not _width_ok(cells, len(header), offset, parsed):
             continue
         get = {name: cells[i].strip() for name, i in index.items()}
         for i in periods:
-            parsed.rows.append(
+            yield (
                 UploadRow(
                     row=offset,
                     area_code=get.get("area_code", ""),
