@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from veiligstad.cli import render
@@ -20,6 +21,7 @@ from veiligstad.definitions.validation import Definitions
 from veiligstad.errors import VeiligstadError
 from veiligstad.services import bootstrap, monitor
 from veiligstad.settings import Settings
+from veiligstad.storage import warehouse as storage
 from veiligstad.storage.warehouse import Warehouse
 
 P = ParamSpec("P")
@@ -43,6 +45,7 @@ def handled(func: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
+            configure_waiting()
             return func(*args, **kwargs)
         except VeiligstadError as exc:
             err = Console(stderr=True, width=200, soft_wrap=False)
@@ -56,6 +59,21 @@ def handled(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper
+
+
+def waiting_message(text: str) -> None:
+    """Tell the user on stderr that the command waits for another process."""
+    Console(stderr=True, width=200, soft_wrap=False).print(text, markup=False, highlight=False)
+
+
+def configure_waiting(settings: Settings | None = None) -> None:
+    """Every warehouse this command opens waits up to ``VEILIGSTAD_WRITE_WAIT_SECONDS`` for another
+    process that holds it, saying so on stderr. A malformed setting is left to the command."""
+    try:
+        seconds = (settings or Settings()).write_wait_seconds
+    except ValidationError:
+        return
+    storage.set_wait(seconds, notify=waiting_message)
 
 
 def current_user() -> str:
@@ -73,7 +91,8 @@ def print_json(data: Any) -> None:
 
 @contextmanager
 def open_warehouse(settings: Settings, quiet: bool = False) -> Iterator[Warehouse]:
-    """Open the warehouse and load the embedded data on first use."""
+    """Open the warehouse and load the embedded data on first use (a new, empty warehouse; a
+    file that disappears while this process runs is an error, never a new warehouse)."""
     with Warehouse.open(settings.resolved_database_url()) as warehouse:
         if warehouse.is_empty():
             if not quiet:

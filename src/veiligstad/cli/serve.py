@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
 
 from veiligstad.cli.common import console, handled, open_warehouse
 from veiligstad.settings import Settings
+from veiligstad.storage import warehouse as storage
+
+log = logging.getLogger("veiligstad.web")
 
 
 def serve_command(
@@ -28,12 +32,16 @@ def serve_command(
     from veiligstad.web.app import create_app
 
     settings = Settings()
-    with open_warehouse(settings):  # first use: load the embedded data with a progress bar
-        pass
+    # Startup checks: a damaged or foreign file is reported here, in Dutch, and nothing starts.
+    with open_warehouse(settings) as warehouse:  # first use: load the embedded data with a progress bar
+        warehouse.verify()  # read every table once
+    app = create_app(settings)
+    app.state.cache.get()  # the figures, computed before the server listens
+    storage.set_wait(settings.write_wait_seconds, notify=log.warning)  # while serving: to the log
     out = console()
     out.print(f"veiligstad draait op http://{host}:{port}/ (Ctrl+C om te stoppen)", highlight=False)
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         proxy_headers=True,

@@ -2,7 +2,10 @@
 """``veiligstad init``: load the embedded real data into the warehouse, idempotently.
 
 Each source is loaded once per version (SHA-256 of its file). Loading it again changes
-nothing; a changed file replaces that source's rows. Runs by itself on first use.
+nothing; a changed file replaces that source's rows. Runs when the user asks (``init``) and
+by itself on first use: when a command or ``serve`` finds a new, empty warehouse. A DuckDB
+file that disappears while a process uses it is not made again (``WarehouseMissing``), so a
+running server never fills a fresh file with the embedded data and loses the accounts.
 """
 
 from __future__ import annotations

@@ -6,14 +6,18 @@ Computing every indicator takes about a second; a page must answer in millisecon
 the areas with their boundaries, the sources and the alerts. ``SnapshotCache`` rebuilds it
 when the warehouse changed (checked at most every ``check_seconds``), with a short-lived
 connection, so a running server never keeps the DuckDB file locked and a CLI import can
-write. While a rebuild fails (for example because an import holds the file), the previous
-snapshot keeps being served.
+write. While a rebuild fails because another process holds the file (an import), the
+previous snapshot keeps being served, without waiting. A warehouse that has disappeared or
+is damaged is different: ``get`` raises its ``WarehouseError`` (the pages answer 503) and
+logs it once, until the file is back; the old figures are not served as if nothing
+happened, and no new, empty warehouse is made.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -29,9 +33,12 @@ from veiligstad.domain.accounts import User
 from veiligstad.domain.areas import AreaLevel
 from veiligstad.domain.indicators import Indicator
 from veiligstad.engine import disclosure
+from veiligstad.errors import VeiligstadError, WarehouseError
 from veiligstad.services import accounts, freshness, monitor
 from veiligstad.services import alerts as alert_service
-from veiligstad.storage.warehouse import Warehouse, fingerprint
+from veiligstad.storage.warehouse import Warehouse, WarehouseCorrupt, WarehouseMissing, fingerprint
+
+log = logging.getLogger("veiligstad.web")
 
 
 @dataclass(frozen=True)
@@ -133,32 +140,68 @@ class SnapshotCache:
         self._file_token: str | None = None
         self._checked = 0.0
         self.last_error: Exception | None = None
+        self._fault: WarehouseError | None = None  # the warehouse is gone or damaged
 
     def get(self) -> Snapshot:
-        """The snapshot, rebuilt first when the warehouse changed since the last check."""
+        """The snapshot, rebuilt first when the warehouse changed since the last check.
+
+        Raises ``WarehouseError`` while the warehouse file is missing or damaged."""
         now = time.monotonic()
         current = self._snapshot
-        if current is not None and now - self._checked < self.check_seconds:
-            return current
+        if now - self._checked < self.check_seconds:
+            self._raise_fault()
+            if current is not None:
+                return current
         with self._lock:
-            if self._snapshot is not None and time.monotonic() - self._checked < self.check_seconds:
-                return self._snapshot
+            if time.monotonic() - self._checked < self.check_seconds:
+                self._raise_fault()
+                if self._snapshot is not None:
+                    return self._snapshot
             self._checked = time.monotonic()
             token = fingerprint(self.url)
-            if self._snapshot is not None and token is not None and token == self._file_token:
+            if (
+                self._fault is None
+                and self._snapshot is not None
+                and token is not None
+                and token == self._file_token
+            ):
                 return self._snapshot
             try:
                 self._snapshot = self._rebuild(self._snapshot)
                 self._file_token = fingerprint(self.url)
+                if self._fault is not None:
+                    log.warning("het warehouse is weer bruikbaar (%s)", self.url)
+                self._fault = None
                 self.last_error = None
-            except Exception as exc:  # a locked or broken warehouse: keep serving what we have
+            except (WarehouseMissing, WarehouseCorrupt) as exc:  # no stale figures, no new empty file
+                if self._fault is None or self._fault.message != exc.message:
+                    log.error("%s %s", exc.message, exc.hint)
+                self._fault = exc
+                self.last_error = exc
+                raise
+            except Exception as exc:  # held by another process: keep serving what we have
                 self.last_error = exc
                 if self._snapshot is None:
                     raise
             return self._snapshot
 
+    def token(self) -> str:
+        """The snapshot's token, for keys of cached answers; ``""`` while the warehouse cannot be
+        read (the page itself then answers with the error, and error answers are not cached)."""
+        try:
+            return self.get().token
+        except VeiligstadError:
+            return ""
+
+    def _raise_fault(self) -> None:
+        fault = self._fault
+        if fault is not None:  # a new instance each time: no traceback grows on a shared one
+            raise type(fault)(fault.message, hint=fault.hint)
+
     def _rebuild(self, previous: Snapshot | None) -> Snapshot:
-        with Warehouse.open(self.url) as warehouse:
+        # with figures to show, do not wait for another process: show them and try again later
+        wait = 0.0 if previous is not None else None
+        with Warehouse.open(self.url, wait_seconds=wait) as warehouse:
             if self._prepare is not None:
                 self._prepare(warehouse)
             if previous is None:

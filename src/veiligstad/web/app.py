@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, cache: SnapshotCache | None = N
     errors.install(app)
 
     # outermost last: headers on every answer, then the edge checks, then the page cache
-    app.add_middleware(PageCache, token=lambda: cache.get().token)
+    app.add_middleware(PageCache, token=cache.token)  # no exception in the middleware: the page says it
     app.add_middleware(Edge, rules=rules)
     app.add_middleware(SecurityHeaders, api_version=API_VERSION)
 

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Errors rendered once: an HTML page for people, ``application/problem+json`` on ``/api``.
 
-Login is asked for by redirecting to ``/inloggen`` (HTML) or answered with 401 (API).
+Login is asked for by redirecting to ``/inloggen`` (HTML) or answered with 401 (API). A
+warehouse that cannot be used (held by another process past the wait bound, damaged, or
+disappeared while serving) is a 503 with the Dutch message, and a line in the log.
 """
 
 from __future__ import annotations
@@ -24,11 +26,14 @@ from veiligstad.errors import (
     WarehouseError,
 )
 from veiligstad.spatial.labels import TooFewAreas
+from veiligstad.storage.warehouse import WarehouseBusy
 from veiligstad.web.templating import render
 
 log = logging.getLogger("veiligstad.web")
 
 PROBLEM = "application/problem+json"
+#: Retry-After of a 503 while another process holds the warehouse.
+BUSY_RETRY_SECONDS = 5
 
 TITLES = {
     400: "Ongeldig verzoek",
@@ -102,6 +107,10 @@ async def veiligstad_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, VeiligstadError)
     status = status_of(exc)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else {}
+    if isinstance(exc, WarehouseError):
+        log.warning("warehouse niet bruikbaar bij %s: %s", request.url.path, exc.message)
+        if isinstance(exc, WarehouseBusy):
+            headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
     if is_api(request):
         response: Response = problem(status, exc.message, request)
     elif isinstance(exc, LoginRequired):
@@ -141,7 +150,10 @@ async def validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
-    """Anything else: logged with its traceback, shown without it."""
+    """Anything else: logged with its traceback, shown without it. A veiligstad error that got
+    here (raised outside the routes, e.g. in a middleware) is rendered as usual."""
+    if isinstance(exc, VeiligstadError):
+        return await veiligstad_error(request, exc)
     log.error("onverwachte fout bij %s", request.url.path, exc_info=exc)
     detail = "Er ging iets mis in veiligstad. De fout is gelogd."
     return problem(500, detail, request) if is_api(request) else page(request, 500, detail)
