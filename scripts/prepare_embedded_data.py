@@ -844,6 +844,298 @@ def conv_kwb_gemeenten(src: Path, inwoners: Source, report: dict) -> Source:
     return source
 
 
+# --------------------------------------------------------------------------- second session
+
+#: CBS 83651NED SoortDiefstal codes. Where the CBS type is defined as one police crime type
+#: (Politie 47013NED/47018NED classification) the figure is stored under that police code;
+#: otherwise under its own CBS code (``misdrijven-scm:CRI11xx``), never under a police code
+#: it only approximates. CRI1134 is home AND shed/garage burglary in one figure (police 1.1.1
+#: + 1.1.2): it must not feed ``diefstallen-uit-woning`` (1.1.1 only); CRI1125/CRI1128 are
+#: passenger cars only (police 1.2.2/1.2.1: all motor vehicles); CRI1122 is bicycles only
+#: (police 1.2.3: bicycles and mopeds).
+DIEFSTAL_CODES: dict[str, tuple[str, str]] = {
+    # code: (label in the source, measure)
+    "CRI1122": ("Diefstal van fiets", "misdrijven-scm:CRI1122"),
+    "CRI1123": ("Diefstal van bromfiets/snorfiets", "misdrijven-scm:CRI1123"),
+    "CRI1124": ("Diefstal van motor/scooter", "misdrijven-scm:CRI1124"),
+    "CRI1125": ("Diefstal van personenauto", "misdrijven-scm:CRI1125"),
+    "CRI1127": ("Diefstal van vaartuig", "misdrijven-scm:CRI1127"),
+    "CRI1128": ("Diefstal uit/vanaf personenauto", "misdrijven-scm:CRI1128"),
+    "CRI1131": ("Diefstal van dier", "misdrijven-scm:CRI1131"),
+    "CRI1132": ("Straatroof", "misdrijven:1.4.6"),
+    "CRI1133": ("Zakkenrollerij", "misdrijven:1.2.4"),
+    "CRI1134": ("Totaal diefstal uit woning/schuur/e.d.", "misdrijven-scm:CRI1134"),
+    "CRI1137": ("Winkeldiefstal", "misdrijven:2.5.2"),
+    "CRI1144": ("Overval", "misdrijven:1.4.7"),
+}
+ALLE_DIEFSTALLEN = "T001540"
+IVA_MAPPING = REPO / "src" / "veiligstad" / "data" / "mappings" / "iva-maastricht.yaml"
+
+#: (CBS 83651NED types, IVA categories) compared for Maastricht 2018 and 2019 (PROVENANCE.md).
+IVA_CHECKS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+    (("CRI1122",), ("diefstal-fiets", "diefstal-fiets-met-geweld")),
+    (("CRI1123",), ("diefstal-brom-of-snorfiets", "diefstal-brom-of-snorfiets-met-geweld")),
+    (("CRI1128",), ("diefstal-uit-of-vanaf-motorvoertuigen",)),
+    (
+        ("CRI1134",),
+        ("diefstal-uit-of-inbraak-in-woning", "diefstal-uit-of-inbraak-in-box-garage-schuur-of-tuin"),
+    ),
+    (("CRI1132",), ("straatroof",)),
+    (("CRI1133",), ("zakkenrollerij",)),
+    (("CRI1144",), ("overval-in-woning", "overval-in-bedrijven")),
+]
+
+
+def within_rounding(a: float, b: float) -> bool:
+    """CBS rounds counts to multiples of 5: equal within 5, or within 5% for larger counts."""
+    return abs(a - b) <= max(5.0, 0.05 * max(a, b))
+
+
+def iva_police_codes() -> set[str]:
+    """The police codes the IVA mapping derives for Maastricht (data/mappings)."""
+    rules = yaml.safe_load(IVA_MAPPING.read_text(encoding="utf-8"))["rules"]
+    return {rule["code"] for rule in rules}
+
+
+def conv_83651(src: Path, names: GemeenteNames, iva: Source, report: dict) -> Source:
+    fname = "cbs_83651NED_diefstallen_soort_gemeenten_2018_2021.csv"
+    source = Source(
+        id="cbs-83651ned-diefstallen-gemeenten-2018-2021",
+        file="observations/cbs_83651ned_diefstallen_gemeenten_2018_2021.csv",
+        title="Geregistreerde diefstallen; diefstallen en verdachten, regio (soort diefstal, gemeenten)",
+        publisher="CBS",
+        attribution="Bron: CBS",
+        table_id="83651NED",
+        original_file=fname,
+        origin="BrendaLoznik/CBSTheftNetherlands @ ffb068b (data/cbs_diefstallen.csv, OData download April 2022)",
+        licence=CBS_LICENCE,
+        status="definitief",
+        notes="",
+    )
+    # Maastricht has its own police registrations for these years (IVA, mapped to police codes
+    # at load time): where both give a police code for the same year, the CBS figure is kept
+    # under its CBS code so that no figure is stored twice under one measure.
+    iva_years = {r["period"] for r in iva.rows if re.match(r"^\d{4}$", r["period"])}
+    iva_codes = iva_police_codes()
+    kept_apart: list[str] = []
+    pseudo = 0
+    unnamed: set[str] = set()
+    for row in read_csv(src / fname):
+        if row["gebruik_van_geweld_code"] != ALLE_DIEFSTALLEN:
+            continue  # met/zonder geweld: the total is embedded, not the split
+        code = row["gm_code"].strip()
+        label, measure = DIEFSTAL_CODES[row["soort_diefstal_code"]]  # KeyError: new type, fail loudly
+        assert row["soort_diefstal"] == label, row
+        period = row["perioden"].strip()
+        assert re.match(r"^\d{4}JJ00$", period), period
+        year = period[:4]
+        if code == "GM0000":
+            pseudo += 1  # 'Onbekend': thefts not attributable to a gemeente
+            continue
+        if code not in names.names:
+            unnamed.add(code)
+        names.see(code, int(year))
+        if code == MAASTRICHT and year in iva_years and measure in iva_codes:
+            kept_apart.append(f"{year} {measure}")
+            measure = "misdrijven-scm:" + row["soort_diefstal_code"]
+        status = "voorlopig" if year == "2021" else ""
+        source.add(code, year, measure, row["geregistreerde_diefstallen"], "aantal", status)
+    report["83651NED gemeente codes without a known name"] = sorted(unnamed)
+    report["83651NED Maastricht figures kept under their CBS code (IVA has the police code)"] = sorted(
+        kept_apart
+    )
+    police = sorted({m for _, m in DIEFSTAL_CODES.values() if m.startswith("misdrijven:")})
+    source.notes = (
+        "Registered thefts per type and gemeente (gemeente-indeling of each year), all thefts "
+        "(T001540, with and without violence; the split is not embedded). CBS types that are one "
+        "police crime type are stored under the police code: CRI1137 Winkeldiefstal = "
+        "misdrijven:2.5.2, CRI1133 Zakkenrollerij = 1.2.4, CRI1132 Straatroof = 1.4.6, CRI1144 "
+        f"Overval = 1.4.7 ({', '.join(police)}). The other types keep their CBS code "
+        "(misdrijven-scm:CRI11xx) because they only approximate a police code: CRI1134 is "
+        "burglary of homes AND sheds/garages in one figure (police 1.1.1 + 1.1.2; not usable "
+        "for 'diefstallen uit woning'), CRI1125/CRI1128 are passenger cars only (police 1.2.2/"
+        "1.2.1: all motor vehicles), CRI1122 bicycles and CRI1123 mopeds separately (police "
+        "1.2.3: both). For Maastricht in the years of the municipality's own police "
+        "registrations (IVA, 2018-2019) the straatroof/zakkenrollerij/overval figures are kept "
+        "under their CBS code, so each figure is stored once; they agree with the IVA within "
+        "CBS rounding. CBS rounds counts to multiples of 5. The CRI labels are not in the "
+        "downloaded file; they were inferred from a 2017 metadata export and checked against the "
+        "IVA figures (PROVENANCE.md). Downloaded April 2022: 2021 marked voorlopig (2020 may "
+        f"also have been revised later). {pseudo} rows of GM0000 'Onbekend' skipped; empty "
+        "cells (type or gemeente not existing) were dropped by the collector."
+    )
+    return source
+
+
+HOOFDGROEPEN = {
+    "Misdrijven, totaal": "T001161",
+    "1 Vermogensmisdrijven": "CRI1000",
+    "2 Vernielingen, misdr.openb.orde/gezag": "CRI2000",
+    "3 Gewelds- en seksuele misdrijven": "CRI3000",
+    "4 Misdrijven WvSr (overig)": "CRI4000",
+    "5 Verkeersmisdrijven": "CRI5000",
+    "6 Drugsmisdrijven": "CRI6000",
+    "7 (Vuur)wapenmisdrijven": "CRI7000",
+    "9 Misdrijven overige wetten": "CRI9000",
+}
+
+
+def conv_83648_groups(src: Path, names: GemeenteNames, totals: Source, report: dict) -> Source:
+    fname = "cbs_83648NED_misdrijven_gemeenten_hoofdgroep_2013_2017.csv"
+    source = Source(
+        id="cbs-83648ned-gemeenten-hoofdgroepen-2013-2017",
+        file="observations/cbs_83648ned_gemeenten_hoofdgroepen_2013_2017.csv",
+        title="Geregistreerde criminaliteit; soort misdrijf, regio (hoofdgroepen, gemeenten)",
+        publisher="CBS",
+        attribution="Bron: CBS",
+        table_id="83648NED",
+        original_file=fname,
+        origin="BramblePie/FlaskReact @ 2b7e14e (raw-data/Veiligheid.csv, StatLine export)",
+        licence=CBS_LICENCE,
+        status="definitief",
+        notes="",
+    )
+    known = {
+        (r["area_code"], r["period"]): r["value"]
+        for r in totals.rows
+        if r["measure"] == "misdrijven-scm:T001161"
+    }
+    unmatched: set[str] = set()
+    same = 0
+    written_totals = 0
+    groups: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for row in read_csv(src / fname):
+        key = HOOFDGROEPEN[row["soort_misdrijf"]]  # KeyError: unknown group, fail loudly
+        cell = row["geregistreerde_misdrijven"].strip()
+        if cell == "":
+            continue  # gemeente did not exist that year
+        year = row["perioden"].strip()
+        code = names.lookup(row["gemeente"])
+        if code is None:
+            unmatched.add(row["gemeente"])
+            continue
+        names.see(code, int(year))
+        groups[(code, year)][key] = int(cell)
+        if key == "T001161" and (code, year) in known:
+            # same measure, same gemeente-year as cbs-83648ned-gemeenten-2010-2020: not written twice
+            assert known[(code, year)] == fmt(cell), (code, year, known[(code, year)], cell)
+            same += 1
+            continue
+        written_totals += key == "T001161"
+        source.add(code, year, f"misdrijven-scm:{key}", cell, "aantal")
+    worst = max(abs(sum(v for k, v in g.items() if k != "T001161") - g["T001161"]) for g in groups.values())
+    assert worst <= 20, f"83648NED groups do not add up to the total (max difference {worst})"
+    assert same > 1500, same
+    report["83648NED hoofdgroepen: unmatched gemeente names (skipped)"] = sorted(unmatched)
+    report["83648NED hoofdgroepen: totals identical to the 2010-2020 file (not written twice)"] = same
+    report["83648NED hoofdgroepen: totals written (gemeente-years absent from the 2010-2020 file)"] = (
+        written_totals
+    )
+    source.notes = (
+        "The 8 main groups of the CBS crime classification (SCM) per gemeente, 2013-2017 "
+        "(gemeente-indeling of each year): CRI1000 vermogensmisdrijven, CRI2000 vernielingen/"
+        "openbare orde, CRI3000 gewelds- en seksuele misdrijven, CRI4000 WvSr overig, CRI5000 "
+        "verkeer, CRI6000 drugs, CRI7000 (vuur)wapens, CRI9000 overige wetten. The source names "
+        "gemeenten only; names were mapped to GM codes via CBS/Politie code lists and RvIG "
+        f"Tabel 33 ({len(unmatched)} names without a code skipped"
+        + (f": {', '.join(sorted(unmatched))}" if unmatched else "")
+        + "). The total (T001161) is written only for the "
+        f"{written_totals} gemeente-years absent from cbs-83648ned-gemeenten-2010-2020; the other "
+        f"{same} totals are identical there and are not stored twice. The groups add up to the "
+        f"total within CBS rounding (max difference {worst})."
+    )
+    return source
+
+
+def conv_kwb_buurten_2023(src: Path, buurt_2024: Source) -> Source:
+    fname = "cbs_kwb_maastricht_buurten_inwoners_2023_2024.csv"
+    source = Source(
+        id="cbs-85618ned-inwoners-buurten-maastricht-2023",
+        file="observations/cbs_85618ned_inwoners_buurten_maastricht_2023.csv",
+        title="Kerncijfers wijken en buurten 2023 (aantal inwoners per buurt, Maastricht)",
+        publisher="CBS",
+        attribution="Bron: CBS",
+        table_id="85618NED",
+        original_file=fname,
+        origin="bernasco/misdaad_concentratie @ 692dd32 (data/population/Population85618_2023.csv)",
+        licence=CBS_LICENCE,
+        status="definitief",
+        notes=(
+            "AantalInwoners_5 on 1 January 2023 for the 44 Maastricht buurten (buurtindeling 2023 "
+            "= 2024), so that 2023 buurt rates use the population of their own year. Rounded by "
+            "CBS to multiples of 5 (sum 122,710 vs 122,734 for the gemeente in 37230NED). The "
+            "file's 2024 rows equal 85984NED and are not stored twice."
+        ),
+    )
+    y2024 = {r["area_code"]: r["value"] for r in buurt_2024.rows}
+    for row in read_csv(src / fname):
+        code = row["bu_code"].strip()
+        assert code.startswith("BU0935") and row["gm_code"] == MAASTRICHT, row
+        if row["jaar"] == "2024":
+            assert row["peildatum"] == "2024-01-01" and y2024[code] == fmt(row["aantal_inwoners"]), row
+            continue
+        assert row["jaar"] == "2023" and row["peildatum"] == "2023-01-01", row
+        assert row["cbs_tabel"] == "85618NED", row
+        source.add(code, "2023", "inwoners", row["aantal_inwoners"], "aantal")
+    assert len(source.rows) == 44
+    assert sum(int(r["value"]) for r in source.rows) == 122710
+    return source
+
+
+#: Politie 47021NED nuisance codes used by the catalogue's 'schaalscore overlast' (the MJP's
+#: verward gedrag, zwervers, jeugd and drugs). Other codes are not embedded: no indicator uses them.
+OVERLAST_CODES = {
+    "E33": ("Overlast door verward persoon", "overlast:verward-gedrag"),
+    "E35": ("Melding overlast jeugd", "overlast:jeugd"),
+    "E38": ("Overlast ivm alcohol/ drugs", "overlast:drugs"),
+    "E41": ("Overlast zwervers", "overlast:zwervers"),
+}
+
+
+def conv_47021(src: Path) -> Source:
+    fname = "politie_47021NED_nl_overlast_per_soort_jaar_2012_2023.csv"
+    source = Source(
+        id="politie-47021ned-overlast-nederland-2012-2023",
+        file="observations/politie_47021ned_overlast_nederland_2012_2023.csv",
+        title="Registraties overlast; soort overlast, regio (Nederland, jaarcijfers)",
+        publisher="Politie",
+        attribution="Bron: Politie / CBS",
+        table_id="47021NED",
+        original_file=fname,
+        origin=(
+            "bernasco/staat_van_de_misdaad @ 5f16319 (data/NL_Disorder.csv; cbs_get_data 47021NED, "
+            "RegioS NL01)"
+        ),
+        licence=POLITIE_LICENCE,
+        status="definitief",
+        notes=(
+            "Registered nuisance incidents for Nederland (NL01) only, the four types of the "
+            "'schaalscore overlast': E33 verward persoon (overlast:verward-gedrag), E35 jeugd "
+            "(overlast:jeugd), E38 alcohol/drugs (overlast:drugs; the MJP says 'drugsoverlast'), "
+            "E41 zwervers (overlast:zwervers). A national reference only: no gemeente figures "
+            "were available. The other types (openbare dronkenschap, geluidshinder) and the total "
+            "are not embedded; all 8 types add up exactly to the total each year. 2023 was "
+            "downloaded in January 2024: marked voorlopig."
+        ),
+    )
+    by_year: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in read_csv(src / fname):
+        assert row["regio"] == "NL01", row
+        period = row["perioden"].strip()
+        assert re.match(r"^\d{4}JJ00$", period), period
+        year = period[:4]
+        by_year[year][row["overlast_code"]] = int(row["geregistreerde_overlast"])
+        if row["overlast_code"] in OVERLAST_CODES:
+            label, measure = OVERLAST_CODES[row["overlast_code"]]
+            assert row["overlast_soort"] == label, row
+            status = "voorlopig" if year == "2023" else ""
+            source.add("NL01", year, measure, row["geregistreerde_overlast"], "aantal", status)
+    for year, codes in by_year.items():
+        assert sum(v for k, v in codes.items() if k != "0.0.0") == codes["0.0.0"], year
+    assert len(source.rows) == 4 * 12
+    return source
+
+
 # --------------------------------------------------------------------------- areas
 
 
@@ -1152,6 +1444,10 @@ def main(argv: list[str] | None = None) -> int:
     iva, iva_categories = conv_iva(src)
     kwb_wk = conv_kwb_wijken(src)
     kwb_gm = conv_kwb_gemeenten(src, inwoners, report)
+    c83648_groups = conv_83648_groups(src, names, c83648, report)
+    c83651 = conv_83651(src, names, iva, report)
+    buurt_inw_2023 = conv_kwb_buurten_2023(src, buurt_inw)
+    p47021 = conv_47021(src)
     sources = [
         inwoners,
         buurt_inw,
@@ -1163,6 +1459,11 @@ def main(argv: list[str] | None = None) -> int:
         iva,
         kwb_wk,
         kwb_gm,
+        # second research session (PROVENANCE.md, section E); loaded after the IVA
+        c83648_groups,
+        c83651,
+        buurt_inw_2023,
+        p47021,
     ]
     assert len({s.id for s in sources}) == len(sources) and len({s.file for s in sources}) == len(sources)
     for s in sources:
@@ -1192,6 +1493,25 @@ def main(argv: list[str] | None = None) -> int:
     assert len(buurt_inw.rows) == 14574
     assert value(kwb_wk, "WK093500", "2022", "inwoners") == "20235"
     assert len(vm.rows) == 49 and len(iva.rows) == 161
+    # 83651NED (seed: winkeldiefstallen per 1,000 are computed from these and 37230NED)
+    for year, count in {"2018": "380", "2019": "415", "2020": "290", "2021": "270"}.items():
+        assert value(c83651, MAASTRICHT, year, "misdrijven:2.5.2") == count
+    assert value(c83648_groups, MAASTRICHT, "2017", "misdrijven-scm:CRI3000") == "785"
+    assert value(p47021, "NL01", "2023", "overlast:verward-gedrag")
+    # CBS 83651NED against the IVA police registrations, Maastricht 2018 and 2019
+    iva_v = {(r["period"], r["measure"]): int(r["value"]) for r in iva.rows}
+    for year in ("2018", "2019"):
+        for cbs_codes, iva_cats in IVA_CHECKS:
+            cbs_sum = sum(
+                int(r["value"])
+                for r in c83651.rows
+                if r["area_code"] == MAASTRICHT
+                and r["period"] == year
+                and r["measure"]
+                in {DIEFSTAL_CODES[c][1] for c in cbs_codes} | {f"misdrijven-scm:{c}" for c in cbs_codes}
+            )
+            iva_sum = sum(iva_v[(year, f"iva:{c}")] for c in iva_cats)
+            assert within_rounding(cbs_sum, iva_sum), (year, cbs_codes, cbs_sum, iva_sum)
     assert not (
         {(r["area_code"], r["period"]) for r in kwb_gm.rows if r["measure"] == "inwoners"}
         & {(r["area_code"], r["period"]) for r in inwoners.rows}

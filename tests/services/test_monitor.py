@@ -37,7 +37,7 @@ def _row(values: pd.DataFrame, indicator: str, area: str, period: str) -> pd.Ser
         ("rapportcijfer-veiligheid-buurt", "2017", 6.9, monitor.MATCH),
         ("rapportcijfer-veiligheid-buurt", "2019", 7.1, monitor.MATCH),
         # years the embedded data do not cover: published only, never a computed 0
-        ("schaalscore-hic", "2021", 1.3, monitor.PUBLISHED_ONLY),
+        ("diefstallen-uit-woning", "2021", 1.1, monitor.PUBLISHED_ONLY),
         ("halt-verwijzingen", "2020", 29.0, monitor.PUBLISHED_ONLY),
     ],
 )
@@ -70,10 +70,12 @@ def test_rates_carry_numerator_denominator_unit_and_interval(values: pd.DataFram
     assert row.ci_low < row.value < row.ci_high
 
 
-def test_buurt_rates_use_the_nearest_population_and_say_so(values: pd.DataFrame) -> None:
+def test_buurt_rates_use_the_population_of_their_own_year(values: pd.DataFrame) -> None:
+    # 85618NED gives the buurt populations of 1 January 2023 (the nearest-year fallback is
+    # tested on constructed data in tests/engine/test_compute.py).
     row = _row(values, "misdrijven-totaal", "BU09350000", "2023")  # Binnenstad
-    assert (row.numerator, row.denominator, row.denominator_year) == (1232, 2330, 2024)
-    assert bool(row.approximate)
+    assert (row.numerator, row.denominator, row.denominator_year) == (1232, 2205, 2023)
+    assert not bool(row.approximate)
 
 
 def test_wijk_and_stadsdeel_are_sums_of_their_buurten(values: pd.DataFrame) -> None:
