@@ -314,7 +314,7 @@ def make_plan(
         except SourceUnavailable as exc:
             raise NoNetwork(exc.message, hint=exc.hint) from exc
         except DataError as exc:
-            plan.reason = f"metadata: {exc.message}"
+            plan.reason = _reason(exc)
             continue
         plan.metadata = metadata
         plan.title = metadata.title or definition.title
@@ -329,7 +329,7 @@ def make_plan(
         try:
             _check_codes(definition, metadata, keys)
         except DataError as exc:
-            plan.reason = f"metadata: {exc.message}"
+            plan.reason = _reason(exc)
             continue
         if not keys:
             plan.action = "actueel"
@@ -347,6 +347,10 @@ def make_plan(
             + " (eigen bestand laden: veiligstad import file; zie docs/how-to/update-the-data.md)."
         )
     return Plan(scope=scope, since=since, tables=planned, missing=missing, next_steps=steps)
+
+
+def _reason(exc: DataError) -> str:
+    return " ".join(part for part in ("metadata gewijzigd:", exc.message, exc.hint) if part)
 
 
 def plan_scope(scope: str) -> str | None:
