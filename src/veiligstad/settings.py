@@ -98,6 +98,31 @@ class Settings(BaseSettings):
     )
     # --- end warehouse concurrency ---
 
+    # --- limits for files (issue 12): uploads and boundary files ---------------------------
+    # The readers have the same defaults (sources.upload.UploadLimits, sources.boundaries),
+    # so callers that pass nothing are protected too; tests/security checks they agree.
+    upload_max_rows: int = Field(
+        default=2_000_000, ge=1, description="Most data rows of an uploaded CSV/XLSX file (without header)."
+    )
+    upload_max_columns: int = Field(default=1_000, ge=2, description="Most columns of an uploaded file.")
+    upload_max_cells: int = Field(
+        default=20_000_000, ge=1, description="Most cells read from an uploaded file, empty cells included."
+    )
+    upload_max_xlsx_bytes: int = Field(
+        default=500 * 1024 * 1024,
+        ge=1024,
+        description="Most bytes an XLSX workbook may unpack to (all parts together), checked before reading.",
+    )
+    upload_max_xlsx_ratio: int = Field(
+        default=200,
+        ge=10,
+        description="Highest compression ratio of one workbook part from 1 MiB (zip-bomb guard).",
+    )
+    boundaries_max_bytes: int = Field(
+        default=2 * 1024 * 1024 * 1024, ge=1024, description="Largest boundary file (GeoJSON, GeoPackage)."
+    )
+    # --- end of the limits for files ---
+
     def resolved_database_url(self) -> str:
         """The connection URL, with the default DuckDB file filled in."""
         if self.database_url:
