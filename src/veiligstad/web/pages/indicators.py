@@ -23,8 +23,9 @@ from veiligstad.engine.compute import REASONS
 from veiligstad.engine.trends import Change
 from veiligstad.errors import BadRequest, NotFound
 from veiligstad.reports import charts
-from veiligstad.services import monitor, peers, trends
+from veiligstad.services import monitor, peers, templates, trends
 from veiligstad.services.snapshot import Snapshot
+from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth, i18n
 from veiligstad.web.templating import number, render
 
@@ -529,4 +530,46 @@ def indicator_page(request: Request, indicator_id: str, niveau: str | None = Non
         area_rows=rows_of(areas["table"]),
         theme=programme.theme(item.theme) if item and item.theme else None,
         published=item.published if item else None,
+        template_years=default_template_years(snapshot),
     )
+
+
+#: Media types of the fill-in template downloads.
+TEMPLATE_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def default_template_years(snapshot: Snapshot) -> str:
+    """The baseline year to the end of the programme: ``2021-2026`` for Maastricht."""
+    programme = snapshot.definitions.programme
+    return f"{min(programme.baseline_year, programme.period_start)}-{programme.period_end}"
+
+
+@router.get("/invulsjabloon")
+def template_download(
+    request: Request,
+    indicator: str,
+    jaren: str | None = None,
+    niveau: str = "gemeente",
+    gebied: str | None = None,
+    formaat: str = "xlsx",
+) -> Response:
+    """A fill-in template (``veiligstad template``): codes, names and empty cells, no figures.
+
+    Public: it holds no counts at all, so nothing can be disclosed."""
+    snapshot: Snapshot = request.app.state.cache.get()
+    found = indicator_or_404(snapshot, indicator)
+    if formaat not in TEMPLATE_TYPES:
+        raise BadRequest(f"Onbekend formaat '{formaat}'.", hint="Kies csv of xlsx.")
+    if len(jaren or "") > 40 or len(gebied or "") > 20:
+        raise BadRequest("Ongeldige jaren of gebiedscode.", hint="Bijvoorbeeld jaren=2021-2026.")
+    years = templates.parse_years(jaren or default_template_years(snapshot))
+    with Warehouse.open(request.app.state.cache.url) as warehouse:
+        template = templates.build(
+            warehouse, snapshot.definitions, found.id, years, niveau or None, gebied or None
+        )
+    body = templates.render(template, formaat)
+    headers = {"Content-Disposition": f'attachment; filename="{template.file_stem}.{formaat}"'}
+    return Response(body, media_type=TEMPLATE_TYPES[formaat], headers=headers)

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 
 from veiligstad.errors import WarehouseError
-from veiligstad.services import uploads
+from veiligstad.services import templates, uploads
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth
@@ -70,7 +70,16 @@ def upload_page(
         valid_only=valid_only,
         limit=limit_text(),
         recent=[s for s in snapshot.sources if s.kind == "upload"],
+        template_indicators=[(i.id, i.name) for i in snapshot.definitions.indicators()],
+        template_years=_template_years(snapshot),
+        template_levels=templates.LEVELS,
     )
+
+
+def _template_years(snapshot: Snapshot) -> str:
+    """The baseline year to the end of the programme, the template form's default."""
+    programme = snapshot.definitions.programme
+    return f"{min(programme.baseline_year, programme.period_start)}-{programme.period_end}"
 
 
 def limit_text() -> str:
