@@ -11,18 +11,26 @@ still running in another thread.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from fastapi.testclient import TestClient
 
 from veiligstad.domain.accounts import Role
 from veiligstad.domain.actions import Action, AuditEntry, Change, Entity
 from veiligstad.services import accounts, uploads
+from veiligstad.settings import Settings
 from veiligstad.storage import actions as action_store
 from veiligstad.storage.warehouse import AREA_SCHEMA, STAGE_PREFIX, Batch, Warehouse
+from veiligstad.web.app import create_app
 
 WRITERS = 6  # of each kind
 READERS = 3
@@ -138,3 +146,124 @@ def test_concurrent_writes_all_commit_while_others_read(tmp_path: Path, rounds: 
         assert len(accounts.users(warehouse)) == WRITERS * rounds
         assert len(action_store.load_actions(warehouse)) == WRITERS * rounds
         assert not [t for t in warehouse.con.list_tables() if t.startswith(STAGE_PREFIX)]
+
+
+# --------------------------------------------------------------------------- between processes
+
+HOLDER = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])  # read-write: DuckDB's file lock
+print("vast", flush=True)
+release = sys.argv[2]
+deadline = time.monotonic() + float(sys.argv[3])
+while time.monotonic() < deadline and not __import__("os").path.exists(release):
+    time.sleep(0.05)
+con.close()
+"""
+
+
+@contextmanager
+def held(path: Path, release: Path, seconds: float) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the DuckDB file until ``release`` exists (at most ``seconds``)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), str(release), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "vast"
+        yield holder
+    finally:
+        release.touch()
+        holder.wait(timeout=60)
+        if holder.stdout is not None:
+            holder.stdout.close()
+
+
+def _cli(url: str, wait: float, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "VEILIGSTAD_DATABASE_URL": url, "VEILIGSTAD_WRITE_WAIT_SECONDS": str(wait)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "veiligstad", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _upload_file(tmp_path: Path) -> Path:
+    target = tmp_path / "wijkcijfers.csv"
+    target.write_text(f"area_code,period,measure,value\n{BUURTEN[0]},2024,misdrijven:0.0.0,12\n")
+    return target
+
+
+def test_a_cli_import_waits_for_another_process_and_then_loads(tmp_path: Path) -> None:
+    path = tmp_path / "veiligstad.duckdb"
+    url = f"duckdb://{path}"
+    _small_warehouse(url)
+    release = tmp_path / "release"
+    with held(path, release, seconds=120) as holder:
+        cli = _cli(url, 120, "import", "file", str(_upload_file(tmp_path)))
+        try:
+            assert cli.stderr is not None
+            line = cli.stderr.readline()  # the CLI is waiting: only now does the holder let go
+            release.touch()
+            _out, err = cli.communicate(timeout=300)
+        except BaseException:
+            cli.kill()
+            cli.communicate()
+            raise
+    assert f"Het warehouse is bezet door een ander proces (PID {holder.pid}); ik wacht nog" in line
+    assert cli.returncode == 0, line + err
+    assert "Traceback" not in err
+    with Warehouse.open(url) as warehouse:
+        assert uploads.source_id_for("wijkcijfers.csv") in set(warehouse.batches().execute()["source_id"])
+
+
+def test_a_cli_import_gives_up_after_the_bound_with_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "veiligstad.duckdb"
+    url = f"duckdb://{path}"
+    _small_warehouse(url)
+    with held(path, tmp_path / "release", seconds=300) as holder:
+        started = time.monotonic()
+        cli = _cli(url, 2, "import", "file", str(_upload_file(tmp_path)))
+        _out, err = cli.communicate(timeout=300)
+        assert holder.poll() is None  # still holding: the CLI gave up, it was not let in
+    assert cli.returncode == 1, err
+    assert f"Fout: Het warehouse {path} is bezet door een ander proces (PID {holder.pid})" in err
+    assert "VEILIGSTAD_WRITE_WAIT_SECONDS" in err  # the hint
+    assert "Traceback" not in err
+    assert time.monotonic() - started >= 2
+    with Warehouse.open(url) as warehouse:
+        assert uploads.source_id_for("wijkcijfers.csv") not in set(warehouse.batches().execute()["source_id"])
+
+
+WRITER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])  # fails at once when another process holds the file
+con.execute("CREATE TABLE van_buiten AS SELECT 1 AS x")
+con.close()
+"""
+
+
+def test_an_idle_server_does_not_hold_the_warehouse(tmp_path: Path, loaded_url: str) -> None:
+    path = tmp_path / "veiligstad.duckdb"
+    source = Path(loaded_url.removeprefix("duckdb://"))
+    path.write_bytes(source.read_bytes())
+    url = f"duckdb://{path}"
+    with Warehouse.open(url) as warehouse:
+        accounts.add_user(warehouse, "analist", Role.ANALIST, "een lang wachtwoord 123", "test")
+    app = create_app(Settings(database_url=url, secret_key="test-secret-key-not-for-production"))
+    with TestClient(app, follow_redirects=False) as client:
+        for page in ("/bronnen", "/api/v1/bronnen", "/inloggen", "/intern/"):
+            assert client.get(page).status_code in (200, 303), page
+        form = client.get("/inloggen").text
+        token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        login = {"gebruikersnaam": "analist", "wachtwoord": "een lang wachtwoord 123", "csrf_token": token}
+        assert client.post("/inloggen", data=login).status_code == 303
+        assert client.get("/intern/").status_code == 200
+        run = subprocess.run(
+            [sys.executable, "-c", WRITER, str(path)], capture_output=True, text=True, timeout=120
+        )
+        assert run.returncode == 0, run.stderr  # the server, idle, holds no lock
+        assert client.get("/bronnen").status_code == 200

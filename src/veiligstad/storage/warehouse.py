@@ -199,7 +199,8 @@ _seen: set[str] = set()
 _seen_lock = threading.Lock()
 #: One writing transaction at a time per warehouse within this process (no write-write conflicts).
 _write_locks: dict[str, threading.RLock] = {}
-_LOCK_HELD = re.compile(r"Could not set lock on file.*?(?:\(PID (\d+)\))?", re.DOTALL)
+_LOCK_HELD = "Could not set lock on file"
+_HOLDER = re.compile(r"\(PID (\d+)\)")
 _CORRUPT = (
     "not a valid DuckDB database file",
     "Corrupt database file",
@@ -296,10 +297,11 @@ def orphaned(name: str, exclusive: bool) -> bool:
 def _lock_holder(exc: BaseException) -> str | None:
     """The PID in DuckDB's "Could not set lock" error (``?`` when it names none); ``None`` when
     the error is another one."""
-    match = _LOCK_HELD.search(str(exc))
-    if match is None:
+    text = str(exc)
+    if _LOCK_HELD not in text:
         return None
-    return match.group(1) or "?"
+    match = _HOLDER.search(text)
+    return match.group(1) if match else "?"
 
 
 CORRUPT_HINT = (
