@@ -146,3 +146,38 @@ def test_file_hash_depends_on_content(tmp_path: Path) -> None:
     assert file_hash(a) != file_hash(b)
     assert file_hash(a, b) != file_hash(b, a)
     assert len(file_hash(a)) == 64
+
+
+def _source_frame(source_id: str) -> pd.DataFrame:
+    [entry] = [e for e in manifest() if e.id == source_id]
+    return read_observations(embedded_root() / entry.file, default_status=entry.status)
+
+
+def test_cbs_thefts_use_a_police_code_only_where_the_definition_is_the_same() -> None:
+    thefts = _source_frame("cbs-83651ned-diefstallen-gemeenten-2018-2021")
+    police = {m for m in thefts.measure.unique() if m.startswith("misdrijven:")}
+    # shop theft, pickpocketing, street robbery, robbery: one police type each
+    assert police == {"misdrijven:2.5.2", "misdrijven:1.2.4", "misdrijven:1.4.6", "misdrijven:1.4.7"}
+    # home + shed burglary in one figure: its own CBS code, never 1.1.1 or 1.1.2
+    assert "misdrijven-scm:CRI1134" in set(thefts.measure)
+    assert set(thefts.period) == {"2018", "2019", "2020", "2021"}
+    assert set(thefts.loc[thefts.period == "2021", "status"]) == {"voorlopig"}
+    assert "GM0000" not in set(thefts.area_code)  # 'Onbekend' is no area
+
+
+def test_new_sources_of_the_second_research_session_are_in_the_manifest() -> None:
+    entries = {e.id: e for e in manifest()}
+    for source_id, table in [
+        ("cbs-83651ned-diefstallen-gemeenten-2018-2021", "83651NED"),
+        ("cbs-83648ned-gemeenten-hoofdgroepen-2013-2017", "83648NED"),
+        ("cbs-85618ned-inwoners-buurten-maastricht-2023", "85618NED"),
+        ("politie-47021ned-overlast-nederland-2012-2023", "47021NED"),
+    ]:
+        entry = entries[source_id]
+        assert entry.table_id == table and entry.attribution.startswith("Bron: ")
+        assert entry.licence and entry.origin and " @ " in entry.origin  # repository and commit
+    nuisance = _source_frame("politie-47021ned-overlast-nederland-2012-2023")
+    assert set(nuisance.area_code) == {"NL01"} and len(nuisance) == 4 * 12
+    buurten = _source_frame("cbs-85618ned-inwoners-buurten-maastricht-2023")
+    assert len(buurten) == 44 and buurten.value.sum() == 122_710
+    assert set(buurten.period) == {"2023"} and buurten.area_code.str.startswith("BU0935").all()
