@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Page, sync_playwright
 
 from tests.web.conftest import PASSWORD, csrf_token, log_in, served
+from tests.web.spreadsheet import dutch_csv
 from tests.web.test_browser import CHROMIUM, FLAGS
 from veiligstad.domain.accounts import Role
 from veiligstad.services import action_files, actions, monitor
@@ -125,7 +126,7 @@ def test_public_actions_per_year_and_theme_without_internal_ones(visitor: TestCl
 def test_the_actions_table_downloads(visitor: TestClient) -> None:
     csv = visitor.get("/acties?download=acties&format=csv")
     assert csv.status_code == 200 and "text/csv" in csv.headers["content-type"]
-    frame = pd.read_csv(io.StringIO(csv.text))
+    frame = dutch_csv(csv.content)
     assert set(frame["id"]) == {APP, YOUTH} and "laatste_voortgang" in frame.columns
     xlsx = visitor.get(f"/acties/{APP}?download=actie&format=xlsx")
     assert xlsx.status_code == 200 and pd.read_excel(io.BytesIO(xlsx.content))["id"].tolist() == [APP]
@@ -323,7 +324,7 @@ def test_the_audit_trail_page_and_download(actions_app: FastAPI) -> None:
     imported = [r for r in rows if r["data-change"] == "import"]
     assert len(imported) == 3 and "import acties-voorbeeld.yaml" in imported[0].get_text()
     csv = beheerder.get("/intern/audit?download=audit&format=csv")
-    frame = pd.read_csv(io.StringIO(csv.text), keep_default_na=False)
+    frame = dutch_csv(csv.content, keep_default_na=False)
     assert {"tijdstip_utc", "gebruiker", "wijziging", "voor", "na"} <= set(frame.columns)
     row = frame[frame["id"] == "2025-actie-voor-de-audit"].iloc[0]
     assert (

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from tests.web.spreadsheet import dutch_csv
 from veiligstad.engine.significance import Signal
 from veiligstad.services import alerts as alert_service
 from veiligstad.services.alerts import KIND_CHANGE, Alert
@@ -117,10 +118,8 @@ def test_since_filters_on_the_end_of_the_later_period(alerts_client: TestClient,
 def test_download(alerts_client: TestClient, fmt: str) -> None:
     response = alerts_client.get(f"/signalen?sinds=2022-01-01&download=signalen&format={fmt}")
     assert response.status_code == 200
-    if fmt == "csv":
-        frame = pd.read_csv(io.StringIO(response.content.decode("utf-8-sig")))
-    else:
-        frame = pd.read_excel(io.BytesIO(response.content))
+    csv = fmt == "csv"
+    frame = dutch_csv(response.content) if csv else pd.read_excel(io.BytesIO(response.content))
     assert list(frame["periode_na"].astype(str)) == ["2024", "2022"]
     first = frame.iloc[0]
     assert first["significantie"] == "significant gestegen" and first["oordeel"] == "ongunstig"

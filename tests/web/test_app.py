@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import log_in
+from tests.web.spreadsheet import dutch_csv
 from veiligstad.domain.accounts import Role
 
 
@@ -58,7 +59,7 @@ def test_status_table_downloads_as_csv_and_xlsx(client: TestClient) -> None:
     csv = client.get("/programma?download=status&format=csv")
     assert csv.status_code == 200
     assert csv.headers["content-disposition"].endswith('.csv"')
-    frame = pd.read_csv(io.BytesIO(csv.content), encoding="utf-8-sig")
+    frame = dutch_csv(csv.content)
     assert {"indicator_id", "basiswaarde", "laatste_waarde", "significantie", "oordeel"} <= set(frame.columns)
     xlsx = client.get("/programma?download=status&format=xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active

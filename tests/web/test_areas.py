@@ -14,13 +14,14 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from shapely.geometry import LinearRing
 
+from tests.web.spreadsheet import dutch_csv
 from veiligstad.services import profiles
 
 
 def download(client: TestClient, url: str) -> pd.DataFrame:
     response = client.get(url)
     assert response.status_code == 200
-    return pd.read_csv(io.BytesIO(response.content), encoding="utf-8-sig")
+    return dutch_csv(response.content)
 
 
 def page(client: TestClient, url: str) -> BeautifulSoup:
@@ -84,7 +85,7 @@ def test_overview_look_up_form_redirects_to_a_profile(client: TestClient) -> Non
 
 
 def test_overview_tables_download(client: TestClient) -> None:
-    buurten = pd.read_csv(io.BytesIO(client.get("/gebieden?download=buurten&format=csv").content))
+    buurten = dutch_csv(client.get("/gebieden?download=buurten&format=csv").content)
     assert len(buurten) == 44 and {"code", "buurt", "wijk", "stadsdeel", "inwoners"} <= set(buurten.columns)
     everything = client.get("/gebieden?download=gebieden&format=xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(everything.content)).active
@@ -192,9 +193,7 @@ def test_suppressed_buurt_shows_no_rate(client: TestClient) -> None:
     row = indicator_row(soup, "Geregistreerde misdrijven")
     assert row[2] == "< 5" and row[3] == "–"
     assert "niet vergeleken" in row[4] and "tegen" not in row[4]
-    table = pd.read_csv(
-        io.BytesIO(client.get("/gebieden/BU09350304?download=indicatoren&format=csv").content)
-    )
+    table = dutch_csv(client.get("/gebieden/BU09350304?download=indicatoren&format=csv").content)
     crime = table[table["indicator_id"] == "misdrijven-totaal"].iloc[0]
     assert crime["afscherming"] == "< 5"
     assert pd.isna(crime["waarde"]) and pd.isna(crime["ci_laag"]) and pd.isna(crime["waarde_gebied"])
@@ -204,7 +203,7 @@ def test_suppressed_buurt_shows_no_rate(client: TestClient) -> None:
 def test_profile_tables_download(client: TestClient, table: str) -> None:
     response = client.get(f"/gebieden/GM0935?download={table}&format=csv")
     assert response.status_code == 200
-    frame = pd.read_csv(io.BytesIO(response.content), encoding="utf-8-sig")
+    frame = dutch_csv(response.content)
     assert len(frame) > 0
     xlsx = client.get(f"/gebieden/GM0935?download={table}&format=xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
@@ -212,11 +211,9 @@ def test_profile_tables_download(client: TestClient, table: str) -> None:
 
 
 def test_indicator_download_has_real_figures(client: TestClient) -> None:
-    table = pd.read_csv(
-        io.BytesIO(client.get("/gebieden/BU09350000?download=indicatoren&format=csv").content)
-    )
+    table = dutch_csv(client.get("/gebieden/BU09350000?download=indicatoren&format=csv").content)
     crime = table[table["indicator_id"] == "misdrijven-totaal"].iloc[0]
-    assert crime["waarde"] == pytest.approx(528.755, abs=0.01)
+    assert crime["waarde"] == pytest.approx(558.730, abs=0.01)
     assert crime["verschil"] == "significant hoger" and crime["vergeleken_met"] == "Maastricht"
     assert crime["p_waarde"] < 0.001
 

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from tests.services.test_emerging import NEW_CENTRE, new_hotspot_values
+from tests.web.spreadsheet import dutch_csv
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.settings import Settings
 from veiligstad.web.app import create_app
@@ -55,7 +56,7 @@ def download(client: TestClient, query: str, fmt: str = "csv", table: str = "hot
     assert response.status_code == 200
     if fmt == "csv":
         assert response.headers["content-type"].startswith("text/csv")
-        return pd.read_csv(io.StringIO(response.content.decode("utf-8-sig")), dtype={"code": str})
+        return dutch_csv(response.content, dtype={"code": str})
     return pd.read_excel(io.BytesIO(response.content), dtype={"code": str})
 
 
@@ -151,7 +152,7 @@ def test_downloads(client: TestClient, fmt: str) -> None:
         frame.columns
     )
     binnenstad = frame[frame["code"] == "BU09350000"].iloc[0]
-    assert binnenstad["waarde"] == pytest.approx(528.755, abs=0.01) and binnenstad["aantal"] == 1232
+    assert binnenstad["waarde"] == pytest.approx(558.730, abs=0.01) and binnenstad["aantal"] == 1232
     emerging = download(client, "indicator=misdrijven-totaal", fmt, "opkomend")
     assert emerging.empty and "categorie" in emerging.columns
 

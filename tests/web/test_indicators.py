@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup, Tag
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.web.spreadsheet import dutch_csv
 from veiligstad.web.templating import number
 
 PAGE = "/indicatoren/misdrijven-totaal"
@@ -59,7 +60,7 @@ def download(client: TestClient, path: str, table: str) -> pd.DataFrame:
     joiner = "&" if "?" in path else "?"
     csv = client.get(f"{path}{joiner}download={table}&format=csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv"), table
-    frame = pd.read_csv(io.BytesIO(csv.content), encoding="utf-8-sig")
+    frame = dutch_csv(csv.content)
     xlsx = client.get(f"{path}{joiner}download={table}&format=xlsx")
     assert xlsx.status_code == 200, table
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active

@@ -27,6 +27,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.web.conftest import PASSWORD, csrf_token, log_in, settings_with_accounts
+from tests.web.spreadsheet import dutch_csv
 from tests.web.test_browser import CHROMIUM, FLAGS
 from veiligstad.domain.accounts import Role, User
 from veiligstad.services import accounts
@@ -189,7 +190,7 @@ def test_raw_values_download_has_the_raw_counts(web_app: FastAPI) -> None:
     client = _as(web_app, Role.ANALIST)
     csv = client.get(BUURTEN_2023 + "&download=waarden&format=csv")
     assert csv.status_code == 200 and "niet-publiceren" in csv.headers["content-disposition"]
-    frame = pd.read_csv(io.StringIO(csv.content.decode("utf-8-sig")))
+    frame = dutch_csv(csv.content)
     row = frame[frame["area_code"] == "BU09350304"].iloc[0]
     assert row["numerator"] == 3 and bool(row["klein_aantal"]) and bool(row["openbaar_afgeschermd"])
     xlsx = client.get(BUURTEN_2023 + "&download=waarden&format=xlsx")
@@ -224,7 +225,7 @@ def test_raw_observations_for_a_measure_and_area(web_app: FastAPI) -> None:
     assert [r.split()[0] for r in observed] == ["2022", "2023", "2024"]
     assert observed[1].startswith("2023 7.840 aantal definitief") and observed[1].endswith("telt mee")
     csv = client.get(url + "&download=waarnemingen&format=csv")
-    frame = pd.read_csv(io.StringIO(csv.content.decode("utf-8-sig")))
+    frame = dutch_csv(csv.content)
     assert list(frame["value"]) == [7966, 7840, 8318] and set(frame["state"]) == {"telt mee"}
 
 
@@ -242,7 +243,7 @@ def test_sources_history_lists_every_batch_with_provenance(web_app: FastAPI, web
     for batch_id in batches["batch_id"]:
         assert batch_id in text
     csv = client.get("/intern/bronnen?download=versies&format=csv")
-    frame = pd.read_csv(io.StringIO(csv.content.decode("utf-8-sig")))
+    frame = dutch_csv(csv.content)
     assert set(frame["file_hash"]) == set(batches["file_hash"])
     fresh = client.get("/intern/bronnen?download=actualiteit&format=xlsx")
     assert fresh.status_code == 200 and fresh.content[:2] == b"PK"

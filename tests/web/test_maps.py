@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from shapely.geometry import LinearRing
 
+from tests.web.spreadsheet import dutch_csv
 from veiligstad.web.pages import maps
 
 
@@ -76,7 +77,7 @@ def test_suppressed_buurt_is_grey_and_never_a_rate(client: TestClient) -> None:
     assert scale["range"][scale["domain"].index(lanakerveld["properties"]["category"])] == "#d9d9d9"
     row = table_rows(soup)["BU09350304"]
     assert row[1] == "< 5" and row[2] == "–" and "afgeschermd" in row[4]
-    csv = pd.read_csv(io.BytesIO(client.get("/kaart?download=kaart&format=csv").content))
+    csv = dutch_csv(client.get("/kaart?download=kaart&format=csv").content)
     hidden = csv[csv["code"] == "BU09350304"].iloc[0]
     assert hidden["afscherming"] == "< 5" and pd.isna(hidden["waarde"]) and pd.isna(hidden["ci_laag"])
 
@@ -90,7 +91,7 @@ def test_the_buurt_that_would_give_the_small_count_away_is_withheld_too(client: 
     row = table_rows(soup)["BU09350303"]
     assert row[1] == "afgeschermd" and row[2] == "–" and "niet terug te rekenen" in row[4]
     assert "Soms laten we ook een ander, groter aantal weg" in soup.get_text(" ", strip=True)
-    csv = pd.read_csv(io.BytesIO(client.get("/kaart?download=kaart&format=csv").content))
+    csv = dutch_csv(client.get("/kaart?download=kaart&format=csv").content)
     hidden = csv[csv["code"] == "BU09350303"].iloc[0]
     assert hidden["afscherming"] == "afgeschermd" and pd.isna(hidden["waarde"])
 
@@ -184,7 +185,7 @@ def test_unknown_period_lists_the_periods_that_exist(client: TestClient) -> None
 def test_downloads_parse(client: TestClient, table: str) -> None:
     csv = client.get(f"/kaart?niveau=gemeente&download={table}&format=csv")
     assert csv.status_code == 200
-    frame = pd.read_csv(io.BytesIO(csv.content), encoding="utf-8-sig")
+    frame = dutch_csv(csv.content)
     if table == "kaart":
         assert len(frame) == 345 and set(maps.TABLE_COLUMNS) <= set(frame.columns)
     else:

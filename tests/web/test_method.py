@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup, Tag
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.web.spreadsheet import dutch_csv
 from veiligstad.engine import disclosure
 from veiligstad.engine.significance import ALPHA, Signal
 from veiligstad.engine.trends import MIN_POINTS
@@ -185,7 +186,7 @@ def test_indicator_and_constant_tables_download(client: TestClient, web_app: Fas
         response = client.get(f"/methode?download={table}&format={fmt}")
         assert response.status_code == 200
         if fmt == "csv":
-            frames[table] = pd.read_csv(io.BytesIO(response.content), encoding="utf-8-sig")
+            frames[table] = dutch_csv(response.content)
         else:
             sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
             assert sheet is not None

@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.web.spreadsheet import dutch_csv
 from veiligstad.services import freshness
 from veiligstad.sources import embedded
 from veiligstad.web import i18n, templating
@@ -87,7 +88,7 @@ def test_sources_table_downloads(client: TestClient, fmt: str, web_app: FastAPI)
     assert response.status_code == 200
     assert response.headers["content-disposition"].endswith(f'.{fmt}"')
     if fmt == "csv":
-        frame = pd.read_csv(io.BytesIO(response.content), encoding="utf-8-sig", dtype=str)
+        frame = dutch_csv(response.content, dtype=str)
     else:
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
         assert sheet is not None

@@ -6,9 +6,10 @@ from __future__ import annotations
 import io
 
 import openpyxl
-import pandas as pd
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+
+from tests.web.spreadsheet import dutch_csv
 
 THEME = "/themas/veelvoorkomende-criminaliteit-hic"
 VERDICTS = {"verbeterd", "verslechterd", "geen significante verandering", "te weinig gegevens"}
@@ -60,12 +61,12 @@ def test_theme_tables_download(client: TestClient) -> None:
     ):
         csv = client.get(f"{THEME}?download={table}&format=csv")
         assert csv.status_code == 200
-        frame = pd.read_csv(io.BytesIO(csv.content), encoding="utf-8-sig")
+        frame = dutch_csv(csv.content)
         assert columns <= set(frame.columns) and not frame.empty
         xlsx = client.get(f"{THEME}?download={table}&format=xlsx")
         sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
         assert sheet is not None and sheet.max_row == len(frame) + 1
-    frame = pd.read_csv(io.BytesIO(client.get(f"{THEME}?download=indicatoren").content), encoding="utf-8-sig")
+    frame = dutch_csv(client.get(f"{THEME}?download=indicatoren").content)
     assert set(frame["indicator_id"]) == {
         "schaalscore-vermogensdelicten",
         "schaalscore-hic",

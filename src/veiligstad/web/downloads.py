@@ -1,5 +1,14 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""CSV and XLSX downloads of the tables a page shows (``?download=<table>&format=csv|xlsx``)."""
+"""CSV and XLSX downloads of the tables a page shows (``?download=<table>&format=csv|xlsx``).
+
+The files open as they are in a spreadsheet of the reader's language: a Dutch CSV uses ``;``
+between cells and a decimal comma (what Dutch Excel expects), an English one ``,`` and a
+point; both carry a UTF-8 BOM. Whole numbers are written as whole numbers (``2010``, not
+``2010.0``), yes/no columns as ``ja``/``nee`` (``yes``/``no``), and a column whose decimals the
+page knows (``frame.attrs["decimals"]``, e.g. the catalogue's decimals for a rate) is rounded
+to them. XLSX cells are typed numbers with a number format. ``format=csv-raw`` keeps full
+precision in the machine form (``,`` and ``.``, ``True``/``False``), as the API does.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +24,11 @@ from veiligstad.errors import BadRequest, NotFound
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv-raw": "text/csv; charset=utf-8",
 }
+#: Formats offered as links under a table (csv-raw is there for who asks for it).
+OFFERED = ("csv", "xlsx")
+_BOOLEANS = {"nl": ("ja", "nee"), "en": ("yes", "no")}
 _SAFE = re.compile(r"[^a-z0-9\-]+")
 
 
@@ -29,24 +42,83 @@ def filename(stem: str, table: str, fmt: str) -> str:
     return f"veiligstad-{clean}.{fmt}"
 
 
-def table_response(frame: pd.DataFrame, stem: str, table: str, fmt: str) -> Response:
-    """The table as a file download; CSV is UTF-8 with a BOM so Excel reads the accents.
+def table_response(frame: pd.DataFrame, stem: str, table: str, fmt: str, lang: str = "nl") -> Response:
+    """The table as a file download in the reader's spreadsheet conventions (module docstring).
 
     Text that a spreadsheet would run as a formula (an action titled ``=HYPERLINK(…)``, an
     imported area name) is written as text: ``formatting.spreadsheet_safe``."""
     if fmt not in FORMATS:
-        raise BadRequest(f"Onbekend formaat '{fmt}'.", hint="Kies csv of xlsx.")
+        raise BadRequest(f"Onbekend formaat '{fmt}'.", hint="Kies csv, xlsx of csv-raw.")
+    decimals = _decimals(frame)
     frame = formatting.spreadsheet_safe(frame)
-    if fmt == "csv":
-        body = frame.to_csv(index=False).encode("utf-8-sig")
+    if fmt == "csv-raw":
+        body = frame.to_csv(index=False).encode("utf-8")
+    elif fmt == "csv":
+        frame = presentable(frame, decimals, lang)
+        sep, point = (";", ",") if lang == "nl" else (",", ".")
+        body = frame.to_csv(index=False, sep=sep, decimal=point).encode("utf-8-sig")
     else:
-        frame = _naive(frame)
-        buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            frame.to_excel(writer, index=False, sheet_name=table[:31] or "tabel")
-        body = buffer.getvalue()
+        body = _workbook(_naive(presentable(frame, decimals, lang)), decimals, table)
     headers = {"Content-Disposition": f'attachment; filename="{filename(stem, table, fmt)}"'}
     return Response(body, media_type=FORMATS[fmt], headers=headers)
+
+
+def _decimals(frame: pd.DataFrame) -> dict[str, int]:
+    """The decimals a page gave for some columns (``frame.attrs``), by column name."""
+    return dict(frame.attrs.get("decimals", {}))
+
+
+def presentable(frame: pd.DataFrame, decimals: dict[str, int], lang: str = "nl") -> pd.DataFrame:
+    """Yes/no columns in words, whole-number columns as integers, known decimals rounded.
+
+    >>> df = pd.DataFrame({"jaar": [2010.0, None], "waarde": [3.14159, 2.0], "voorlopig": [True, False]})
+    >>> presentable(df, {"waarde": 1}).to_dict(orient="list")
+    {'jaar': [2010, None], 'waarde': [3.1, 2.0], 'voorlopig': ['ja', 'nee']}
+    """
+    out = frame.copy()
+    yes, no = _BOOLEANS.get(lang, _BOOLEANS["en"])
+    for column in out.columns:
+        values = out[column]
+        if _yes_no(values):
+            out[column] = values.map({True: yes, False: no}).astype(object)
+        elif not pd.api.types.is_float_dtype(values):
+            continue
+        elif column in decimals:
+            places = decimals[column]
+            out[column] = values.round(places).astype("Int64") if places == 0 else values.round(places)
+        elif _whole(values):
+            out[column] = values.astype("Int64")
+    return out
+
+
+def _yes_no(values: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(values):
+        return True
+    present = values.dropna()
+    return values.dtype == object and bool(len(present)) and all(isinstance(v, bool) for v in present)
+
+
+def _whole(values: pd.Series) -> bool:
+    present = values.dropna()
+    return bool(len(present)) and bool((present == present.round()).all()) and present.abs().max() < 2**53
+
+
+def _workbook(frame: pd.DataFrame, decimals: dict[str, int], table: str) -> bytes:
+    """One sheet of typed cells; whole numbers and columns with known decimals get a format."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name=table[:31] or "tabel")
+        sheet = next(iter(writer.sheets.values()))
+        for position, column in enumerate(frame.columns, start=1):
+            if pd.api.types.is_integer_dtype(frame[column]):
+                pattern = "0"
+            elif column in decimals:
+                pattern = "0." + "0" * decimals[column] if decimals[column] else "0"
+            else:
+                continue
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
+                cell.number_format = pattern
+    return buffer.getvalue()
 
 
 def _naive(frame: pd.DataFrame) -> pd.DataFrame:

@@ -141,7 +141,7 @@ def render(
     if wanted and tables is not None:
         frame = downloads.pick(tables, wanted)
         fmt = request.query_params.get("format", "csv")
-        return downloads.table_response(frame, stem or title, wanted, fmt)
+        return downloads.table_response(frame, stem or title, wanted, fmt, seen.lang)
     lang = seen.lang
     snapshot = request.app.state.cache.get()
     programme = snapshot.definitions.programme
@@ -153,7 +153,7 @@ def render(
         links = " · ".join(
             f'<a href="{Markup.escape(url_with(request, download=table, format=fmt))}" '
             f"download>{fmt.upper()}</a>"
-            for fmt in downloads.FORMATS
+            for fmt in downloads.OFFERED
         )
         label = Markup.escape(translate("Download deze tabel"))
         return Markup(f'<p class="downloads">{label}: {links}</p>')  # the parts are escaped
