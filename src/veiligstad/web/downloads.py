@@ -28,6 +28,8 @@ FORMATS = {
 }
 #: Formats offered as links under a table (csv-raw is there for who asks for it).
 OFFERED = ("csv", "xlsx")
+#: The columns of the public figures (``web.pages.indicators.figures``) shown with the catalogue's decimals.
+FIGURE_COLUMNS = ("waarde", "interval_laag", "interval_hoog", "gepubliceerd")
 _BOOLEANS = {"nl": ("ja", "nee"), "en": ("yes", "no")}
 _SAFE = re.compile(r"[^a-z0-9\-]+")
 
@@ -61,6 +63,16 @@ def table_response(frame: pd.DataFrame, stem: str, table: str, fmt: str, lang: s
         body = _workbook(_naive(presentable(frame, decimals, lang)), decimals, table)
     headers = {"Content-Disposition": f'attachment; filename="{filename(stem, table, fmt)}"'}
     return Response(body, media_type=FORMATS[fmt], headers=headers)
+
+
+def with_decimals(frame: pd.DataFrame, places: int, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Tell the download how many decimals a page shows in some columns (default: the figures).
+
+    >>> with_decimals(pd.DataFrame({"waarde": [1.234]}), 1).attrs
+    {'decimals': {'waarde': 1, 'interval_laag': 1, 'interval_hoog': 1, 'gepubliceerd': 1}}
+    """
+    frame.attrs["decimals"] = dict.fromkeys(columns or FIGURE_COLUMNS, places)
+    return frame
 
 
 def _decimals(frame: pd.DataFrame) -> dict[str, int]:

@@ -26,7 +26,7 @@ from veiligstad.reports import charts
 from veiligstad.services import monitor, peers, templates, trends
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.storage.warehouse import Warehouse
-from veiligstad.web import auth, i18n
+from veiligstad.web import auth, downloads, i18n
 from veiligstad.web.templating import number, render
 
 router = APIRouter(include_in_schema=False)
@@ -142,7 +142,7 @@ def trend_table(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
                 "reden_detail": detail,
             }
         )
-    return pd.DataFrame(out)
+    return downloads.with_decimals(pd.DataFrame(out), indicator.decimals)
 
 
 def trend_chart(table: pd.DataFrame, indicator: Indicator) -> dict[str, Any] | None:
@@ -289,7 +289,7 @@ def area_table(snapshot: Snapshot, indicator: Indicator, level: str, year: int) 
                 "reden_detail": detail,
             }
         )
-    return pd.DataFrame(out)
+    return downloads.with_decimals(pd.DataFrame(out), indicator.decimals)
 
 
 def area_label(row: Mapping[Hashable, Any], indicator: Indicator, lang: str, translate: Translate) -> str:

@@ -33,10 +33,10 @@ def status_table(snapshot: Snapshot) -> pd.DataFrame:
                 "indicator": row.indicator.name,
                 "eenheid": row.indicator.unit,
                 "basisjaar": row.baseline_year,
-                "basiswaarde": row.baseline_value,
+                "basiswaarde": _rounded(row.baseline_value, row.indicator.decimals),
                 "basisbron": row.baseline_source,
                 "laatste_jaar": row.latest_year,
-                "laatste_waarde": row.latest_value,
+                "laatste_waarde": _rounded(row.latest_value, row.indicator.decimals),
                 "laatste_bron": row.latest_source,
                 "significantie": comparison.signal.value if comparison else "te weinig gegevens",
                 "p_waarde": comparison.p_value if comparison else None,
@@ -45,6 +45,11 @@ def status_table(snapshot: Snapshot) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _rounded(value: float | None, decimals: int) -> float | None:
+    """A figure as the page shows it (indicators differ in decimals, so per row, not per column)."""
+    return None if value is None else round(value, decimals)
 
 
 @router.get("/programma")
