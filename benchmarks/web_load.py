@@ -11,11 +11,17 @@ error count (any status other than 200 or a transport error) overall and per URL
 anonymous visitors is skipped and every request renders its page from the snapshot: the
 figure for logged-in users and for the first visitor after a data change.
 
+``--logged-in`` runs the clients as 20 analist sessions (one account, each client logged in
+through the real login form, so every session is a real signed cookie with the account's
+session generation) over the internal pages and a few public ones (rendered for every
+request: the page cache is for anonymous visitors only), and prints p50/p95 per page. The
+same code runs at a tiny scale in ``tests/security/test_sessions.py`` (``logged_in_load``).
+
 Baseline in the same run: ``/static/style.css`` (a static file through the same server
 and middleware): the floor of this machine and server, so the page figures can be read
 against it on a noisy shared machine.
 
-Run:  uv run python benchmarks/web_load.py [--clients 20] [--seconds 30]
+Run:  uv run python benchmarks/web_load.py [--clients 20] [--seconds 30] [--bypass-cache | --logged-in]
 Goal: p95 under 100 ms and zero errors.
 """
 
@@ -24,6 +30,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import secrets
 import socket
 import statistics
 import subprocess
@@ -59,12 +67,67 @@ API = [
     "/api/v1/signalen",
 ]
 BASELINE = "/static/style.css"
+#: What an analist opens: the internal pages and, logged in, some public ones.
+INTERNAL = [
+    "/intern/",
+    "/intern/waarden",
+    "/intern/waarden?indicator=misdrijven-totaal&niveau=buurt",
+    "/intern/acties",
+    "/intern/evaluatie/2024",
+    "/intern/uploads",
+    "/programma",
+    "/gebieden/GM0935",
+    "/indicatoren/misdrijven-totaal",
+]
+ANALIST = "benchmark-analist"
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def add_analist(folder: Path) -> str:
+    """Create the benchmark's analist account in the (new) warehouse; returns its password."""
+    from veiligstad.domain.accounts import Role
+    from veiligstad.services import accounts
+    from veiligstad.storage.warehouse import Warehouse
+
+    password = secrets.token_urlsafe(18)
+    with Warehouse.open(f"duckdb://{folder / 'veiligstad.duckdb'}") as warehouse:
+        accounts.add_user(warehouse, ANALIST, Role.ANALIST, password, created_by="benchmark")
+    return password
+
+
+async def log_in(base: str, username: str, password: str) -> dict[str, str]:
+    """Log in through the form as a browser does; the session and form cookies."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as session:
+        form = await session.get("/inloggen")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        if token is None:
+            raise SystemExit("no form token on /inloggen")
+        data = {"gebruikersnaam": username, "wachtwoord": password, "csrf_token": token.group(1)}
+        answer = await session.post("/inloggen", data=data)
+        if answer.status_code != 303 or "veiligstad_sessie" not in session.cookies:
+            raise SystemExit(f"login failed: {answer.status_code}")
+        return dict(session.cookies.items())
+
+
+def logged_in_load(
+    base: str, username: str, password: str, clients: int, seconds: float, urls: list[str] = INTERNAL
+) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """``clients`` sessions of one account, each logged in, requesting ``urls`` round-robin."""
+
+    async def go() -> tuple[dict[str, list[float]], dict[str, int]]:
+        jars = [await log_in(base, username, password) for _ in range(clients)]
+        results: dict[str, list[float]] = defaultdict(list)
+        errors: dict[str, int] = defaultdict(int)
+        stop = time.perf_counter() + seconds
+        await asyncio.gather(*(client(base, urls, i, stop, results, errors, jars[i]) for i in range(clients)))
+        return results, errors
+
+    return asyncio.run(go())
 
 
 def start_server(port: int, folder: Path) -> subprocess.Popen[bytes]:
@@ -102,7 +165,7 @@ async def client(
 ) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=30, cookies=cookies) as session:
         index = offset
-        while time.perf_counter() < stop:
+        while index == offset or time.perf_counter() < stop:  # at least one request each
             url = urls[index % len(urls)]
             index += 1
             began = time.perf_counter()
@@ -148,7 +211,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--bypass-cache", action="store_true", help="render every page (no response cache)")
+    parser.add_argument("--logged-in", action="store_true", help="analist sessions over the internal pages")
     args = parser.parse_args()
+    if args.logged_in:
+        logged_in_main(args.clients, args.seconds)
+        return
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -184,6 +251,34 @@ def main() -> None:
     p95 = percentile(everything, 95)
     verdict = "met" if p95 < 100 and total_errors == 0 else "NOT met"
     print(f"\nGoal p95 < 100 ms and zero errors: {verdict} (p95 {p95:.1f} ms, errors {total_errors})")
+
+
+def logged_in_main(clients: int, seconds: float) -> None:
+    """The ``--logged-in`` run: a server, one analist account, ``clients`` sessions."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        password = add_analist(Path(tmp))
+        server = start_server(port, Path(tmp))
+        try:
+            startup = wait_until_up(base, server)
+            print(f"server up after {startup:.1f} s")
+            jar = asyncio.run(log_in(base, ANALIST, password))
+            warm = {u: httpx.get(base + u, cookies=jar, timeout=300).status_code for u in INTERNAL}
+            bad = [f"{u} -> {s}" for u, s in warm.items() if s != 200]
+            if bad:
+                print("NOT 200 during warm-up: " + "; ".join(bad))
+            results, errors = logged_in_load(base, ANALIST, password, clients, seconds)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    everything = [v for url in INTERNAL for v in results[url]]
+    total_errors = sum(errors[u] for u in INTERNAL)
+    print(f"\n{clients} analist sessions, {seconds:.0f} s, {len(INTERNAL)} URLs (round-robin)\n")
+    for url in INTERNAL:
+        print(report(url, results[url], errors[url], seconds))
+    print()
+    print(report("ALL pages", everything, total_errors, seconds))
 
 
 if __name__ == "__main__":

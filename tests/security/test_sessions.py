@@ -5,14 +5,16 @@ a role change or removal of the account opens nothing afterwards. Real app, real
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from itsdangerous import URLSafeTimedSerializer
 
-from tests.web.conftest import PASSWORD, csrf_token, log_in, settings_with_accounts
+from tests.web.conftest import PASSWORD, csrf_token, log_in, served, settings_with_accounts
 from veiligstad.domain.accounts import Role
 from veiligstad.services import accounts
 from veiligstad.storage.warehouse import Warehouse
@@ -159,3 +161,24 @@ def test_an_account_saved_without_generation_counts_as_generation_0(app: FastAPI
     assert opens_intern(app, cookie)
     client.post("/uitloggen", data={"csrf_token": client.cookies.get(auth.CSRF_COOKIE)})
     assert not opens_intern(app, cookie)
+
+
+def _web_load() -> ModuleType:
+    path = Path(__file__).parents[2] / "benchmarks" / "web_load.py"
+    spec = importlib.util.spec_from_file_location("web_load", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_logged_in_load_benchmark_at_a_tiny_scale(app: FastAPI) -> None:
+    """``benchmarks/web_load.py --logged-in`` against a real uvicorn: one session per internal
+    page, each logged in through the form; every page answers 200 to every session."""
+    web_load = _web_load()
+    with served(app) as url:
+        results, errors = web_load.logged_in_load(url, "analist", PASSWORD, len(web_load.INTERNAL), 0.2)
+    assert not any(errors.values()), dict(errors)
+    assert set(results) == set(web_load.INTERNAL)
+    line = web_load.report("/intern/", results["/intern/"], 0, 0.2)
+    assert "p50" in line and "p95" in line
