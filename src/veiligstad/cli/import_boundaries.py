@@ -59,6 +59,7 @@ def boundaries_command(
             name_field=name_field,
             layer=layer,
             user=current_user(),
+            max_bytes=settings.boundaries_max_bytes,
         )
     if json_output:
         data = asdict(report)

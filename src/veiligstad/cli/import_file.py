@@ -20,6 +20,7 @@ from veiligstad.cli.imports import import_app
 from veiligstad.errors import DataError
 from veiligstad.services import uploads
 from veiligstad.settings import Settings
+from veiligstad.sources.upload import UploadLimits
 
 MAX_SHOWN = 50
 _OUTCOME = {
@@ -63,6 +64,17 @@ def render_report(console: Console, report: uploads.UploadReport) -> None:
         )
 
 
+def upload_limits(settings: Settings) -> UploadLimits:
+    """The reading limits of the ``VEILIGSTAD_UPLOAD_*`` settings."""
+    return UploadLimits(
+        max_rows=settings.upload_max_rows,
+        max_columns=settings.upload_max_columns,
+        max_cells=settings.upload_max_cells,
+        max_xlsx_bytes=settings.upload_max_xlsx_bytes,
+        max_xlsx_ratio=settings.upload_max_xlsx_ratio,
+    )
+
+
 @import_app.command("file")
 def import_file_command(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="CSV- of XLSX-bestand (lang of WSJG-export).")],
@@ -96,6 +108,7 @@ def _run(file: Path, measure: str | None, valid_only: bool, json_output: bool) -
             valid_only=valid_only,
             loaded_by=current_user(),
             origin=str(file.resolve()),
+            limits=upload_limits(settings),
         )
     if json_output:
         print_json(report.as_dict())

@@ -65,6 +65,7 @@ def import_boundaries(
     layer: str | None = None,
     user: str | None = None,
     now: dt.datetime | None = None,
+    max_bytes: int | None = None,
 ) -> BoundaryReport:
     """Import one boundary file; idempotent for the same file, year and options."""
     if not 1900 <= year <= 2100:
@@ -72,7 +73,9 @@ def import_boundaries(
             f"Ongeldig grensjaar {year}.", hint="Geef het jaar van de indeling, bijv. --year 2024."
         )
     warehouse.ensure_schema()
-    parsed = read_boundaries(path, level=level, code_field=code_field, name_field=name_field, layer=layer)
+    parsed = read_boundaries(
+        path, level=level, code_field=code_field, name_field=name_field, layer=layer, max_bytes=max_bytes
+    )
     incoming = parsed.frame
     report = BoundaryReport(file=path.name, year=year, source_crs=parsed.source_crs, problems=parsed.problems)
     levels = sorted(incoming["level"].unique())

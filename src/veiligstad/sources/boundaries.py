@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -27,6 +28,15 @@ from veiligstad.errors import DataError, Problem
 
 WGS84 = "EPSG:4326"
 RD_NEW = "EPSG:28992"
+
+#: Largest boundary file read (all of the Netherlands' buurten as GeoPackage is about 0.5 GB).
+MAX_BYTES = 2 * 1024 * 1024 * 1024
+#: The setting that changes it (named in the message).
+MAX_BYTES_VARIABLE = "VEILIGSTAD_BOUNDARIES_MAX_BYTES"
+#: No coordinate of any CRS on Earth is this large (metres of a projected CRS included).
+_MAX_ABS_COORDINATE = 1e7
+#: Objects with bad coordinates listed by name before "en N meer".
+_SHOWN_BAD = 20
 
 #: RD New covers the Netherlands with x in about 0–300 km and y in about 300–625 km.
 _RD_X = (-10_000.0, 310_000.0)
@@ -168,6 +178,56 @@ def _with_crs(frame: gpd.GeoDataFrame, path: Path, problems: list[Problem]) -> g
     )
 
 
+def _coordinate_problems(geometries: Any, path: Path, *, wgs84: bool, first: int = 0) -> list[Problem]:
+    """Objects with a coordinate that is not a finite number in a plausible range.
+
+    NaN, infinity and 1e308 make GEOS and PROJ fail (or silently give inf), so they are
+    refused before any geometry operation; after reprojection the coordinates must be
+    longitude -180..180 and latitude -90..90.
+    """
+    coords, index = shapely.get_coordinates(np.asarray(geometries, dtype=object), return_index=True)
+    if wgs84:
+        bad_points = (
+            ~np.isfinite(coords).all(axis=1) | (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
+        )
+        allowed = "lengtegraad -180 tot 180 en breedtegraad -90 tot 90 (WGS84)"
+    else:
+        with np.errstate(invalid="ignore"):
+            bad_points = ~np.isfinite(coords).all(axis=1) | (np.abs(coords) > _MAX_ABS_COORDINATE).any(axis=1)
+        allowed = "eindige getallen, bijv. RD New (meters) of graden"
+    objects = np.unique(index[bad_points])
+    problems = []
+    for number in objects[:_SHOWN_BAD]:
+        point = coords[index == number][bad_points[index == number]][0]
+        problems.append(
+            Problem(
+                "bad-coordinate",
+                f"{path.name}: object {first + int(number) + 1}",
+                f"onmogelijke coördinaat ({point[0]!r}, {point[1]!r})",
+                f"geldig zijn {allowed}; herstel de geometrie in een GIS of exporteer opnieuw",
+            )
+        )
+    if len(objects) > _SHOWN_BAD:
+        problems.append(
+            Problem(
+                "bad-coordinate",
+                path.name,
+                f"en nog {len(objects) - _SHOWN_BAD} object(en) met onmogelijke coördinaten",
+                "herstel de geometrie in een GIS of exporteer opnieuw",
+            )
+        )
+    return problems
+
+
+def _refuse_coordinates(problems: list[Problem], path: Path) -> None:
+    if problems:
+        raise BoundaryFileError(
+            f"{path.name}: coördinaten die geen plaats op aarde zijn; er is niets geïmporteerd.",
+            problems,
+            hint="Herstel het bestand (NaN, oneindig of absurd grote getallen) en importeer opnieuw.",
+        )
+
+
 def _polygonal(geom: Any) -> Any:
     """Valid, polygonal geometry with clockwise exterior rings (Vega/d3-geo)."""
     if geom is None or geom.is_empty:
@@ -202,15 +262,31 @@ def read_boundaries(
     code_field: str | None = None,
     name_field: str | None = None,
     layer: str | None = None,
+    max_bytes: int | None = None,
 ) -> BoundaryFile:
-    """Read a GeoJSON or GeoPackage with buurt, wijk or gemeente boundaries."""
+    """Read a GeoJSON or GeoPackage with buurt, wijk or gemeente boundaries.
+
+    Files over ``max_bytes`` (default :data:`MAX_BYTES`) are not read; coordinates must be
+    finite and plausible. JSON nested deeper than GDAL's limit (1,000 levels) is refused
+    by the reader itself.
+    """
     if level is not None and level not in IMPORTABLE_LEVELS:
         raise DataError(f"Onbekend niveau '{level}'.", hint=f"Kies uit: {', '.join(IMPORTABLE_LEVELS)}.")
     wanted = AreaLevel(level) if level else None
     if not path.exists():
         raise DataError(f"Bestand niet gevonden: {path}", hint="Controleer het pad.")
+    limit = MAX_BYTES if max_bytes is None else max_bytes
+    size = path.stat().st_size if path.is_file() else 0
+    if size > limit:
+        raise DataError(
+            f"{path.name} is te groot om te lezen: {size // (1024 * 1024)} MB "
+            f"(grens {limit // (1024 * 1024)} MB).",
+            hint=f"Knip het bestand op (bijv. per gemeente) of verhoog de grens met {MAX_BYTES_VARIABLE}.",
+        )
     try:
-        raw = gpd.read_file(path, layer=layer, engine="pyogrio")
+        # NaN or infinite coordinates are reported below, per object, not as a numpy warning
+        with np.errstate(invalid="ignore", over="ignore"):
+            raw = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:  # pyogrio raises its own and GDAL's error types
         raise DataError(
             f"Kan {path.name} niet lezen als GeoJSON of GeoPackage: {exc}",
@@ -218,11 +294,14 @@ def read_boundaries(
         ) from exc
     if raw.empty:
         raise DataError(f"{path.name} bevat geen gebieden.")
+    _refuse_coordinates(_coordinate_problems(raw.geometry.values, path, wgs84=False), path)
     problems: list[Problem] = []
     frame = _with_crs(raw, path, problems)
     source_crs = str(frame.crs.to_string()) if frame.crs is not None else RD_NEW
     if not CRS.from_user_input(frame.crs).equals(CRS.from_user_input(WGS84)):
-        frame = frame.to_crs(WGS84)
+        with np.errstate(invalid="ignore", over="ignore"):
+            frame = frame.to_crs(WGS84)
+    _refuse_coordinates(_coordinate_problems(frame.geometry.values, path, wgs84=True), path)
 
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     code_column = _pick(

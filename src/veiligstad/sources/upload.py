@@ -197,14 +197,15 @@ def parse(
 # --------------------------------------------------------------------------- limits
 
 
-def _too_large(parsed: ParsedUpload, what: str, limit: int, variable: str) -> None:
+def _too_large(parsed: ParsedUpload, what: str, limit: int | str, variable: str) -> None:
+    shown = limit if isinstance(limit, str) else _dutch(limit)
     parsed.problems.append(
         UploadProblem(
             "too-large",
             None,
             None,
             None,
-            f"Het bestand is te groot om te lezen: {what} (grens {_dutch(limit)}).",
+            f"Het bestand is te groot om te lezen: {what} (grens {shown}).",
             f"Splits het bestand in kleinere delen, of verhoog de grens met {variable} "
             "(zie docs/reference/settings.md).",
         )
@@ -379,7 +380,7 @@ def _zip_ok(data: bytes, parsed: ParsedUpload, limits: UploadLimits) -> bool:
     total = sum(p.file_size for p in parts)
     if total > limits.max_xlsx_bytes:
         size = f"uitgepakt {_dutch(total // (1024 * 1024))} MB"
-        _too_large(parsed, size, limits.max_xlsx_bytes, XLSX_BYTES_VARIABLE)
+        _too_large(parsed, size, f"{_dutch(limits.max_xlsx_bytes // (1024 * 1024))} MB", XLSX_BYTES_VARIABLE)
         return False
     for part in parts:
         if part.file_size > _RATIO_FROM and part.file_size > limits.max_xlsx_ratio * max(
