@@ -29,6 +29,9 @@ def _write(output: Path, data: bytes) -> None:
         try:
             with os.fdopen(handle, "wb") as raw:
                 raw.write(data)
+            mask = os.umask(0)  # mkstemp makes 0600; a template is an ordinary file
+            os.umask(mask)
+            os.chmod(temporary, 0o666 & ~mask)
             os.replace(temporary, output)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
