@@ -138,8 +138,10 @@ def _parquet(table: pa.Table) -> bytes:
 
 def _sources(batches: pa.Table) -> list[dict[str, Any]]:
     """Per source: its current batch's provenance (title, publisher, licence, attribution)."""
+    never = dt.datetime.min.replace(tzinfo=dt.UTC)
     rows = sorted(
-        batches.to_pylist(), key=lambda r: (r["source_id"], r["replaced_by"] is None, r["loaded_at"])
+        batches.to_pylist(),
+        key=lambda r: (r["source_id"], r["replaced_by"] is None, r["loaded_at"] or never),
     )
     by_source: dict[str, dict[str, Any]] = {}
     for row in rows:  # the current batch (replaced_by empty) comes last and wins
