@@ -288,3 +288,16 @@ def test_the_benchmark_runs_at_a_tiny_scale() -> None:
 def test_unknown_table_is_named(definitions: Definitions) -> None:
     with pytest.raises(update.DataError, match="niet bekend"):
         update.needed_tables(definitions, ["12345XYZ"])
+
+
+def test_a_page_served_twice_is_caught_before_storing(fresh: Warehouse, definitions: Definitions) -> None:
+    first = json.loads((FIXTURES / "47018NED" / "TypedDataSet_2023.json").read_text(encoding="utf-8"))
+    repeated = {key: value for key, value in first.items() if key != "odata.nextLink"}  # a paging error
+    plan, report = _update(
+        fresh, definitions, recorded_transport(overrides={"47018NED/TypedDataSet_2023_skip6": repeated})
+    )
+    outcome = {t.table_id: t for t in report.tables}["47018NED"]
+    assert outcome.outcome == "overgeslagen" and "dubbele cijfers" in outcome.message
+    assert _source(fresh, "cbs-47018ned-gm0935") == []
+    assert _outcomes(report)["47022NED"] == "geladen"  # the other tables go ahead
+    del plan

@@ -455,45 +455,67 @@ def _definition(table: TablePlan) -> TableDefinition:
 
 def fetch_pages(
     table: TablePlan, municipality: str | None, client: ODataClient, progress: Progress = no_progress
-) -> tuple[list[pa.Table], PageParser, int]:
-    """Stream every page of the planned periods into Arrow; the raw pages are not kept."""
+) -> tuple[list[pa.Table], int, int]:
+    """Stream every page of the planned periods into Arrow; the raw pages are not kept.
+
+    Each request asks for its own periods and only rows of those periods are kept, so
+    figures of different requests cannot overlap; within a request every figure must be
+    unique (a paging error would repeat rows). Returns the pieces, the withheld cells and
+    the pages read.
+    """
     definition = _definition(table)
-    assert table.metadata is not None
-    wanted = set(table.period_codes)
-    parser = PageParser(
-        definition,
-        table.metadata,
-        municipality,
-        wanted=wanted,
-        provisional=provisional_keys(definition, table.metadata),
-    )
-    requests = period_requests(definition, table.metadata, municipality, table.periods)
+    metadata = table.metadata
+    assert metadata is not None
+    provisional = provisional_keys(definition, metadata)
+    requests = period_requests(definition, metadata, municipality, table.periods)
     pieces: list[pa.Table] = []
-    pages = 0
+    pages = rows = withheld = 0
+    unknown: dict[int, set[str]] = {}
     for index, (url, params) in enumerate(requests):
         progress(f"{table.table_id}: deel {index + 1}/{len(requests)}", index, len(requests))
+        parser = PageParser(
+            definition,
+            metadata,
+            municipality,
+            wanted=_request_periods(table, params),
+            provisional=provisional,
+        )
+        mine: list[pa.Table] = []
         for page in client.pages(url, params):
             pages += 1
             piece = parser.parse(page)
             if piece.num_rows:
-                pieces.append(piece)
+                mine.append(piece)
             progress(
                 f"{table.table_id}: deel {index + 1}/{len(requests)}, pagina {pages}, "
-                f"{parser.rows:,} cijfers".replace(",", "."),
+                f"{rows + parser.rows:,} cijfers".replace(",", "."),
                 index,
                 len(requests),
             )
+        check_unique(mine, table.table_id)
+        pieces.extend(mine)
+        rows += parser.rows
+        withheld += parser.withheld
+        for year, codes in parser.unknown.items():
+            unknown.setdefault(year, set()).update(codes)
     progress(table.table_id, len(requests), len(requests))
-    if parser.unknown:
-        listing = "; ".join(
-            f"{year}: {', '.join(sorted(codes))}" for year, codes in sorted(parser.unknown.items())
-        )
+    if unknown:
+        listing = "; ".join(f"{year}: {', '.join(sorted(codes))}" for year, codes in sorted(unknown.items()))
         raise DataError(
             f"Tabel {table.table_id} levert codes die niet in de codelijst staan ({listing}). "
             "Deze tabel is niet gewijzigd.",
             hint=f"Voeg de codes toe aan code_lists in data/sources/cbs/{table.table_id}.yaml.",
         )
-    return pieces, parser, pages
+    return pieces, withheld, pages
+
+
+def _request_periods(table: TablePlan, params: dict[str, str]) -> set[str]:
+    """The period codes one request asks for (all planned periods for a fixed-period table)."""
+    definition = _definition(table)
+    if definition.period_dimension is None:
+        return set(table.period_codes)
+    asked = re.findall(r"eq '([^']+)'", params.get("$filter", ""))
+    return {_parse(key).code for key in asked if key in table.periods}
 
 
 def load_table(
@@ -507,15 +529,15 @@ def load_table(
     """Fetch, check and store one planned table (one atomic ``replace_source``)."""
     definition = _definition(table)
     retrieved_at = dt.datetime.now(dt.UTC)
-    pieces, parser, pages = fetch_pages(table, plan.municipality, client, progress)
+    pieces, withheld, pages = fetch_pages(table, plan.municipality, client, progress)
     fetched = pa.concat_tables(pieces) if pieces else PAGE_SCHEMA.empty_table()
+    del pieces
     if fetched.num_rows == 0:
         raise DataError(
             f"Tabel {table.table_id} heeft geen cijfers voor {plan.scope} in de gevraagde perioden. "
             "Deze tabel is niet gewijzigd.",
             hint="Controleer de gemeentecode en --since.",
         )
-    check_unique(fetched, table.table_id)
     codes = table.period_codes
     kept = kept_rows(warehouse, table.source_id, codes) if table.held else PAGE_SCHEMA.empty_table()
     combined = pa.concat_tables([kept, fetched]) if kept.num_rows else fetched
@@ -531,7 +553,7 @@ def load_table(
         rows_total=combined.num_rows,
         periods=periods,
         provisional=provisional,
-        withheld=parser.withheld,
+        withheld=withheld,
         pages=pages,
         batch_id=f"{table.source_id}@{digest[:12]}",
     )
@@ -573,15 +595,25 @@ def load_table(
     return outcome
 
 
-def check_unique(table: pa.Table, table_id: str) -> None:
+def check_unique(pieces: list[pa.Table], table_id: str) -> None:
     """One figure per measure, area and period (a paging error would repeat rows)."""
-    counts = table.select(["measure", "area_code", "period"]).unify_dictionaries()
-    grouped = counts.group_by(["measure", "area_code", "period"]).aggregate([([], "count_all")])
-    if grouped.num_rows != table.num_rows:
-        first = grouped.filter(pc.greater(grouped.column("count_all"), 1)).slice(0, 1).to_pylist()[0]
+    if not pieces:
+        return
+    names = ["measure", "area_code", "period"]
+    keys = pa.concat_tables([p.select(names) for p in pieces]).unify_dictionaries()
+    combined = np.zeros(keys.num_rows, dtype=np.int64)
+    for name in names:
+        column = keys.column(name)
+        size = max(len(column.chunk(0).dictionary), 1) if column.num_chunks else 1
+        indices = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks])
+        combined = combined * size + indices
+    combined.sort()
+    repeated = np.flatnonzero(combined[1:] == combined[:-1])
+    if repeated.size:
         raise DataError(
-            f"Tabel {table_id}: dubbele cijfers voor {first['measure']} {first['area_code']} "
-            f"{first['period']}. Deze tabel is niet gewijzigd."
+            f"Tabel {table_id}: dubbele cijfers: {repeated.size} combinaties van maat, gebied en "
+            "periode komen vaker voor. Deze tabel is niet gewijzigd.",
+            hint="De server leverde rijen dubbel (paginering); probeer het later opnieuw.",
         )
 
 

@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -252,7 +253,13 @@ class ODataClient:
         """GET one resource as JSON; network trouble → SourceUnavailable, bad answers → DataError."""
         query = {"$format": "json", **(params or {})}
         try:
-            response = self._http.get(url, params=query if "$format=json" not in url else params)
+            # Streamed and joined here: a Response sits in a reference cycle (httpx), so a
+            # body kept on it (``response.content``) would outlive the page until a full
+            # garbage collection; national updates read thousands of 1 MB pages.
+            with self._http.stream(
+                "GET", url, params=query if "$format=json" not in url else params
+            ) as response:
+                body = b"".join(response.iter_bytes())
         except httpx.TransportError as exc:
             raise SourceUnavailable(
                 f"Geen verbinding met CBS/Politie open data ({self.host}): "
@@ -271,7 +278,7 @@ class ODataClient:
                 hint="Probeer het later opnieuw.",
             )
         try:
-            payload = response.json()
+            payload = json.loads(body)
         except ValueError as exc:
             raise DataError(f"{self.host} stuurde geen geldige JSON voor '{url}'.") from exc
         if not isinstance(payload, dict):
