@@ -329,11 +329,13 @@ def test_billion_laughs_in_actions_import_is_fast_and_small(tmp_path: Path) -> N
         import json, resource, sys, time
         from pathlib import Path
         from veiligstad.errors import DataError
+        from veiligstad.services import monitor
         from veiligstad.services.action_files import parse_actions
+        definitions = monitor.load_definitions()
         resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
         start = time.monotonic()
         try:
-            parse_actions(Path(sys.argv[1]), None)
+            parse_actions(Path(sys.argv[1]), definitions, {})
             message = ""
         except DataError as exc:
             message = exc.message
