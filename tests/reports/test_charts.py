@@ -34,6 +34,21 @@ def test_a_missing_year_inside_the_series_breaks_the_line() -> None:
     assert all(layer["mark"]["invalid"] == charts.BREAK for layer in layers[:2])
 
 
+def test_a_year_without_a_row_keeps_its_place_on_a_number_line() -> None:
+    """2018 and 2020 have no row at all (the PDF's Figure 1 spaced the years evenly)."""
+    frame = pd.DataFrame(
+        {"year": [2017, 2019, 2021], "value": [1.0, 2.0, 3.0], "ci_low": [0.5] * 3, "ci_high": [3.5] * 3}
+    )
+    spec = charts.trend(frame, unit="per 1.000 inwoners")
+    rows = _values(spec)
+    assert [r["year"] for r in rows] == [2017, 2018, 2019, 2020, 2021]
+    assert [r["value"] for r in rows] == [1.0, None, 2.0, None, 3.0]  # empty rows break the line
+    layers = spec["layer"]
+    assert isinstance(layers, list)
+    x = layers[1]["encoding"]["x"]
+    assert x["type"] == "quantitative" and x["axis"]["format"] == "d"
+
+
 def test_choropleth_greys_areas_without_a_value() -> None:
     square = {"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]]}
     features = [

@@ -35,6 +35,9 @@ HOTSPOT_COLOURS = {
 
 WIDTH = 640
 
+#: Whole years only on a year axis, written without a thousands separator.
+YEAR_AXIS: Final = alt.Axis(format="d", tickMinStep=1)
+
 #: A year without a value breaks the line instead of being bridged.
 BREAK: Final = "break-paths-filter-domains"
 
@@ -50,6 +53,28 @@ def records(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]]
     """Rows as JSON-safe dictionaries, only the given columns."""
     picked = frame[list(columns)]
     return [{str(k): _clean(v) for k, v in row.items()} for row in picked.to_dict(orient="records")]
+
+
+def with_missing_years(data: pd.DataFrame) -> pd.DataFrame:
+    """Every year between a series' first and last row, a missing one with empty values.
+
+    An empty row is what breaks the line (``invalid=BREAK``); without it a line would join
+    2017 to 2019 straight across a year that has no figure.
+
+    >>> df = pd.DataFrame({"year": [2017, 2019], "value": [1.0, 2.0], "series": ["a", "a"]})
+    >>> with_missing_years(df)[["year", "value"]].to_dict(orient="list")
+    {'year': [2017, 2018, 2019], 'value': [1.0, nan, 2.0]}
+    """
+    if data.empty:
+        return data
+    parts = []
+    for name, rows in data.groupby("series", sort=False):
+        years = range(int(rows["year"].min()), int(rows["year"].max()) + 1)
+        one = rows.drop_duplicates("year", keep="last").set_index("year")
+        full = one.reindex(years).rename_axis("year").reset_index()
+        full["series"] = name
+        parts.append(full)
+    return pd.concat(parts, ignore_index=True)
 
 
 def trend(
@@ -72,9 +97,10 @@ def trend(
     known = data[data["value"].notna()]
     # Keep missing years inside the series (the line breaks there), none outside it.
     inside = (data["year"] >= known["year"].min()) & (data["year"] <= known["year"].max())
-    data = data[inside] if not known.empty else known
+    data = with_missing_years(data[inside]) if not known.empty else known
     base = alt.Chart(alt.InlineData(values=records(data, ["year", "value", "ci_low", "ci_high", "series"])))
-    x = alt.X("year:O", title="jaar")
+    # Years on a number line: a missing year keeps its place (a gap), it is not skipped.
+    x = alt.X("year:Q", title="jaar", scale=alt.Scale(zero=False, nice=False), axis=YEAR_AXIS)
     fmt = f",.{decimals}f"
     band = base.mark_area(opacity=0.18, invalid=BREAK).encode(
         x=x, y=alt.Y("ci_low:Q", title=unit), y2="ci_high:Q", color=alt.Color("series:N", title="reeks")
@@ -85,7 +111,7 @@ def trend(
         color=alt.Color("series:N", title="reeks", scale=alt.Scale(scheme="dark2")),
         tooltip=[
             alt.Tooltip("series:N", title="reeks"),
-            alt.Tooltip("year:O", title="jaar"),
+            alt.Tooltip("year:Q", title="jaar", format="d"),
             alt.Tooltip("value:Q", title="waarde", format=fmt),
             alt.Tooltip("ci_low:Q", title="95%-interval van", format=fmt),
             alt.Tooltip("ci_high:Q", title="tot", format=fmt),
@@ -103,7 +129,7 @@ def trend(
                 x=x,
                 y="published_value:Q",
                 tooltip=[
-                    alt.Tooltip("year:O", title="jaar"),
+                    alt.Tooltip("year:Q", title="jaar", format="d"),
                     alt.Tooltip("published_value:Q", title="gepubliceerd", format=fmt),
                 ],
             )
