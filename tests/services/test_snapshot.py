@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ from shapely.geometry import shape
 from veiligstad.definitions.validation import Definitions
 from veiligstad.domain.accounts import Role
 from veiligstad.services import accounts, snapshot
-from veiligstad.storage.warehouse import Warehouse
+from veiligstad.storage.warehouse import Warehouse, WarehouseBusy, WarehouseMissing, set_wait
 
 
 @pytest.fixture
@@ -75,3 +78,49 @@ def test_a_failed_rebuild_keeps_serving_the_previous_snapshot(
     monkeypatch.setattr(accounts, "users", locked)
     assert cache.get() is first
     assert isinstance(cache.last_error, RuntimeError)
+
+
+HOLDER = (
+    "import duckdb, sys; c = duckdb.connect(sys.argv[1]); c.execute('CREATE TABLE t AS SELECT 1 AS x');"
+    "print('ok', flush=True); sys.stdin.read()"
+)
+
+
+def test_with_figures_to_show_a_rebuild_does_not_wait_for_another_process(
+    own_url: str, definitions: Definitions
+) -> None:
+    cache = snapshot.SnapshotCache(own_url, lambda: definitions, check_seconds=0)
+    first = cache.get()
+    path = own_url.removeprefix("duckdb://")
+    previous = set_wait(60)
+    try:
+        with subprocess.Popen(
+            [sys.executable, "-c", HOLDER, path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        ) as holder:
+            assert holder.stdout is not None and holder.stdin is not None
+            assert holder.stdout.readline().strip() == "ok"  # it wrote: the file changed
+            started = time.monotonic()
+            assert cache.get() is first
+            assert time.monotonic() - started < 10  # not the 60 s of the wait bound
+            assert isinstance(cache.last_error, WarehouseBusy)
+            holder.stdin.close()
+            holder.wait(timeout=30)
+    finally:
+        set_wait(*previous)
+    assert cache.get() is first and cache.last_error is None  # read again once the file is free
+
+
+def test_a_vanished_warehouse_is_an_error_until_it_is_back(own_url: str, definitions: Definitions) -> None:
+    cache = snapshot.SnapshotCache(own_url, lambda: definitions, check_seconds=0)
+    first = cache.get()
+    path = Path(own_url.removeprefix("duckdb://"))
+    kept = path.with_suffix(".kept")
+    path.rename(kept)
+    with pytest.raises(WarehouseMissing, match="verdwenen"):
+        cache.get()  # no stale figures, no new empty warehouse
+    with pytest.raises(WarehouseMissing):
+        cache.get()
+    assert cache.token() == ""  # for the page cache: the page itself answers 503
+    assert not path.exists()
+    kept.rename(path)
+    assert cache.get().token == first.token
