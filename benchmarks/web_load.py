@@ -140,7 +140,7 @@ def start_server(port: int, folder: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 180) -> float:
+def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 600) -> float:
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
         if server.poll() is not None:

@@ -118,11 +118,6 @@ class Sessions:
         """The account's generation: the snapshot's, or a newer one this process wrote."""
         return max(user.session_generation, self._newest.get(user.username, -1))
 
-    def valid_for(self, token: str | None, user: User) -> bool:
-        """Whether the token is a live session of this account."""
-        found = self.read(token)
-        return found is not None and found[0] == user.username and found[1] == self.current(user)
-
 
 @dataclass
 class _Pair:
@@ -220,11 +215,13 @@ def viewer(request: Request) -> Viewer:
         return cached
     app_state = request.app.state
     sessions: Sessions = app_state.sessions
-    token = request.cookies.get(SESSION_COOKIE)
-    found = sessions.read(token)
-    user = app_state.cache.get().accounts.get(found[0]) if found else None
-    if user is not None and (user.disabled or not sessions.valid_for(token, user)):
-        user = None
+    user: User | None = None
+    found = sessions.read(request.cookies.get(SESSION_COOKIE))
+    if found is not None:
+        name, generation = found
+        user = app_state.cache.get().accounts.get(name)
+        if user is not None and (user.disabled or generation != sessions.current(user)):
+            user = None  # removed, disabled, or a session that was ended
     csrf = request.cookies.get(CSRF_COOKIE) or ""
     query_lang = request.query_params.get("lang")
     result = Viewer(

@@ -29,7 +29,7 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 class FeedInfo:
     """What describes the feed as a whole."""
 
-    base_url: str  # e.g. https://veiligheid.example.nl (no trailing slash)
+    base_url: str  # e.g. https://veiligheid.example.nl (no trailing slash); VEILIGSTAD_BASE_URL via web/edge
     self_url: str  # the feed's own URL, with its query
     authority: str  # tag URI authority: the host name that publishes the feed
     year: int  # tag URI date: a year in which the authority published it
