@@ -27,6 +27,8 @@ API = "/api/v1"
 PROBLEM = "application/problem+json"
 PROGRAMME = "maastricht-mjp-2023-2026"
 CRIME = "misdrijven-totaal"
+BUURT_CRIME = "politie-47018ned-maastricht-buurten-2023"
+BUURT_POPULATION_2023 = "cbs-85618ned-inwoners-buurten-maastricht-2023"
 #: A buurt with 65 inhabitants and fewer than 5 registered crimes in 2023: suppressed in public.
 SMALL_BUURT = "BU09350304"
 LABELS = {signal.value for signal in Signal}
@@ -118,7 +120,7 @@ def test_an_indicator_without_data_says_why_and_shows_no_zero(client: TestClient
     statuses = [i for t in body["themes"] for i in t["indicators"]]
     overlast = next(i for i in statuses if i["indicator_id"] == "schaalscore-overlast")
     assert overlast["computed"] is None
-    assert overlast["reason"] == "geen brongegevens"
+    assert overlast["reason"] == "geen brongegevens geladen"
     assert overlast["latest"] == {"year": 2021, "value": 17.1, "source": "gepubliceerd"}
     assert overlast["significance"]["label"] == "te weinig gegevens"
 
@@ -188,18 +190,18 @@ def test_buurt_values_of_2023(client: TestClient) -> None:
     assert len(items) == 44
     binnenstad = next(i for i in items if i["area_code"] == "BU09350000")
     assert binnenstad["area_name"] == "Binnenstad"
-    assert (binnenstad["numerator"], binnenstad["denominator"]) == (1232, 2330)
-    assert binnenstad["value"] == pytest.approx(528.7554, abs=1e-4)
-    assert binnenstad["approximate"]  # population of 1 January 2024: the nearest count within a year
+    assert (binnenstad["numerator"], binnenstad["denominator"]) == (1232, 2205)
+    assert binnenstad["value"] == pytest.approx(558.7302, abs=1e-4)
+    assert not binnenstad["approximate"]  # population of 1 January 2023 (KWB 2023)
     sources = {s["source_id"] for s in binnenstad["provenance"]["sources"]}
-    assert sources == {"politie-47018ned-maastricht-buurten-2023", "cbs-85984ned-inwoners-buurten-2024"}
+    assert sources == {BUURT_CRIME, BUURT_POPULATION_2023}
 
 
 def test_a_wijk_value_names_the_buurt_sources_it_was_summed_from(client: TestClient) -> None:
     [wijk] = get(client, f"/indicatoren/{CRIME}/waarden?gebied=WK093500&periode=2023")["items"]
     assert wijk["numerator"] == 3292
     sources = {s["source_id"] for s in wijk["provenance"]["sources"]}
-    assert sources == {"politie-47018ned-maastricht-buurten-2023", "cbs-85984ned-inwoners-buurten-2024"}
+    assert sources == {BUURT_CRIME, BUURT_POPULATION_2023}
 
 
 def test_a_suppressed_count_has_no_value_numerator_or_interval(client: TestClient) -> None:
@@ -230,7 +232,8 @@ def test_no_public_value_shows_a_count_below_five(client: TestClient) -> None:
 
 
 def test_a_missing_value_says_why(client: TestClient) -> None:
-    items = get(client, "/indicatoren/schaalscore-overlast/waarden?periode=2021")["items"]
+    # (Nederland has a computed value from 47021NED; Maastricht only the published one)
+    items = get(client, "/indicatoren/schaalscore-overlast/waarden?gebied=GM0935&periode=2021")["items"]
     [row] = items
     assert row["value"] is None and row["numerator"] is None
     assert row["reason"] == "no-source-data" and row["reason_text"].startswith("geen brongegevens")

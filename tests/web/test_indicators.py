@@ -174,7 +174,7 @@ def test_published_unit_mismatch_and_missing_reason(client: TestClient) -> None:
     notes = soup.select_one(".context-notes").get_text(" ", strip=True)  # type: ignore[union-attr]
     assert "Gepubliceerde eenheid wijkt af van de definitie" in notes
     assert "per 1.000 jongeren 12-17 jaar" in notes and "per 10.000 jongeren 12-17 jaar" in notes
-    assert "Geen berekende waarde voor 2017–2021: geen brongegevens (halt:verwijzingen)" in notes
+    assert "Geen berekende waarde voor 2017–2021: geen brongegevens geladen (halt:verwijzingen)" in notes
     rows = body_rows(section(soup, "ontwikkeling").find("table"))  # type: ignore[arg-type]
     assert all(cells[0] == "–" for cells in rows.values())
 
@@ -213,11 +213,11 @@ def test_areas_default_to_buurten_with_a_map_and_a_labelled_form(client: TestCli
     assert form.find("button", attrs={"type": "submit"}) is not None
     rows = body_rows(part.find("table"))  # type: ignore[arg-type]
     assert len(rows) == 44  # every Maastricht buurt, with a value, '< 5' or a reason
-    assert rows["Binnenstad"][0] == "528,8*"
+    assert rows["Binnenstad"][0] == "558,7"  # 1 January 2023: not approximate
     features = features_of(soup, "kaart-gebieden")
     assert len(features) == 44
     labels = {f["properties"]["name"]: f["properties"]["label"] for f in features}
-    assert labels["Binnenstad"] == "528,8"
+    assert labels["Binnenstad"] == "558,7"
 
 
 def test_buurt_map_colours_by_quintile_and_flags_areas_with_few_inhabitants(client: TestClient) -> None:
@@ -227,7 +227,7 @@ def test_buurt_map_colours_by_quintile_and_flags_areas_with_few_inhabitants(clie
     assert scale["type"] == "threshold" and len(scale["domain"]) == 4 and len(scale["range"]) == 5
     assert "vijf even grote groepen" in soup.select_one("#gebieden ~ figure figcaption").get_text()  # type: ignore[union-attr]
     rows = body_rows(section(soup, "gebieden").find("table"))  # type: ignore[arg-type]
-    assert rows["Beatrixhaven"][0] == "4.600,0*" and "weinig inwoners (15)" in rows["Beatrixhaven"][-1]
+    assert rows["Beatrixhaven"][0] == "3.450,0" and "weinig inwoners (20)" in rows["Beatrixhaven"][-1]
     assert "weinig inwoners" not in rows["Binnenstad"][-1]
     # Seven stadsdelen keep the linear scale: quintiles would blow up small differences.
     few = soup_of(client, f"{PAGE}?niveau=stadsdeel")
@@ -238,7 +238,7 @@ def test_buurt_map_colours_by_quintile_and_flags_areas_with_few_inhabitants(clie
 def test_areas_per_wijk(client: TestClient) -> None:
     soup = soup_of(client, f"{PAGE}?niveau=wijk")
     rows = body_rows(section(soup, "gebieden").find("table"))  # type: ignore[arg-type]
-    assert len(rows) == 7 and rows["Wijk 00 Centrum"][0] == "153,5*"
+    assert len(rows) == 7 and rows["Wijk 00 Centrum"][0] == "159,6"
     frame = download(client, f"{PAGE}?niveau=wijk", "gebieden")
     assert set(frame["niveau"]) == {"wijk"} and len(frame) == 7
 
@@ -312,7 +312,7 @@ def test_peer_group_figure_is_the_sum_of_counts_over_the_sum_of_populations(clie
 
 
 def test_no_comparison_without_a_computed_value(client: TestClient) -> None:
-    soup = soup_of(client, "/indicatoren/geweldsmisdrijven")
+    soup = soup_of(client, "/indicatoren/vernielingen-openbare-ruimte")
     assert "Geen vergelijking" in section(soup, "vergelijking").get_text()
 
 

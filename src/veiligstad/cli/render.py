@@ -196,6 +196,7 @@ def status(out: Console, definitions: Definitions, rows: list[StatusRow]) -> Non
         out.print()
         out.print("[bold]Context (geen MJP-indicator)[/bold]")
         out.print(_status_table(context, prog.baseline_year))
+    gaps(out, rows)
     out.print()
     out.print(
         "* = gepubliceerd in het MJP (zonder telling; geen toets mogelijk). Berekend = door veiligstad "
@@ -204,6 +205,18 @@ def status(out: Console, definitions: Definitions, rows: list[StatusRow]) -> Non
         "(enquête), 5%-niveau. Details per indicator: veiligstad indicator ID."
     )
     out.print(f"{ATTRIBUTION}; {prog.title}.")
+
+
+def gaps(out: Console, rows: list[StatusRow]) -> None:
+    """Per indicator with a missing figure: what fills it (``services.gaps``)."""
+    missing = [r for r in rows if r.has_gap and r.remedy is not None]
+    if not missing:
+        return
+    out.print()
+    out.print("[bold]Ontbrekende cijfers aanvullen[/bold]")
+    for row in missing:
+        assert row.remedy is not None
+        out.print(f"  {row.indicator.name}: {row.remedy.advice()}", markup=False, highlight=False)
 
 
 def status_json(definitions: Definitions, rows: list[StatusRow]) -> dict[str, Any]:
@@ -238,6 +251,7 @@ def status_json(definitions: Definitions, rows: list[StatusRow]) -> dict[str, An
                 },
                 "reconciliation": {"matches": r.matches, "differs": r.differs},
                 "not_computable_reason": r.reason or None,
+                "remedy": r.remedy.advice() if r.has_gap and r.remedy else None,
                 "published_unit": r.published_unit or None,
             }
             for r in rows

@@ -132,7 +132,8 @@ def _plain(row: monitor.StatusRow) -> str:
 def _since(row: monitor.StatusRow) -> str:
     """One sentence: how it went since the baseline year, in plain words."""
     if row.latest_year == row.baseline_year:
-        return f"In {row.latest_year}. Er is nog geen nieuwer cijfer."
+        later = row.remedy.public() if row.remedy else "Een nieuwer cijfer staat nog niet in deze monitor."
+        return f"In {row.latest_year}. {later}"
     return f"In {row.latest_year}. Sinds {row.baseline_year}: {_plain(row)}."
 
 

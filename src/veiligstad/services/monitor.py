@@ -21,6 +21,8 @@ from veiligstad.engine.compute import REASONS, add_intervals, compute
 from veiligstad.engine.significance import Comparison, Signal, compare_counts, compare_estimates
 from veiligstad.engine.trends import Point, change_dispersion, series_dispersion
 from veiligstad.errors import DefinitionError
+from veiligstad.services import gaps
+from veiligstad.services.gaps import Remedy
 from veiligstad.sources.mergers import embedded_mergers
 from veiligstad.storage.warehouse import Warehouse
 
@@ -30,6 +32,8 @@ DIFFERS = "verschil groter dan afronding"
 PUBLISHED_ONLY = "alleen gepubliceerd"
 COMPUTED_ONLY = "alleen berekend"
 NO_MEASUREMENT_LABEL = "geen meting (GM)"
+#: Why a figure is missing when no source row exists: not loaded (which need not mean unpublished).
+NOT_LOADED = "geen brongegevens geladen"
 
 EXPORT_COLUMNS = [
     "indicator_id",
@@ -175,8 +179,8 @@ def reason_text(code: str | float | None, indicator: Indicator | None = None) ->
         return ""
     if code == "no-source-data":
         if indicator is None:
-            return "geen brongegevens"
-        return f"geen brongegevens ({', '.join(indicator.numerator)})"
+            return NOT_LOADED
+        return f"{NOT_LOADED} ({', '.join(indicator.numerator)})"
     return REASONS.get(code, code)
 
 
@@ -304,6 +308,15 @@ class StatusRow:
     differs: int
     reason: str
     published_unit: str = ""
+    #: What fills a missing figure (``services.gaps``); shown where :attr:`has_gap`.
+    remedy: Remedy | None = None
+
+    @property
+    def has_gap(self) -> bool:
+        """No computed value, or nothing newer than the baseline year: a figure is missing."""
+        if self.computed_year is None or self.latest_year is None:
+            return True
+        return self.baseline_year is not None and self.latest_year <= self.baseline_year
 
 
 def _point(row: pd.Series | None, field: str) -> float | None:
@@ -322,6 +335,7 @@ def status(values: pd.DataFrame, definitions: Definitions) -> list[StatusRow]:
     """
     programme = definitions.programme
     pool = DispersionPool(values)
+    fixes = gaps.remedies(definitions)
     rows = []
     for item in programme.indicators:
         indicator = definitions.indicator(item.id)
@@ -334,7 +348,7 @@ def status(values: pd.DataFrame, definitions: Definitions) -> list[StatusRow]:
         row = _status_row(indicator, item.theme, programme.baseline_year, computed, published, own, pool)
         if item.published is not None and item.published.unit != indicator.unit:
             row = replace(row, published_unit=item.published.unit)
-        rows.append(row)
+        rows.append(replace(row, remedy=fixes.get(indicator.id)))
     return rows
 
 

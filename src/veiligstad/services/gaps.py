@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Gaps that say what to do: why a figure is missing and what fills it.
+
+A missing figure is rarely a figure that does not exist: mostly it is not loaded. For every
+programme indicator this module works out which open tables (``data/sources/cbs/*.yaml``)
+deliver the measures it reads — then ``veiligstad update`` fetches them — and which measures
+no open table delivers — then the fill-in template (``veiligstad template``) is the way in.
+The matching is the one ``veiligstad update`` plans with (``services.update.needed_tables``),
+so the advice names exactly what that command would fetch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from veiligstad.definitions.validation import Definitions
+from veiligstad.domain.indicators import Indicator
+from veiligstad.services import update
+
+IMPORT = "veiligstad import file"
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """What fills an indicator's missing figures."""
+
+    indicator_id: str
+    #: Open tables that deliver (some of) its measures: ``veiligstad update`` fetches them.
+    tables: tuple[str, ...]
+    #: Measures it needs that no open table delivers: only the template brings them in.
+    unsourced: tuple[str, ...]
+
+    @property
+    def fetchable(self) -> bool:
+        """Whether ``veiligstad update`` can bring everything the indicator needs."""
+        return bool(self.tables) and not self.unsourced
+
+    def advice(self) -> str:
+        """For analysts: the command that fills the gap, in plain Dutch.
+
+        >>> text = Remedy("winkeldiefstallen", ("47018NED", "47022NED", "84286NED"), ()).advice()
+        >>> print(text)  # doctest: +NORMALIZE_WHITESPACE
+        Nog niet geladen: `veiligstad update` haalt dit op (47018NED, 47022NED, 84286NED);
+        zonder netwerk: `veiligstad template winkeldiefstallen` invullen en laden met
+        `veiligstad import file`.
+        >>> halt = Remedy("halt-verwijzingen", (), ("halt:verwijzingen",))
+        >>> print(halt.advice())  # doctest: +NORMALIZE_WHITESPACE
+        Geen open bron die veiligstad zelf ophaalt: `veiligstad template halt-verwijzingen`
+        invullen en laden met `veiligstad import file`.
+        """
+        template = f"`veiligstad template {self.indicator_id}` invullen en laden met `{IMPORT}`."
+        if self.fetchable:
+            fetch = f"`veiligstad update` haalt dit op ({_listed(self.tables)})"
+            return f"Nog niet geladen: {fetch}; zonder netwerk: {template}"
+        return f"Geen open bron die veiligstad zelf ophaalt: {template}"
+
+    def public(self) -> str:
+        """For residents: why there is no newer figure, without commands.
+
+        >>> Remedy("winkeldiefstallen", ("47018NED",), ()).public()
+        'Nieuwere cijfers zijn gepubliceerd, maar staan nog niet in deze monitor.'
+        """
+        if self.fetchable:
+            return "Nieuwere cijfers zijn gepubliceerd, maar staan nog niet in deze monitor."
+        return "De gemeente heeft nog geen nieuwer cijfer in deze monitor gezet."
+
+
+def _listed(tables: tuple[str, ...], shown: int = 2) -> str:
+    """``47018NED, 47022NED en 7 andere tabellen``.
+
+    >>> _listed(("A", "B", "C", "D")), _listed(("A", "B"))
+    ('A, B en 2 andere tabellen', 'A, B')
+    """
+    if len(tables) <= shown + 1:
+        return ", ".join(tables)
+    return f"{', '.join(tables[:shown])} en {len(tables) - shown} andere tabellen"
+
+
+def remedies(definitions: Definitions) -> dict[str, Remedy]:
+    """The remedy of every programme indicator, by indicator id."""
+    needs, missing = update.needed_tables(definitions)
+    out = {}
+    for item in definitions.programme.indicators:
+        indicator = definitions.indicator(item.id)
+        if indicator is None:
+            continue
+        tables = tuple(n.definition.table_id for n in needs if indicator.id in n.indicators)
+        out[indicator.id] = Remedy(indicator.id, tables, _unsourced(indicator, missing))
+    return out
+
+
+def _unsourced(indicator: Indicator, missing: dict[str, list[str]]) -> tuple[str, ...]:
+    """Needed measures (numerator, denominator; not the fallbacks) that no open table delivers."""
+    needed = [*indicator.numerator, *([indicator.denominator] if indicator.denominator else [])]
+    return tuple(m for m in needed if indicator.id in missing.get(m, []))
