@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from veiligstad.domain.accounts import Role
@@ -30,6 +31,7 @@ from veiligstad.services import accounts, uploads
 from veiligstad.settings import Settings
 from veiligstad.storage import actions as action_store
 from veiligstad.storage.warehouse import AREA_SCHEMA, STAGE_PREFIX, Batch, Warehouse
+from veiligstad.web import auth
 from veiligstad.web.app import create_app
 
 WRITERS = 6  # of each kind
@@ -267,3 +269,74 @@ def test_an_idle_server_does_not_hold_the_warehouse(tmp_path: Path, loaded_url: 
         )
         assert run.returncode == 0, run.stderr  # the server, idle, holds no lock
         assert client.get("/bronnen").status_code == 200
+
+
+# --------------------------------------------------------------------------- through the web pages
+
+PAGE_UPLOADS = 4
+BROWSERS = 3
+
+
+def _logged_in(app: FastAPI, username: str) -> TestClient:
+    client = TestClient(app, follow_redirects=False)
+    form = client.get("/inloggen").text
+    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    data = {"gebruikersnaam": username, "wachtwoord": "een lang wachtwoord 123", "csrf_token": token}
+    assert client.post("/inloggen", data=data).status_code == 303
+    return client
+
+
+def test_uploads_on_the_page_all_commit_while_others_browse_internal_pages(
+    tmp_path: Path, loaded_url: str
+) -> None:
+    """The attacker's setting: 3 users browse internal pages (each opens the warehouse) while
+    4 analysts upload on /intern/uploads. Before the fix 4 of 4 uploads failed with a 500."""
+    path = tmp_path / "veiligstad.duckdb"
+    path.write_bytes(Path(loaded_url.removeprefix("duckdb://")).read_bytes())
+    url = f"duckdb://{path}"
+    with Warehouse.open(url) as warehouse:
+        accounts.add_user(warehouse, "analist", Role.ANALIST, "een lang wachtwoord 123", "test")
+        accounts.add_user(warehouse, "beheerder", Role.BEHEERDER, "een lang wachtwoord 123", "test")
+    app = create_app(Settings(database_url=url, secret_key="test-secret-key-not-for-production"))
+    app.state.cache.check_seconds = 0
+    uploaders = [_logged_in(app, "analist") for _ in range(PAGE_UPLOADS)]
+    browsers = [_logged_in(app, "beheerder") for _ in range(BROWSERS)]
+    statuses: list[int] = []
+    browse_errors: list[int] = []
+    done = threading.Event()
+    start = threading.Barrier(PAGE_UPLOADS + BROWSERS)
+
+    def browse(client: TestClient) -> None:
+        start.wait()
+        while not done.is_set():
+            for page in ("/intern/bronnen", "/intern/waarden", "/intern/gebruikers"):
+                status = client.get(page).status_code
+                if status != 200:
+                    browse_errors.append(status)
+
+    def upload(client: TestClient, index: int) -> None:
+        data = f"area_code,period,measure,value\nGM0935,2024,misdrijven:0.0.0,{index + 100}\n".encode()
+        token = client.cookies.get(auth.CSRF_COOKIE) or ""
+        start.wait()
+        response = client.post(
+            "/intern/uploads",
+            data={"csrf_token": token},
+            files={"bestand": (f"pagina-{index}.csv", data, "text/csv")},
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=browse, args=(c,)) for c in browsers]
+    threads += [threading.Thread(target=upload, args=(c, i)) for i, c in enumerate(uploaders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads[BROWSERS:]:
+        thread.join(timeout=600)
+    done.set()
+    for thread in threads[:BROWSERS]:
+        thread.join(timeout=120)
+    assert statuses == [200] * PAGE_UPLOADS, f"uploads committed: {statuses.count(200)}/{PAGE_UPLOADS}"
+    assert not browse_errors
+    with Warehouse.open(url) as warehouse:
+        loaded = set(warehouse.batches().execute()["source_id"])
+        assert {uploads.source_id_for(f"pagina-{i}.csv") for i in range(PAGE_UPLOADS)} <= loaded
+        assert not [t for t in warehouse.con.list_tables() if t.startswith(STAGE_PREFIX)]
