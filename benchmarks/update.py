@@ -68,8 +68,8 @@ def areas(scale: float) -> list[str]:
     """Every 1/scale-th buurt of the 2024 population file, their wijken and gemeenten, sorted."""
     with POPULATION_CSV.open(encoding="utf-8") as handle:
         buurten = sorted({row["area_code"] for row in csv.DictReader(handle)})
-    step = max(1, round(1 / scale))
-    chosen = buurten[::step]
+    # Evenly spread: buurt i is kept when i × scale crosses a whole number.
+    chosen = [b for i, b in enumerate(buurten) if int((i + 1) * scale) > int(i * scale)]
     wijken = {f"WK{b[2:8]}" for b in chosen}
     gemeenten = {f"GM{b[2:6]}" for b in chosen}
     return sorted(gemeenten) + sorted(wijken) + chosen
