@@ -174,9 +174,21 @@ def test_published_unit_mismatch_and_missing_reason(client: TestClient) -> None:
     notes = soup.select_one(".context-notes").get_text(" ", strip=True)  # type: ignore[union-attr]
     assert "Gepubliceerde eenheid wijkt af van de definitie" in notes
     assert "per 1.000 jongeren 12-17 jaar" in notes and "per 10.000 jongeren 12-17 jaar" in notes
-    assert "Geen berekende waarde voor 2017–2021: geen brongegevens geladen (halt:verwijzingen)" in notes
+    assert "Geen berekende waarde voor 2017–2021: geen brongegevens geladen meetcodes halt:verwijzingen" in notes
+    codes = soup.select_one(".context-notes details.codes")  # raw codes only behind a summary
+    assert codes is not None and codes.get_text(" ", strip=True) == "meetcodes halt:verwijzingen"
+    # no open table delivers Halt figures: the page points to the template, not to `update`
+    assert "invulsjabloon" in notes and "veiligstad update" not in notes
     rows = body_rows(section(soup, "ontwikkeling").find("table"))  # type: ignore[arg-type]
     assert all(cells[0] == "–" for cells in rows.values())
+
+
+def test_a_figure_that_is_published_but_not_loaded_says_so(client: TestClient) -> None:
+    """Winkeldiefstallen end at the 2021 baseline here; the police publish later years (47018NED)."""
+    soup = soup_of(client, "/indicatoren/winkeldiefstallen")
+    notes = soup.select_one(".context-notes").get_text(" ", strip=True)  # type: ignore[union-attr]
+    assert "Nieuwere cijfers zijn gepubliceerd, maar staan nog niet in deze monitor" in notes
+    assert "veiligstad update" in notes
 
 
 def test_survey_years_without_measurement_say_so(client: TestClient) -> None:

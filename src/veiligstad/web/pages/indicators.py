@@ -23,7 +23,7 @@ from veiligstad.engine.compute import REASONS
 from veiligstad.engine.trends import Change
 from veiligstad.errors import BadRequest, NotFound
 from veiligstad.reports import charts
-from veiligstad.services import monitor, peers, templates, trends
+from veiligstad.services import gaps, monitor, peers, templates, trends
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth, downloads, i18n
@@ -465,10 +465,17 @@ def _details(snapshot: Snapshot, indicator: Indicator) -> dict[str, Any]:
             "notes": context_notes(snapshot, indicator, table) if not table.empty else [],
             "missing": missing_reasons(table) if not table.empty else [],
             "comparison": comparison_section(snapshot, indicator),
+            "remedy": _remedy(snapshot, indicator),
             **_significance(report, snapshot),
         }
     details: dict[str, Any] = snapshot.memo[key]
     return details
+
+
+def _remedy(snapshot: Snapshot, indicator: Indicator) -> gaps.Remedy | None:
+    """What fills the indicator's missing figures, when a figure is missing (``services.gaps``)."""
+    row = next((r for r in snapshot.status if r.indicator.id == indicator.id), None)
+    return row.remedy if row is not None and row.has_gap else None
 
 
 def _areas(
