@@ -68,7 +68,7 @@ def test_table_is_dutch_and_explains() -> None:
     result = runner.invoke(app, BASE)
     assert result.exit_code == 0, result.output
     assert "Beatrixhaven" in result.output
-    assert "4.600,0" in result.output  # Dutch number: thousands dot, decimal comma
+    assert "3.450,0" in result.output  # Dutch number: thousands dot, decimal comma
     assert "buurteffect" in result.output
     assert "Smoothing: empirical Bayes" in result.output
     assert "weinig inwoners (< 200)" in result.output

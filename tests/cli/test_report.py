@@ -72,4 +72,4 @@ def test_area_profile_as_pdf(tmp_path: Path) -> None:
     info = subprocess.run(["pdfinfo", str(target)], check=True, capture_output=True, text=True).stdout
     assert "Title:           Gebiedsprofiel Wijk 00 Centrum – Gemeente Maastricht" in info
     text = subprocess.run(["pdftotext", str(target), "-"], check=True, capture_output=True, text=True).stdout
-    assert "Kerncijfers" in text and "153,5" in text  # Wijk 00 Centrum, misdrijven per 1.000 inwoners 2023
+    assert "Kerncijfers" in text and "159,6" in text  # Wijk 00 Centrum, misdrijven per 1.000 inwoners 2023

@@ -37,7 +37,7 @@ def test_real_maastricht_buurten(warehouse: Warehouse, definitions: Definitions)
     assert list(frame.columns) == hotspots.COLUMNS
     assert result.measure is hotspots.Measure.RATE and result.fdr
     assert result.lisa_method == hotspots.LISA_RATE  # Assunção–Reis on rates
-    # Non-residential buurten (Beatrixhaven: 15 inhabitants, 4,600 per 1,000) are left out.
+    # Non-residential buurten (Beatrixhaven: 20 inhabitants on 1 January 2023, 3,450 per 1,000) are left out.
     assert [code for code, _, _ in result.left_out] == NON_RESIDENTIAL
     analysed = frame[~frame["area_code"].isin(NON_RESIDENTIAL)]
     assert result.analysed == len(analysed) == 39
@@ -50,7 +50,7 @@ def test_real_maastricht_buurten(warehouse: Warehouse, definitions: Definitions)
     assert result.smoothing == hotspots.SMOOTHING_EB
     assert result.islands == () and result.n_components == 1
     beatrixhaven = frame.set_index("area_code").loc["BU09350500"]
-    assert beatrixhaven["denominator"] == 15
+    assert beatrixhaven["denominator"] == 20
     assert "weinig inwoners (< 200)" in beatrixhaven["flags"]
     assert "niet-woongebied: minder dan 100 inwoners" in beatrixhaven["flags"]
     small = frame["denominator"] < 200

@@ -33,7 +33,12 @@ def test_starter_programme_for_amsterdam(warehouse: Warehouse, tmp_path: Path) -
     assert (programme.period_start, programme.period_end, programme.baseline_year) == (2025, 2028, 2023)
     assert [t.kind.value for t in programme.themes].count("speerpunt") == 4
     assert len(programme.themes) == 6
-    assert [i.id for i in programme.indicators] == ["misdrijven-totaal"]
+    # every catalogue indicator the embedded data can compute for Amsterdam (83651NED, 83648NED)
+    assert [i.id for i in programme.indicators] == [
+        "winkeldiefstallen",
+        "geweldsmisdrijven",
+        "misdrijven-totaal",
+    ]
     assert all(i.published is None for i in programme.indicators)
     assert summary.name == "Amsterdam"
     assert summary.years["misdrijven:0.0.0"] == [2022, 2023, 2024]

@@ -140,7 +140,7 @@ def test_stadsdeel_profile(client: TestClient) -> None:
     figures = soup.select("section[aria-labelledby=kerncijfers] tbody tr")
     assert any("21.450" in r.get_text() and "som van de buurten" in r.get_text() for r in figures)
     row = indicator_row(soup, "Geregistreerde misdrijven")
-    assert row[1] == "2023" and row[2] == "153,5" and "significant hoger" in row[4]
+    assert row[1] == "2023" and row[2] == "159,6" and "significant hoger" in row[4]
     drawn = features(chart_spec(soup, "kaart-ligging"))
     assert len(drawn) == 7 and sum(f["properties"]["category"] == "dit gebied" for f in drawn) == 1
 
@@ -169,8 +169,8 @@ def test_buurt_profile_binnenstad(client: TestClient) -> None:
         "/gebieden/NL01",
     ]
     row = indicator_row(soup, "Geregistreerde misdrijven")
-    assert row[1] == "2023" and row[2] == "528,8"
-    assert row[3] == "499,6 – 559,1"
+    assert row[1] == "2023" and row[2] == "558,7"
+    assert row[3] == "528,0 – 590,8"
     assert "significant hoger" in row[4] and "rest van Maastricht" in row[4]
     assert "Geen veiligheidsbeleving gemeten voor dit gebied." in soup.get_text()
     drawn = features(chart_spec(soup, "kaart-ligging"))
@@ -246,7 +246,7 @@ def test_profile_in_english(client: TestClient) -> None:
     soup = page(client, "/gebieden/BU09350000?lang=en")
     assert soup.html is not None and soup.html["lang"] == "en"
     text = soup.get_text(" ", strip=True)
-    assert "Key figures" in text and "significantly higher" in text and "528.8" in text
+    assert "Key figures" in text and "significantly higher" in text and "558.7" in text
     assert "No feeling of safety has been measured for this area." in text
     drawn = features(chart_spec(soup, "kaart-ligging"))
     assert {f["properties"]["category"] for f in drawn} == {"this area", "other areas"}

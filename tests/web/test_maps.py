@@ -64,7 +64,7 @@ def test_defaults_are_crime_per_buurt_in_the_latest_year_with_buurt_values(clien
     assert len(features) == 44
     rows = table_rows(soup)
     assert len(rows) == 44
-    assert rows["BU09350000"][1] == "528,8" and rows["BU09350000"][2] == "499,6 – 559,1"
+    assert rows["BU09350000"][1] == "558,7" and rows["BU09350000"][2] == "528,0 – 590,8"
 
 
 def test_suppressed_buurt_is_grey_and_never_a_rate(client: TestClient) -> None:
@@ -99,8 +99,8 @@ def test_the_buurt_that_would_give_the_small_count_away_is_withheld_too(client: 
 @pytest.mark.parametrize(
     ("level", "count", "code", "value"),
     [
-        ("wijk", 7, "WK093500", "153,5"),
-        ("stadsdeel", 7, "SD093501", "153,5"),
+        ("wijk", 7, "WK093500", "159,6"),
+        ("stadsdeel", 7, "SD093501", "159,6"),
         ("gemeente", 345, "GM0935", "63,9"),
     ],
 )
@@ -198,7 +198,7 @@ def test_downloads_parse(client: TestClient, table: str) -> None:
 def test_map_in_english(client: TestClient) -> None:
     soup = soup_of(client.get("/kaart?lang=en"))
     text = soup.get_text(" ", strip=True)
-    assert "Show the map" in text and "528.8" in text
+    assert "Show the map" in text and "558.7" in text
     categories = {f["properties"]["category"] for f in map_features(soup)}
     assert "no figure or < 5 or withheld" in categories  # Belvédère 2023 protects Lanakerveld
 
