@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pandas as pd
@@ -35,6 +36,25 @@ def test_programme_page_lists_every_theme_with_a_verdict(client: TestClient) -> 
     assert verdicts and verdicts <= allowed, verdicts
     # Dutch number formatting: a decimal comma in the figures column.
     assert any("," in td.get_text() for td in soup.select("td.num"))
+
+
+def test_every_theme_has_a_counted_verdict_or_says_why_not(client: TestClient) -> None:
+    """The theme verdict counts its indicators' own verdicts (never an index); themes without
+    effect indicators say how the programme follows them instead of 'nog geen indicatoren'."""
+    soup = BeautifulSoup(client.get("/programma").text, "html.parser")
+    for section in soup.select("main section[aria-labelledby^=thema-]"):
+        rows = section.select("tbody tr")
+        line = section.select_one(".theme-verdict")
+        if not rows:
+            assert line is None and "geen effectindicatoren" in section.get_text(" ", strip=True)
+            continue
+        assert line is not None
+        text = line.get_text(" ", strip=True)
+        assert f" van {len(rows)} indicator" in text, text
+        counted = sum(int(n) for n in re.findall(r"(?:^|, )(\d+) ", text.split(": ", 1)[1]))
+        assert counted == len(rows), text  # every indicator is counted once
+    english = BeautifulSoup(client.get("/programma?lang=en").text, "html.parser")
+    assert "Verdict for this theme" in english.get_text(" ", strip=True)
 
 
 def test_security_headers_and_no_external_references(client: TestClient) -> None:

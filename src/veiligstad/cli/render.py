@@ -21,7 +21,7 @@ from veiligstad.errors import Problem
 from veiligstad.progress import Progress as ProgressCallback
 from veiligstad.progress import no_progress
 from veiligstad.services.bootstrap import InitReport
-from veiligstad.services.monitor import StatusRow, reason_text
+from veiligstad.services.monitor import NO_EFFECT_INDICATORS, StatusRow, reason_text, theme_verdict
 
 ATTRIBUTION = "Bron: Politie / CBS; Veiligheidsmonitor (CBS)"
 
@@ -188,9 +188,10 @@ def status(out: Console, definitions: Definitions, rows: list[StatusRow]) -> Non
         out.print()
         out.print(f"[bold]{theme.kind.value.capitalize()}: {theme.name}[/bold]")
         if not theme_rows:
-            out.print("  Het MJP noemt voor dit thema geen effectindicatoren.")
+            out.print(f"  {NO_EFFECT_INDICATORS}")
             continue
         out.print(_status_table(theme_rows, prog.baseline_year))
+        out.print(f"  Oordeel over dit thema: {theme_verdict(theme_rows).text()}.")
     context = [r for r in rows if r.theme_id is None]
     if context:
         out.print()

@@ -109,7 +109,7 @@ def themes_section(view: View) -> Section:
             blocks = [trend_table(view, f"{prefix}-tabel", f"Trends van {name}", [r.indicator for r in rows])]
             blocks += indicator_charts(view, rows, prefix)
         else:
-            blocks = [Paragraph("Het programma koppelt (nog) geen indicatoren aan dit thema.")]
+            blocks = [Paragraph(monitor.NO_EFFECT_INDICATORS)]
         children.append(Section(prefix, name, tuple(blocks)))
     intro = Paragraph(
         f"Per thema: de trend over alle jaren met een berekend cijfer en het laatste jaar tegenover het "

@@ -73,6 +73,7 @@ def theme_section(view: View, theme: Theme, rows: list[monitor.StatusRow]) -> Se
     kind = "Speerpunt" if theme.kind.value == "speerpunt" else "Aandachtspunt"
     blocks: list[Block] = [Paragraph(f"{kind} van het programma. {theme.description}".strip(), "note")]
     if rows:
+        blocks.append(Paragraph(f"Oordeel over dit thema: {monitor.theme_verdict(rows).text()}.", "callout"))
         blocks.append(status_table(f"{prefix}-status", f"Indicatoren van {theme.name}", rows))
         blocks += indicator_charts(view, rows, prefix)
         reconciled = reconciliation_table(
@@ -81,7 +82,7 @@ def theme_section(view: View, theme: Theme, rows: list[monitor.StatusRow]) -> Se
         if reconciled is not None:
             blocks.append(reconciled)
     else:
-        blocks.append(Paragraph("Het programma koppelt (nog) geen indicatoren aan dit thema."))
+        blocks.append(Paragraph(monitor.NO_EFFECT_INDICATORS))
     evaluation = next((e for e in view.inputs.evaluations if e.year == view.year), None)
     concluded = evaluation.conclusion(theme.id) if evaluation is not None else None
     if concluded is not None and concluded.conclusion:

@@ -468,6 +468,56 @@ def verdict(indicator: Indicator, comparison: Comparison | None) -> str:
     return IMPROVED if (comparison.signal is Signal.FELL) == lower_better else WORSENED
 
 
+#: Said of a theme without effect indicators instead of a verdict in figures.
+NO_EFFECT_INDICATORS = (
+    "Het programma stelt voor dit thema geen effectindicatoren vast. Het volgt de uitvoering met de "
+    "acties en met onderzoek en analyses; daarom staat hier geen oordeel in cijfers."
+)
+
+#: How an indicator's verdict reads in a theme's count, in this order (worst news not hidden last).
+_THEME_PARTS = {
+    IMPROVED: "verbeterd",
+    WORSENED: "verslechterd",
+    Signal.NO_CHANGE.value: "zonder significante verandering",
+    Signal.TOO_LITTLE.value: "nog niet te beoordelen",
+}
+
+
+@dataclass(frozen=True)
+class ThemeVerdict:
+    """A theme's verdict: how many of its indicators got which verdict. A count, never an index:
+    indicators of one theme measure different things and are not averaged."""
+
+    total: int
+    #: (number of indicators, what happened to them) in the order of ``_THEME_PARTS``.
+    parts: tuple[tuple[int, str], ...]
+
+    def text(self) -> str:
+        """``2 van 3 indicatoren verbeterd, 1 zonder significante verandering``.
+
+        >>> ThemeVerdict(3, ((2, "verbeterd"), (1, "zonder significante verandering"))).text()
+        '2 van 3 indicatoren verbeterd, 1 zonder significante verandering'
+        >>> ThemeVerdict(1, ((1, "nog niet te beoordelen"),)).text()
+        '1 van 1 indicator nog niet te beoordelen'
+        """
+        if not self.parts:
+            return "geen indicatoren"
+        noun = "indicator" if self.total == 1 else "indicatoren"
+        (first, label), *rest = self.parts
+        head = f"{first} van {self.total} {noun} {label}"
+        return ", ".join([head, *(f"{n} {text}" for n, text in rest)])
+
+
+def theme_verdict(rows: list[StatusRow]) -> ThemeVerdict:
+    """The documented rule: count the indicators' own verdicts (:func:`verdict`) per outcome."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        label = verdict(row.indicator, row.comparison)
+        counts[label] = counts.get(label, 0) + 1
+    parts = tuple((counts[k], text) for k, text in _THEME_PARTS.items() if counts.get(k))
+    return ThemeVerdict(len(rows), parts)
+
+
 def export_frame(values: pd.DataFrame) -> pd.DataFrame:
     """The export table: one row per indicator × area × period."""
     return values[EXPORT_COLUMNS]

@@ -61,6 +61,7 @@ def programme_page(request: Request) -> Response:
     for row in snapshot.status:
         by_theme.setdefault(row.theme_id, []).append(row)
     verdicts = {row.indicator.id: monitor.verdict(row.indicator, row.comparison) for row in snapshot.status}
+    theme_verdicts = {theme: monitor.theme_verdict(rows) for theme, rows in by_theme.items() if theme}
     return render(
         request,
         "programme.html",
@@ -70,4 +71,5 @@ def programme_page(request: Request) -> Response:
         themes=programme.themes,
         by_theme=by_theme,
         verdicts=verdicts,
+        theme_verdicts=theme_verdicts,
     )
