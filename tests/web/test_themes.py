@@ -51,7 +51,7 @@ def test_small_trend_only_with_two_computed_years_otherwise_a_reason(client: Tes
 def test_theme_without_indicators_says_so(client: TestClient) -> None:
     response = client.get("/themas/ondermijnende-criminaliteit")
     assert response.status_code == 200
-    assert "nog geen indicatoren" in response.text
+    assert "geen effectindicatoren vast" in response.text and "met de acties" in response.text
 
 
 def test_theme_tables_download(client: TestClient) -> None:
