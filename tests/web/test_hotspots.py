@@ -229,6 +229,9 @@ class FixedCache:
     def get(self) -> Snapshot:
         return self.snapshot
 
+    def token(self) -> str:
+        return self.snapshot.token
+
 
 def test_emerging_hotspots_are_shown_when_the_series_is_long_enough(
     web_app: FastAPI, web_settings: Settings

@@ -446,7 +446,11 @@ def test_a_lowered_role_takes_effect_at_once(own_app: FastAPI) -> None:
     member.post("/inloggen", data=credentials)
     assert member.get("/intern/waarden").status_code == 200
     assert _save(admin, "teamleider", "raad", PASSWORD)[0] == 303
-    assert member.get("/intern/waarden").status_code == 403
+    # a role change ends the account's sessions: the old cookie no longer counts
+    ended = member.get("/intern/waarden")
+    assert ended.status_code == 303 and ended.headers["location"].startswith("/inloggen")
+    member.post("/inloggen", data={**credentials, "csrf_token": csrf_token(member)})
+    assert member.get("/intern/waarden").status_code == 403  # logged in again, now as raadslid
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,7 @@ TITLES = {
     404: "Niet gevonden",
     405: "Methode niet toegestaan",
     409: "Niet te berekenen met deze gegevens",
+    413: "Verzoek te groot",
     422: "Ongeldige invoer",
     429: "Te veel pogingen",
     500: "Interne fout",
