@@ -166,3 +166,28 @@ def test_overlapping_sources_count_once_and_the_latest_load_wins(empty_url: str)
         warehouse.replace_source(later, _rows(2.0, later))
         assert warehouse.observations().count().execute() == 2  # both kept
         assert list(warehouse.current_observations().value.execute()) == [2.0]  # one counts
+
+
+def test_an_empty_cell_loaded_later_does_not_hide_a_known_figure(empty_url: str) -> None:
+    """A corrected fill-in template with an empty cell, loaded after a CBS import, leaves the
+    CBS figure standing (empty = not known here); a later known figure still wins."""
+    with Warehouse.open(empty_url) as warehouse:
+        warehouse.ensure_schema()
+        cbs = _batch("cbs-import", "v1")
+        warehouse.replace_source(cbs, _rows(2.0, cbs))
+        template = _batch("upload-template", "v2")
+        template = Batch(**{**template.__dict__, "loaded_at": cbs.loaded_at + dt.timedelta(seconds=1)})
+        warehouse.replace_source(
+            template, _rows(float("nan"), template).set_column(5, "value", pa.array([None], pa.float64()))
+        )
+        assert list(warehouse.current_observations().value.execute()) == [2.0]
+        corrected = Batch(
+            **{
+                **template.__dict__,
+                "batch_id": "upload-template@v3",
+                "file_hash": "v3",
+                "loaded_at": cbs.loaded_at + dt.timedelta(seconds=2),
+            }
+        )
+        warehouse.replace_source(corrected, _rows(3.0, corrected))
+        assert list(warehouse.current_observations().value.execute()) == [3.0]

@@ -500,14 +500,16 @@ class Warehouse:
     def current_observations(self) -> ir.Table:
         """One value per measure, area and period: where two sources hold the same figure
         (e.g. the embedded 47018NED extract and a later import of that table), the most
-        recently loaded batch wins, so a figure is never counted twice."""
+        recently loaded batch wins, so a figure is never counted twice. A known figure beats an
+        unknown one (an empty cell of a later fill-in template or upload) whatever the order of
+        loading: an empty cell says "not known here", not "no longer true"."""
         obs = self.observations()
         batches = self.batches()
         loads = batches.select(b_id=batches.batch_id, b_loaded=batches.loaded_at)
         joined = obs.join(loads, obs.batch_id == loads.b_id)
         window = ibis.window(
             group_by=[joined.measure, joined.area_code, joined.period],
-            order_by=[ibis.desc(joined.b_loaded), ibis.desc(joined.batch_id)],
+            order_by=[joined.value.isnull(), ibis.desc(joined.b_loaded), ibis.desc(joined.batch_id)],
         )
         ranked = joined.mutate(load_rank=ibis.row_number().over(window))
         return ranked.filter(ranked.load_rank == 0).select(*OBSERVATION_SCHEMA.names)
