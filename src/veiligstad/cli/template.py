@@ -6,8 +6,6 @@ See docs/how-to/fill-in-a-template.md. Filled in, the file loads with ``veiligst
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -17,29 +15,14 @@ from veiligstad import formatting
 from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, print_json
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.errors import VeiligstadError
+from veiligstad.files import write_atomically
 from veiligstad.services import templates
 from veiligstad.settings import Settings
 
 
 def _write(output: Path, data: bytes) -> None:
     """Write beside the target and rename: never half a file."""
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".sjabloon-", suffix=output.suffix, dir=output.parent)
-        try:
-            with os.fdopen(handle, "wb") as raw:
-                raw.write(data)
-            mask = os.umask(0)  # mkstemp makes 0600; a template is an ordinary file
-            os.umask(mask)
-            os.chmod(temporary, 0o666 & ~mask)
-            os.replace(temporary, output)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise VeiligstadError(
-            f"Kan {output} niet schrijven: {exc.strerror}.", hint="Controleer de map."
-        ) from exc
+    write_atomically(output, lambda raw: raw.write(data))
 
 
 def template_command(

@@ -27,15 +27,13 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import time
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import ibis
 import pyarrow as pa
@@ -44,6 +42,7 @@ import pyarrow.parquet as pq
 
 from veiligstad import __version__
 from veiligstad.errors import DataError, VeiligstadError
+from veiligstad.files import write_atomically
 from veiligstad.storage.warehouse import (
     AREA_SCHEMA,
     AREAS,
@@ -193,25 +192,16 @@ def export_bundle(warehouse: Warehouse, output: Path, now: dt.datetime | None = 
 
 def _write_zip(output: Path, contents: Mapping[str, bytes]) -> None:
     """Write to a temporary file beside ``output`` and rename it: never half a bundle."""
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".bundle-", suffix=".zip", dir=output.parent)
-        try:
-            with os.fdopen(handle, "wb") as raw, zipfile.ZipFile(raw, "w") as archive:
-                for name in (MANIFEST, *FILES):
-                    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                    # Parquet is compressed already; the manifest is text.
-                    info.compress_type = zipfile.ZIP_DEFLATED if name == MANIFEST else zipfile.ZIP_STORED
-                    archive.writestr(info, contents[name])
-            os.replace(temporary, output)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise VeiligstadError(
-            f"Kan {output} niet schrijven: {exc.strerror}.",
-            hint="Controleer de map en de vrije schijfruimte.",
-        ) from exc
+
+    def write(raw: BinaryIO) -> None:
+        with zipfile.ZipFile(raw, "w") as archive:
+            for name in (MANIFEST, *FILES):
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                # Parquet is compressed already; the manifest is text.
+                info.compress_type = zipfile.ZIP_DEFLATED if name == MANIFEST else zipfile.ZIP_STORED
+                archive.writestr(info, contents[name])
+
+    write_atomically(output, write)
 
 
 # --------------------------------------------------------------------------- reading and checking
