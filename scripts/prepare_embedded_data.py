@@ -1085,10 +1085,10 @@ def conv_kwb_buurten_2023(src: Path, buurt_2024: Source) -> Source:
 #: Politie 47021NED nuisance codes used by the catalogue's 'schaalscore overlast' (the MJP's
 #: verward gedrag, zwervers, jeugd and drugs). Other codes are not embedded: no indicator uses them.
 OVERLAST_CODES = {
-    "E33": ("Overlast door verward persoon", "overlast:verward-gedrag"),
-    "E35": ("Melding overlast jeugd", "overlast:jeugd"),
-    "E38": ("Overlast ivm alcohol/ drugs", "overlast:drugs"),
-    "E41": ("Overlast zwervers", "overlast:zwervers"),
+    "E33": ("Overlast door verward persoon", "overlast:E33"),
+    "E35": ("Melding overlast jeugd", "overlast:E35"),
+    "E38": ("Overlast ivm alcohol/ drugs", "overlast:E38"),
+    "E41": ("Overlast zwervers", "overlast:E41"),
 }
 
 
@@ -1110,9 +1110,9 @@ def conv_47021(src: Path) -> Source:
         status="definitief",
         notes=(
             "Registered nuisance incidents for Nederland (NL01) only, the four types of the "
-            "'schaalscore overlast': E33 verward persoon (overlast:verward-gedrag), E35 jeugd "
-            "(overlast:jeugd), E38 alcohol/drugs (overlast:drugs; the MJP says 'drugsoverlast'), "
-            "E41 zwervers (overlast:zwervers). A national reference only: no gemeente figures "
+            "'schaalscore overlast', stored under the police incident codes as 47024NED names them "
+            "(overlast:E33 verward persoon, overlast:E35 jeugd, overlast:E38 alcohol/drugs; the MJP "
+            "says 'drugsoverlast', overlast:E41 zwervers). A national reference only: no gemeente figures "
             "were available. The other types (openbare dronkenschap, geluidshinder) and the total "
             "are not embedded; all 8 types add up exactly to the total each year. 2023 was "
             "downloaded in January 2024: marked voorlopig."
@@ -1497,7 +1497,7 @@ def main(argv: list[str] | None = None) -> int:
     for year, count in {"2018": "380", "2019": "415", "2020": "290", "2021": "270"}.items():
         assert value(c83651, MAASTRICHT, year, "misdrijven:2.5.2") == count
     assert value(c83648_groups, MAASTRICHT, "2017", "misdrijven-scm:CRI3000") == "785"
-    assert value(p47021, "NL01", "2023", "overlast:verward-gedrag")
+    assert value(p47021, "NL01", "2023", "overlast:E33")
     # CBS 83651NED against the IVA police registrations, Maastricht 2018 and 2019
     iva_v = {(r["period"], r["measure"]): int(r["value"]) for r in iva.rows}
     for year in ("2018", "2019"):
