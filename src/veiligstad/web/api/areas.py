@@ -149,10 +149,19 @@ def list_areas(
     return AreaPage(items=items, page=page, links=links)
 
 
+#: Area codes are letters and digits (GM0935, WK093500, BU09350000, BU0363AA01, NL01).
+AREA_CODE_PATTERN = r"^[A-Za-z0-9]{2,20}$"
+
+
 @router.get("/gebieden/{code}", responses=responses(), summary="Eén gebied met de gebieden waarin het ligt")
 def get_area(
     code: Annotated[
-        str, Path(openapi_examples=examples("BU09350000"), description="CBS-code, bijvoorbeeld `BU09350000`.")
+        str,
+        Path(
+            pattern=AREA_CODE_PATTERN,
+            openapi_examples=examples("BU09350000"),
+            description="CBS-code, bijvoorbeeld `BU09350000`.",
+        ),
     ],
     snapshot: CurrentSnapshot,
 ) -> AreaDetail:
