@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from veiligstad.definitions.validation import Definitions
 from veiligstad.domain.indicators import Indicator
-from veiligstad.services import update
 
 IMPORT = "veiligstad import file"
 
@@ -78,6 +77,8 @@ def _listed(tables: tuple[str, ...], shown: int = 2) -> str:
 
 def remedies(definitions: Definitions) -> dict[str, Remedy]:
     """The remedy of every programme indicator, by indicator id."""
+    from veiligstad.services import update  # the OData client (httpx) only where a status is made
+
     needs, missing = update.needed_tables(definitions)
     out = {}
     for item in definitions.programme.indicators:
