@@ -155,27 +155,53 @@ def store(warehouse: Warehouse, fetched: Fetched, loaded_by: str = "") -> Import
     )
     if warehouse.has_batch(source_id, digest):
         return report
-    batch = Batch(
+    batch = table_batch(
+        definition,
         batch_id=report.batch_id,
         source_id=source_id,
         title=fetched.metadata.title,
-        publisher=definition.publisher,
-        attribution=definition.attribution,
-        table_id=definition.table_id,
-        file=f"{definition.base_url}{definition.table_id}/TypedDataSet",
         file_hash=digest,
-        origin=f"{definition.host} (OData {definition.api})",
-        licence=definition.licence,
         notes=report.notes,
         rows=len(frame),
-        loaded_at=dt.datetime.now(dt.UTC),
-        kind="cbs",
         retrieved_at=fetched.retrieved_at,
         loaded_by=loaded_by,
     )
     warehouse.replace_source(batch, _to_arrow(frame, batch))
     report.loaded = True
     return report
+
+
+def table_batch(
+    definition: TableDefinition,
+    *,
+    batch_id: str,
+    source_id: str,
+    title: str,
+    file_hash: str,
+    notes: str,
+    rows: int,
+    retrieved_at: dt.datetime,
+    loaded_by: str,
+) -> Batch:
+    """The provenance of a load from a CBS/Politie OData table (``import cbs`` and ``update``)."""
+    return Batch(
+        batch_id=batch_id,
+        source_id=source_id,
+        title=title,
+        publisher=definition.publisher,
+        attribution=definition.attribution,
+        table_id=definition.table_id,
+        file=f"{definition.base_url}{definition.table_id}/TypedDataSet",
+        file_hash=file_hash,
+        origin=f"{definition.host} (OData {definition.api})",
+        licence=definition.licence,
+        notes=notes,
+        rows=rows,
+        loaded_at=dt.datetime.now(dt.UTC),
+        kind="cbs",
+        retrieved_at=retrieved_at,
+        loaded_by=loaded_by,
+    )
 
 
 def import_table(

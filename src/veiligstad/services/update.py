@@ -40,7 +40,7 @@ from veiligstad.definitions.validation import Definitions
 from veiligstad.domain.periods import Period, PeriodType, parse_period
 from veiligstad.errors import DataError, VeiligstadError
 from veiligstad.progress import Progress, no_progress
-from veiligstad.services.cbs_import import check_municipality
+from veiligstad.services.cbs_import import check_municipality, table_batch
 from veiligstad.services.freshness import period_end
 from veiligstad.sources.cbs_odata import (
     PAGE_SCHEMA,
@@ -571,21 +571,14 @@ def load_table(
         notes.append(f"voorlopig: {', '.join(provisional)}")
     if definition.notes:
         notes.append(definition.notes.strip())
-    batch = Batch(
+    batch = table_batch(
+        definition,
         batch_id=outcome.batch_id,
         source_id=table.source_id,
         title=table.title,
-        publisher=definition.publisher,
-        attribution=definition.attribution,
-        table_id=definition.table_id,
-        file=f"{definition.base_url}{definition.table_id}/TypedDataSet",
         file_hash=digest,
-        origin=f"{definition.host} (OData {definition.api})",
-        licence=definition.licence,
         notes=". ".join(notes),
         rows=combined.num_rows,
-        loaded_at=dt.datetime.now(dt.UTC),
-        kind="cbs",
         retrieved_at=retrieved_at,
         loaded_by=loaded_by,
     )
