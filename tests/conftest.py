@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.postgres import Cluster, cluster
 from veiligstad.definitions.validation import Definitions
 from veiligstad.services import bootstrap, monitor
 from veiligstad.storage.warehouse import Warehouse
@@ -48,3 +49,25 @@ def values(loaded_url: str, definitions: Definitions) -> pd.DataFrame:
 def empty_url(tmp_path: Path) -> str:
     """URL of a warehouse file that does not exist yet."""
     return f"duckdb://{tmp_path / 'fresh' / 'veiligstad.duckdb'}"
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL server for the whole test session (``tests/postgres.py``).
+    Fails, never skips, when the PostgreSQL binaries are missing."""
+    with cluster() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_cluster: Cluster) -> str:
+    """URL of an empty PostgreSQL database shared by the session (``postgresql://…``)."""
+    return postgres_cluster.create_database("veiligstad_session")
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_cluster: Cluster) -> Iterator[str]:
+    """URL of a new, empty PostgreSQL database for one test; dropped afterwards."""
+    url = postgres_cluster.create_database()
+    yield url
+    postgres_cluster.drop_database(url.rsplit("/", 1)[1])
