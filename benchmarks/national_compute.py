@@ -72,8 +72,8 @@ INDICATOR_IDS = [
 IMPLEMENTATIONS = ("veiligstad", "hand-sql", "pandas")
 RESULT_COLUMNS = [
     "indicator_id", "area_code", "level", "period", "year", "value", "numerator",
-    "denominator", "denominator_year", "per", "approximate", "provisional", "source_rank",
-    "reason", "ci_low", "ci_high",
+    "denominator", "denominator_year", "per", "approximate", "partial", "provisional",
+    "source_rank", "reason", "ci_low", "ci_high",
 ]  # fmt: skip
 
 
@@ -270,13 +270,13 @@ obs AS MATERIALIZED (
     -- monthly → yearly: a year needs 12 monthly rows; its value needs 12 known values
     SELECT measure, area_code, CAST(year AS VARCHAR) AS period, year,
            CASE WHEN count(value) = 12 THEN sum(value) END AS value,
-           bool_or(status = 'voorlopig') AS provisional
+           bool_or(status = 'voorlopig') AS provisional, TRUE AS complete
     FROM observations
     WHERE period_type = 'maand' AND measure IN ({needed})
     GROUP BY measure, area_code, year
     HAVING count(*) = 12
     UNION ALL
-    SELECT measure, area_code, period, year, value, status = 'voorlopig'
+    SELECT measure, area_code, period, year, value, status = 'voorlopig', TRUE
     FROM observations
     WHERE period_type = 'jaar' AND measure IN ({needed})
 ),
@@ -291,7 +291,8 @@ links AS (
 expected AS (SELECT parent, count(*) AS n FROM links GROUP BY parent),
 derived AS (
     SELECT s.measure, s.parent AS area_code, s.period, s.year,
-           CASE WHEN s.present = e.n THEN s.total END AS value, s.provisional
+           CASE WHEN s.present = e.n THEN s.total END AS value, s.provisional,
+           TRUE AS complete  -- a sum with a missing buurt has no value at all
     FROM (
         SELECT o.measure, l.parent, o.period, o.year, sum(o.value) AS total,
                count(o.value) AS present, bool_or(o.provisional) AS provisional
@@ -319,7 +320,9 @@ on_census AS (
 country AS (
     -- coverage counts only reporting gemeenten on that year's census list
     SELECT c.measure, 'NL01' AS area_code, c.period, c.year,
-           CASE WHEN c.present >= 0.99 * e.n THEN c.total END AS value, c.provisional
+           CASE WHEN c.present >= 0.99 * e.n THEN c.total END AS value, c.provisional,
+           -- below full coverage the sum is a slight undercount: marked approximate
+           c.present >= e.n AS complete
     FROM (
         SELECT g.measure, g.period, g.year, sum(g.value) AS total,
                count(*) FILTER (WHERE g.value IS NOT NULL AND oc.area_code IS NOT NULL)
@@ -336,12 +339,12 @@ expanded AS MATERIALIZED (
     SELECT c.* FROM country c ANTI JOIN local l USING (measure, area_code, period)
 ),
 num AS (
-    SELECT indicator_id, area_code, period, year, provisional,
+    SELECT indicator_id, area_code, period, year, provisional, partial,
            CASE WHEN present = n_terms THEN total END AS numerator, rank AS source_rank
     FROM (
         SELECT t.indicator_id, t.rank, t.n_terms, x.area_code, x.period, x.year,
                sum(x.value) AS total, count(x.value) AS present,
-               bool_or(x.provisional) AS provisional
+               bool_or(x.provisional) AS provisional, bool_or(NOT x.complete) AS partial
         FROM expanded x JOIN terms t ON x.measure = t.term
         GROUP BY t.indicator_id, t.rank, t.n_terms, x.area_code, x.period, x.year
     )
@@ -350,12 +353,12 @@ num AS (
         ORDER BY present = n_terms DESC, rank) = 1
 ),
 pops AS (
-    SELECT area_code, measure, year, value FROM expanded
+    SELECT area_code, measure, year, value, complete FROM expanded
     WHERE measure IN (SELECT den_measure FROM specs) AND value IS NOT NULL
 ),
 den AS (
     SELECT n.*, s.kind = 'rate' AS is_rate, s.kind, s.per, p.year AS d_year,
-           CASE WHEN s.kind = 'rate' THEN p.value END AS den
+           p.complete AS d_complete, CASE WHEN s.kind = 'rate' THEN p.value END AS den
     FROM num n JOIN specs s ON n.indicator_id = s.indicator_id
     LEFT JOIN pops p ON p.area_code = n.area_code AND p.measure = s.den_measure
          -- BETWEEN, not abs(...) <= tolerance: DuckDB 1.4 plans the latter in a LEFT
@@ -364,20 +367,28 @@ den AS (
     QUALIFY row_number() OVER (
         PARTITION BY n.indicator_id, n.area_code, n.period
         ORDER BY abs(p.year - n.year), p.year DESC) = 1
+),
+valued AS (
+    SELECT *, CASE WHEN NOT is_rate THEN numerator
+                   WHEN den > 0 THEN numerator * per / den END AS value
+    FROM den
 )
-SELECT d.indicator_id, d.area_code, a.level, d.period, d.year,
-       CASE WHEN NOT d.is_rate THEN d.numerator
-            WHEN d.den > 0 THEN d.numerator * d.per / d.den END AS value,
+SELECT d.indicator_id, d.area_code, a.level, d.period, d.year, d.value,
        d.numerator, d.den AS denominator,
        CASE WHEN d.is_rate THEN d.d_year END AS denominator_year,
        CASE WHEN d.is_rate THEN d.per END AS per,
-       d.is_rate AND coalesce(d.d_year <> d.year, false) AS approximate,
+       -- approximate: another population year, a population that only approximates the
+       -- territory, or a numerator from a country sum below full coverage; only with a value
+       d.value IS NOT NULL
+           AND ((d.is_rate AND coalesce(d.d_year <> d.year OR NOT d.d_complete, false))
+                OR d.partial) AS approximate,
+       d.value IS NOT NULL AND d.partial AS partial,
        d.provisional, d.source_rank,
        CAST(NULL AS DOUBLE) AS survey_low, CAST(NULL AS DOUBLE) AS survey_high,
        CASE WHEN d.numerator IS NULL THEN 'numerator-incomplete'
             WHEN d.is_rate AND d.den IS NULL THEN 'denominator-missing'
             WHEN d.is_rate AND d.den <= 0 THEN 'denominator-zero' END AS reason
-FROM den d JOIN areas a ON a.code = d.area_code
+FROM valued d JOIN areas a ON a.code = d.area_code
 """
 
 
@@ -429,6 +440,7 @@ def run_pandas(w: Any, indicators: list[Any]) -> pd.DataFrame:
             "year": g["year"].astype("int32"),
             "value": g["total"].where(g["known"] == 12),
             "provisional": g["provisional"],
+            "complete": True,
         }
     )
     stored = obs[obs["period_type"] == "jaar"]
@@ -440,6 +452,7 @@ def run_pandas(w: Any, indicators: list[Any]) -> pd.DataFrame:
             "year": stored["year"].astype("int32"),
             "value": stored["value"].astype(float),
             "provisional": stored["status"] == "voorlopig",
+            "complete": True,
         }
     )
     del obs, monthly, g
@@ -474,6 +487,7 @@ def run_pandas(w: Any, indicators: list[Any]) -> pd.DataFrame:
             "year": summed["year"],
             "value": summed["total"].where(summed["present"] == summed["expected"]),
             "provisional": summed["provisional"],
+            "complete": True,  # a sum with a missing buurt has no value at all
         }
     )
     local = _prefer_direct(base, derived)
@@ -506,6 +520,8 @@ def run_pandas(w: Any, indicators: list[Any]) -> pd.DataFrame:
             "year": country["year"],
             "value": country["total"].where(country["present"] >= 0.99 * country["expected"]),
             "provisional": country["provisional"],
+            # below full coverage the sum is a slight undercount: marked approximate
+            "complete": country["present"] >= country["expected"],
         }
     )
     expanded = _prefer_direct(local, country)
@@ -527,9 +543,11 @@ def run_pandas(w: Any, indicators: list[Any]) -> pd.DataFrame:
             total=("value", "sum"),
             present=("value", "count"),
             provisional=("provisional", "any"),
+            all_complete=("complete", "all"),
         )
         .reset_index()
     )
+    num["partial"] = ~num["all_complete"]
     num["complete"] = num["present"] == num["n_terms"]
     num = num.sort_values(
         ["indicator_id", "area_code", "period", "complete", "rank"], ascending=[True, True, True, False, True]
@@ -550,15 +568,15 @@ def run_pandas(w: Any, indicators: list[Any]) -> pd.DataFrame:
     )
     num = num.merge(specs, on="indicator_id")
     pops = expanded[expanded["measure"].isin(specs["den_measure"]) & expanded["value"].notna()]
-    pops = pops[["area_code", "measure", "year", "value"]].set_axis(
-        ["area_code", "den_measure", "d_year", "d_value"], axis=1
+    pops = pops[["area_code", "measure", "year", "value", "complete"]].set_axis(
+        ["area_code", "den_measure", "d_year", "d_value", "d_complete"], axis=1
     )
     keys = ["indicator_id", "area_code", "period"]
     cand = num[[*keys, "year", "den_measure", "tolerance"]].merge(pops, on=["area_code", "den_measure"])
     cand["dist"] = (cand["d_year"] - cand["year"]).abs()
     cand = cand[cand["dist"] <= cand["tolerance"]]
     cand = cand.sort_values([*keys, "dist", "d_year"], ascending=[True] * 4 + [False])
-    cand = cand.drop_duplicates(keys)[[*keys, "d_year", "d_value"]]
+    cand = cand.drop_duplicates(keys)[[*keys, "d_year", "d_value", "d_complete"]]
     t = num.merge(cand, on=keys, how="left").merge(
         areas[["code", "level"]], left_on="area_code", right_on="code"
     )
@@ -566,6 +584,9 @@ def run_pandas(w: Any, indicators: list[Any]) -> pd.DataFrame:
     is_rate = t["kind"] == "rate"
     den = t["d_value"].where(is_rate)
     value = np.where(~is_rate, t["numerator"], np.where(den > 0, t["numerator"] * t["per"] / den, np.nan))
+    has_value = pd.notna(value)
+    # another population year, or a population that only approximates the territory
+    other_year = t["d_year"].notna() & ((t["d_year"] != t["year"]) | t["d_complete"].eq(False))
     reason = np.select(
         [t["numerator"].isna(), is_rate & den.isna(), is_rate & (den <= 0)],
         ["numerator-incomplete", "denominator-missing", "denominator-zero"],
@@ -583,7 +604,8 @@ def run_pandas(w: Any, indicators: list[Any]) -> pd.DataFrame:
             "denominator": den,
             "denominator_year": t["d_year"].where(is_rate),
             "per": t["per"].where(is_rate),
-            "approximate": is_rate & (t["d_year"] != t["year"]) & t["d_year"].notna(),
+            "approximate": has_value & ((is_rate & other_year) | t["partial"]),
+            "partial": has_value & t["partial"],
             "provisional": t["provisional"],
             "source_rank": t["source_rank"],
             "survey_low": np.nan,
@@ -725,7 +747,7 @@ def compare(a_path: Path, b_path: Path, label: str) -> str:
             equal_nan=True,
             err_msg=f"{label}: column {c}",
         )
-    for c in ["reason", "approximate", "provisional"]:
+    for c in ["reason", "approximate", "partial", "provisional"]:
         x = np.where(a[c].isna(), "<null>", a[c].astype(str))
         y = np.where(b[c].isna(), "<null>", b[c].astype(str))
         if not (x == y).all():
