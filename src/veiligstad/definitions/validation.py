@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from veiligstad.domain.indicators import Catalogue, Indicator, IndicatorKind
+from veiligstad.domain.indicators import Bilingual, Catalogue, Indicator, IndicatorKind
 from veiligstad.domain.programme import Programme
 from veiligstad.errors import Problem
 
@@ -38,6 +38,13 @@ class Definitions:
     def indicator(self, indicator_id: str) -> Indicator | None:
         """One definition in force, or None."""
         return next((i for i in self.indicators() if i.id == indicator_id), None)
+
+    def localized(self, lang: str) -> Definitions:
+        """Programme and catalogue with their texts in ``lang`` (Dutch where a text has no variant)."""
+        if lang != "en":
+            return self
+        programme, catalogue = self.programme.localized(lang), self.catalogue.localized(lang)
+        return replace(self, programme=programme, catalogue=catalogue)
 
 
 Check = Callable[[Definitions], Iterator[Problem]]
@@ -259,3 +266,26 @@ def no_total_with_parts(defs: Definitions) -> Iterator[Problem]:
                             "onderdeel ervan: dan telt u dubbel",
                             "noem het totaal of de onderdelen, niet allebei",
                         )
+
+
+@check
+def english_texts(defs: Definitions) -> Iterator[Problem]:
+    """Every text the public sees has an English variant (``<field>_en``) for ``?lang=en``."""
+    prog = defs.programme
+    fix = "vul de Engelse tekst in het veld {field}_en in (de Nederlandse tekst wordt anders getoond)"
+    entries: list[tuple[str, Bilingual]] = [(defs.programme_file, prog)]
+    entries += [(f"{defs.programme_file}: themes[{n}] '{t.id}'", t) for n, t in enumerate(prog.themes)]
+    for n, item in enumerate(prog.indicators):
+        entries.append((f"{defs.programme_file}: indicators[{n}] '{item.id}'", item))
+        if item.published is not None:
+            entries.append((f"{defs.programme_file}: indicators[{n}].published", item.published))
+    entries += [(_where(defs, i), i) for i in defs.indicators()]
+    for where, entry in entries:
+        for field in entry.missing_english():
+            yield Problem(
+                "missing-english",
+                f"{where}: {field}",
+                f"geen Engelse tekst bij '{field}'",
+                fix.format(field=field),
+                WARNING,
+            )

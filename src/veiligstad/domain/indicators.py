@@ -8,12 +8,61 @@ their structural check. Semantic checks live in ``veiligstad.definitions.validat
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 IndicatorId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 MeasureId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(:[A-Za-z0-9.\-]+)*$")]
+
+
+#: Languages a definition can be shown in; Dutch is the language the files are written in.
+LANGUAGES = ("nl", "en")
+
+
+class Bilingual(BaseModel):
+    """A definition with Dutch texts and their English variants in ``<field>_en``.
+
+    >>> Theme = type("T", (Bilingual,), {"__annotations__": {"name": str, "name_en": str}})
+    >>> theme = Theme(name="Overlast", name_en="Nuisance")
+    >>> theme.text("name", "en"), theme.text("name", "nl"), theme.localized("en").name
+    ('Nuisance', 'Overlast', 'Nuisance')
+    """
+
+    def translatable(self) -> tuple[str, ...]:
+        """The Dutch fields that have an English variant field."""
+        fields = type(self).model_fields
+        return tuple(name for name in fields if f"{name}_en" in fields)
+
+    def text(self, field: str, lang: str) -> str:
+        """The field in ``lang``; the Dutch text where there is no English one."""
+        dutch = getattr(self, field)
+        if lang != "en":
+            return str(dutch)
+        return str(getattr(self, f"{field}_en", "") or dutch)
+
+    def missing_english(self) -> list[str]:
+        """Fields with a Dutch text but no English one."""
+        missing = []
+        for name in self.translatable():
+            dutch, english = getattr(self, name), getattr(self, f"{name}_en")
+            if isinstance(dutch, list):
+                if len(english) != len(dutch) or not all(english):
+                    missing.append(name)
+            elif dutch and not english:
+                missing.append(name)
+        return missing
+
+    def localized(self, lang: str) -> Self:
+        """A copy with the English texts in the Dutch fields (itself for Dutch)."""
+        if lang != "en":
+            return self
+        update = {}
+        for name in self.translatable():
+            english = getattr(self, f"{name}_en")
+            if english and (not isinstance(english, list) or len(english) == len(getattr(self, name))):
+                update[name] = english
+        return self.model_copy(update=update)
 
 
 class IndicatorKind(StrEnum):
@@ -31,7 +80,7 @@ class Direction(StrEnum):
     HIGHER_IS_BETTER = "hoger-is-beter"
 
 
-class Indicator(BaseModel):
+class Indicator(Bilingual):
     """One indicator definition."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -39,9 +88,13 @@ class Indicator(BaseModel):
     id: IndicatorId
     name: str = Field(min_length=3, description="Dutch name as shown to people")
     name_en: str = Field(min_length=3)
+    plain_name: str = Field(default="", description="Everyday name for the public (B1), where it differs")
+    plain_name_en: str = ""
     description: str = Field(min_length=10)
+    description_en: str = ""
     kind: IndicatorKind
     unit: str = Field(min_length=1, description="Display unit, e.g. 'per 1.000 inwoners'")
+    unit_en: str = Field(default="", description="English unit, e.g. 'per 1,000 inhabitants'")
     direction: Direction
     haaldelict: bool = Field(default=False, description="A rise may reflect more enforcement, not more crime")
     numerator: list[MeasureId] = Field(
@@ -63,8 +116,16 @@ class Indicator(BaseModel):
     margin_upper: MeasureId | None = Field(default=None, description="Survey: upper bound")
     decimals: int = Field(default=1, ge=0, le=3)
     source: str = Field(min_length=3, description="Where the figures come from")
+    source_en: str = ""
     definition_source: str = Field(default="", description="Official definition it follows")
+    definition_source_en: str = ""
     notes: str = ""
+    notes_en: str = ""
+
+    def public_name(self, lang: str = "nl") -> str:
+        """The everyday name for the public (B1) in ``lang``; the name where there is none."""
+        plain = self.text("plain_name", lang)
+        return plain or self.text("name", lang)
 
     @property
     def all_measures(self) -> list[str]:
@@ -83,3 +144,9 @@ class Catalogue(BaseModel):
     def get(self, indicator_id: str) -> Indicator | None:
         """The definition with this id, or None."""
         return next((i for i in self.indicators if i.id == indicator_id), None)
+
+    def localized(self, lang: str) -> Catalogue:
+        """The catalogue with every definition in ``lang``."""
+        if lang != "en":
+            return self
+        return self.model_copy(update={"indicators": [i.localized(lang) for i in self.indicators]})

@@ -7,9 +7,9 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
-from veiligstad.domain.indicators import Indicator, IndicatorId
+from veiligstad.domain.indicators import Bilingual, Indicator, IndicatorId
 
 #: "GM" in the seed's table: geen meting, no survey that year. Never zero.
 NO_MEASUREMENT = "GM"
@@ -24,7 +24,7 @@ class ThemeKind(StrEnum):
     AANDACHTSPUNT = "aandachtspunt"
 
 
-class _Model(BaseModel):
+class _Model(Bilingual):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -33,8 +33,10 @@ class Theme(_Model):
 
     id: IndicatorId
     name: str = Field(min_length=3)
+    name_en: str = ""
     kind: ThemeKind
     description: str = ""
+    description_en: str = ""
 
 
 class VoteSide(_Model):
@@ -62,9 +64,12 @@ class PublishedSeries(_Model):
     """Values the programme document publishes for one indicator."""
 
     source: str
+    source_en: str = ""
     unit: str = Field(description="The unit as the document states it")
+    unit_en: str = ""
     values: dict[int, int | float | Literal["GM"]]
     note: str = ""
+    note_en: str = ""
 
 
 class ProgrammeIndicator(_Model):
@@ -74,6 +79,14 @@ class ProgrammeIndicator(_Model):
     theme: IndicatorId | None = Field(default=None, description="None: context indicator")
     published: PublishedSeries | None = None
     theme_note: str = ""
+    theme_note_en: str = ""
+
+    def localized(self, lang: str) -> ProgrammeIndicator:
+        """The entry with its texts (and its published series') in ``lang``."""
+        found = super().localized(lang)
+        if lang != "en" or found.published is None:
+            return found
+        return found.model_copy(update={"published": found.published.localized(lang)})
 
 
 class Programme(_Model):
@@ -81,12 +94,14 @@ class Programme(_Model):
 
     id: IndicatorId
     title: str
+    title_en: str = ""
     municipality: MunicipalityCode
     municipality_name: str
     period_start: int = Field(ge=2000, le=2100)
     period_end: int = Field(ge=2000, le=2100)
     baseline_year: int = Field(ge=2000, le=2100)
     legal_basis: str
+    legal_basis_en: str = ""
     decision: Decision | None = None
     themes: list[Theme] = Field(min_length=1)
     indicators: list[ProgrammeIndicator] = Field(default_factory=list)
@@ -94,7 +109,24 @@ class Programme(_Model):
         default_factory=list, description="Definitions only this municipality uses"
     )
     notes: list[str] = Field(default_factory=list)
+    notes_en: list[str] = Field(default_factory=list, description="The notes in English, in the same order")
 
     def theme(self, theme_id: str) -> Theme | None:
         """The theme with this id, or None."""
         return next((t for t in self.themes if t.id == theme_id), None)
+
+    def localized(self, lang: str) -> Programme:
+        """The programme with its own texts, themes, indicators and local definitions in ``lang``."""
+        if lang != "en":
+            return self
+        return (
+            super()
+            .localized(lang)
+            .model_copy(
+                update={
+                    "themes": [t.localized(lang) for t in self.themes],
+                    "indicators": [i.localized(lang) for i in self.indicators],
+                    "local_indicators": [i.localized(lang) for i in self.local_indicators],
+                }
+            )
+        )

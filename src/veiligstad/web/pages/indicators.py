@@ -518,7 +518,7 @@ def indicator_page(request: Request, indicator_id: str, niveau: str | None = Non
     return render(
         request,
         "indicators/detail.html",
-        title=indicator.name,
+        title=indicator.text("name", auth.viewer(request).lang),
         stem=f"indicator-{indicator.id}",
         tables={
             "trend": details["trend_table"],

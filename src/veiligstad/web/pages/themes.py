@@ -15,6 +15,7 @@ from veiligstad.errors import NotFound
 from veiligstad.reports import charts
 from veiligstad.services import monitor
 from veiligstad.services.snapshot import Snapshot
+from veiligstad.web import auth
 from veiligstad.web.pages.indicators import KIND_LABELS, own_rows, rows_of, trend_table, without_empty_layers
 from veiligstad.web.pages.programme import status_table
 from veiligstad.web.templating import render
@@ -109,7 +110,7 @@ def theme_page(request: Request, theme_id: str) -> Response:
     return render(
         request,
         "themes/detail.html",
-        title=theme.name,
+        title=theme.text("name", auth.viewer(request).lang),
         stem=f"thema-{theme.id}",
         tables={
             "indicatoren": overview.reset_index(drop=True),
