@@ -16,6 +16,8 @@ from typing import Any, Final
 import altair as alt
 import pandas as pd
 
+from veiligstad.reports import language
+
 #: Missing values on a map: light grey, with the reason in the table.
 NO_VALUE = "#d9d9d9"
 
@@ -40,6 +42,49 @@ YEAR_AXIS: Final = alt.Axis(format="d", tickMinStep=1)
 
 #: A year without a value breaks the line instead of being bridged.
 BREAK: Final = "break-paths-filter-domains"
+
+
+#: Axis, legend and tooltip titles per language (the page or report language; Dutch by default).
+TITLES: Final = {
+    "nl": {
+        "year": "jaar",
+        "series": "reeks",
+        "value": "waarde",
+        "from": "95%-interval van",
+        "to": "tot",
+        "published": "gepubliceerd",
+        "area": "gebied",
+        "category": "categorie",
+        "computed": "berekend",
+    },
+    "en": {
+        "year": "year",
+        "series": "series",
+        "value": "value",
+        "from": "95% interval from",
+        "to": "to",
+        "published": "published",
+        "area": "area",
+        "category": "category",
+        "computed": "computed",
+    },
+}
+
+#: Number format per language (Vega-Lite ``config.locale``).
+LOCALES: Final = {
+    "nl": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€ ", ""]},
+    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["€", ""]},
+}
+
+
+def titles(lang: str | None = None) -> dict[str, str]:
+    """The chart titles in ``lang`` (default: the language of the report being built).
+
+    >>> titles("en")["year"], titles()["year"]
+    ('year', 'jaar')
+    """
+    chosen = lang or language.current()
+    return TITLES.get(chosen, TITLES["nl"])
 
 
 def _clean(value: Any) -> Any:
@@ -83,7 +128,8 @@ def trend(
     unit: str,
     decimals: int = 1,
     published: pd.DataFrame | None = None,
-    series: str = "berekend",
+    series: str | None = None,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """Values by year with the 95% interval as a band; published values as open squares.
 
@@ -91,30 +137,34 @@ def trend(
     several lines, e.g. Maastricht and Nederland); ``published`` has ``year`` and
     ``published_value``.
     """
+    words = titles(lang)
     data = frame.copy()
     if "series" not in data.columns:
-        data["series"] = series
+        data["series"] = series or words["computed"]
     known = data[data["value"].notna()]
     # Keep missing years inside the series (the line breaks there), none outside it.
     inside = (data["year"] >= known["year"].min()) & (data["year"] <= known["year"].max())
     data = with_missing_years(data[inside]) if not known.empty else known
     base = alt.Chart(alt.InlineData(values=records(data, ["year", "value", "ci_low", "ci_high", "series"])))
     # Years on a number line: a missing year keeps its place (a gap), it is not skipped.
-    x = alt.X("year:Q", title="jaar", scale=alt.Scale(zero=False, nice=False), axis=YEAR_AXIS)
+    x = alt.X("year:Q", title=words["year"], scale=alt.Scale(zero=False, nice=False), axis=YEAR_AXIS)
     fmt = f",.{decimals}f"
     band = base.mark_area(opacity=0.18, invalid=BREAK).encode(
-        x=x, y=alt.Y("ci_low:Q", title=unit), y2="ci_high:Q", color=alt.Color("series:N", title="reeks")
+        x=x,
+        y=alt.Y("ci_low:Q", title=unit),
+        y2="ci_high:Q",
+        color=alt.Color("series:N", title=words["series"]),
     )
     line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=50), invalid=BREAK).encode(
         x=x,
         y=alt.Y("value:Q", title=unit),
-        color=alt.Color("series:N", title="reeks", scale=alt.Scale(scheme="dark2")),
+        color=alt.Color("series:N", title=words["series"], scale=alt.Scale(scheme="dark2")),
         tooltip=[
-            alt.Tooltip("series:N", title="reeks"),
-            alt.Tooltip("year:Q", title="jaar", format="d"),
-            alt.Tooltip("value:Q", title="waarde", format=fmt),
-            alt.Tooltip("ci_low:Q", title="95%-interval van", format=fmt),
-            alt.Tooltip("ci_high:Q", title="tot", format=fmt),
+            alt.Tooltip("series:N", title=words["series"]),
+            alt.Tooltip("year:Q", title=words["year"], format="d"),
+            alt.Tooltip("value:Q", title=words["value"], format=fmt),
+            alt.Tooltip("ci_low:Q", title=words["from"], format=fmt),
+            alt.Tooltip("ci_high:Q", title=words["to"], format=fmt),
         ],
     )
     # A layer without data leaves an empty, unlabelled SVG group (axe: svg-img-alt).
@@ -129,13 +179,13 @@ def trend(
                 x=x,
                 y="published_value:Q",
                 tooltip=[
-                    alt.Tooltip("year:Q", title="jaar", format="d"),
-                    alt.Tooltip("published_value:Q", title="gepubliceerd", format=fmt),
+                    alt.Tooltip("year:Q", title=words["year"], format="d"),
+                    alt.Tooltip("published_value:Q", title=words["published"], format=fmt),
                 ],
             )
         )
     chart = alt.layer(*layers).properties(width=WIDTH, height=260)
-    return _spec(chart)
+    return _spec(chart, lang)
 
 
 def choropleth(
@@ -145,6 +195,7 @@ def choropleth(
     decimals: int = 1,
     scheme: str = "blues",
     height: int = 420,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """A map of ``properties.value``; areas without a value in grey.
 
@@ -152,6 +203,7 @@ def choropleth(
     ``label`` (the formatted value or the reason it is missing).
     """
     fmt = f",.{decimals}f"
+    words = titles(lang)
     data = alt.InlineData(
         values={"type": "FeatureCollection", "features": features},
         format={"property": "features", "type": "json"},
@@ -171,20 +223,27 @@ def choropleth(
                 alt.value(NO_VALUE),
             ),
             tooltip=[
-                alt.Tooltip("properties.name:N", title="gebied"),
-                alt.Tooltip("properties.label:N", title="waarde"),
+                alt.Tooltip("properties.name:N", title=words["area"]),
+                alt.Tooltip("properties.label:N", title=words["value"]),
             ],
         )
         .project(type="mercator")
         .properties(width=WIDTH, height=height)
     )
-    return _spec(chart)
+    return _spec(chart, lang)
 
 
 def category_map(
-    features: list[dict[str, Any]], colours: Mapping[str, str], *, title: str = "categorie", height: int = 420
+    features: list[dict[str, Any]],
+    colours: Mapping[str, str],
+    *,
+    title: str | None = None,
+    height: int = 420,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """A map of ``properties.category`` with a fixed colour per category."""
+    words = titles(lang)
+    title = title or words["category"]
     data = alt.InlineData(
         values={"type": "FeatureCollection", "features": features},
         format={"property": "features", "type": "json"},
@@ -200,17 +259,19 @@ def category_map(
                 scale=alt.Scale(domain=present, range=[colours[c] for c in present]),
             ),
             tooltip=[
-                alt.Tooltip("properties.name:N", title="gebied"),
+                alt.Tooltip("properties.name:N", title=words["area"]),
                 alt.Tooltip("properties.category:N", title=title),
             ],
         )
         .project(type="mercator")
         .properties(width=WIDTH, height=height)
     )
-    return _spec(chart)
+    return _spec(chart, lang)
 
 
-def bars(frame: pd.DataFrame, *, label: str, value: str, unit: str, decimals: int = 1) -> dict[str, Any]:
+def bars(
+    frame: pd.DataFrame, *, label: str, value: str, unit: str, decimals: int = 1, lang: str | None = None
+) -> dict[str, Any]:
     """Horizontal bars, e.g. one indicator for several areas, highlighted by ``highlight``."""
     columns = [label, value] + (["highlight"] if "highlight" in frame.columns else [])
     data = frame[frame[value].notna()]
@@ -224,23 +285,21 @@ def bars(frame: pd.DataFrame, *, label: str, value: str, unit: str, decimals: in
             if "highlight" in columns
             else alt.value("#123a63"),
             tooltip=[
-                alt.Tooltip(f"{label}:N", title="gebied"),
+                alt.Tooltip(f"{label}:N", title=titles(lang)["area"]),
                 alt.Tooltip(f"{value}:Q", title=unit, format=f",.{decimals}f"),
             ],
         )
         .properties(width=WIDTH - 160, height=max(60, 22 * len(data)))
     )
-    return _spec(chart)
+    return _spec(chart, lang)
 
 
-def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The Vega-Lite dict with the Dutch number format and an accessible description."""
+def _spec(chart: alt.TopLevelMixin, lang: str | None = None) -> dict[str, Any]:
+    """The Vega-Lite dict with the number format of the language and an accessible description."""
     spec: dict[str, Any] = chart.to_dict()
     spec["config"] = {
         **spec.get("config", {}),
-        "locale": {
-            "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€ ", ""]},
-        },
+        "locale": {"number": LOCALES.get(lang or language.current(), LOCALES["nl"])},
         "font": "system-ui, sans-serif",
         "view": {"stroke": None},
     }
@@ -274,7 +333,13 @@ def printable(spec: dict[str, Any], *, width: int = PRINT_WIDTH, height: int | N
 
 
 def highlight_map(
-    features: list[dict[str, Any]], code: str, *, label: str, others: str, height: int = 420
+    features: list[dict[str, Any]],
+    code: str,
+    *,
+    label: str,
+    others: str,
+    height: int = 420,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """A map of areas with one of them (``code``) highlighted: where is this area?"""
     marked = [
@@ -287,4 +352,5 @@ def highlight_map(
         }
         for f in features
     ]
-    return category_map(marked, {label: "#b2182b", others: "#d1e5f0"}, title="gebied", height=height)
+    colours = {label: "#b2182b", others: "#d1e5f0"}
+    return category_map(marked, colours, title=titles(lang)["area"], height=height, lang=lang)
