@@ -17,6 +17,7 @@ from veiligstad.errors import WarehouseError
 from veiligstad.storage.warehouse import (
     BATCH_SCHEMA,
     OBSERVATION_SCHEMA,
+    SCHEMA_VERSION,
     SCHEMAS,
     STAGE_PREFIX,
     Batch,
@@ -111,7 +112,10 @@ with Warehouse.open(sys.argv[1]) as warehouse:
 """
 
 
-def test_scratch_tables_of_a_killed_load_are_removed(empty_url: str) -> None:
+def test_scratch_tables_of_a_killed_load_are_removed(duckdb_url: str) -> None:
+    """DuckDB: scratch tables are real tables of the file (PostgreSQL's are temporary: the
+    server drops them with the connection, see test_postgres_writers)."""
+    empty_url = duckdb_url
     with Warehouse.open(empty_url) as warehouse:
         warehouse.ensure_schema()
         warehouse.con.create_table("_stage_" + "ab" * 16, schema=ibis.schema({"x": "int64"}))  # old format
@@ -150,10 +154,14 @@ def test_only_orphaned_scratch_tables_count_as_orphaned() -> None:
 
 
 def test_older_warehouses_get_the_new_columns(empty_url: str) -> None:
-    with Warehouse.open(empty_url) as warehouse:
-        warehouse.con.raw_sql("CREATE TABLE batches (batch_id VARCHAR, source_id VARCHAR)")
-        warehouse.ensure_schema()
+    if empty_url.startswith("duckdb://"):
+        Path(empty_url.removeprefix("duckdb://")).parent.mkdir(parents=True)
+    old = ibis.connect(empty_url)
+    old.raw_sql("CREATE TABLE batches (batch_id VARCHAR, source_id VARCHAR)")
+    old.disconnect()
+    with Warehouse.open(empty_url) as warehouse:  # the upgrade on open
         assert set(BATCH_SCHEMA.names) <= set(warehouse.batches().columns)
+        assert warehouse.schema_version() == SCHEMA_VERSION
 
 
 def test_overlapping_sources_count_once_and_the_latest_load_wins(empty_url: str) -> None:

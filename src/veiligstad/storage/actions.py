@@ -21,47 +21,27 @@ import pandas as pd
 import pyarrow as pa
 
 from veiligstad.domain.actions import Action, AuditEntry, Change, Entity, YearEvaluation
+from veiligstad.storage.schema import (
+    ACTION_SCHEMA as ACTION_SCHEMA,
+)
+from veiligstad.storage.schema import (
+    ACTIONS as ACTIONS,
+)
+from veiligstad.storage.schema import (
+    AUDIT_LOG as AUDIT_LOG,
+)
+from veiligstad.storage.schema import (
+    AUDIT_SCHEMA as AUDIT_SCHEMA,
+)
+from veiligstad.storage.schema import (
+    EVALUATION_SCHEMA as EVALUATION_SCHEMA,
+)
+from veiligstad.storage.schema import (
+    EVALUATIONS as EVALUATIONS,
+)
 from veiligstad.storage.warehouse import Warehouse
 
-ACTIONS = "actions"
-EVALUATIONS = "evaluations"
-AUDIT_LOG = "audit_log"
-
-ACTION_SCHEMA = ibis.schema(
-    {
-        "id": "string",
-        "year": "int32",
-        "status": "string",
-        "title": "string",
-        "themes": "string",
-        "indicators": "string",
-        "areas": "string",
-        "confidentiality": "string",
-        "record": "string",
-        "updated_at": "timestamp('UTC')",
-        "updated_by": "string",
-    }
-)
-EVALUATION_SCHEMA = ibis.schema(
-    {
-        "year": "int32",
-        "record": "string",
-        "saved_at": "timestamp('UTC')",
-        "saved_by": "string",
-    }
-)
-AUDIT_SCHEMA = ibis.schema(
-    {
-        "at": "timestamp('UTC')",
-        "user": "string",
-        "entity": "string",
-        "entity_id": "string",
-        "change": "string",
-        "before": "string",
-        "after": "string",
-        "note": "string",
-    }
-)
+#: The three tables of this module (``storage.schema`` lists every table of the warehouse).
 TABLES = {ACTIONS: ACTION_SCHEMA, EVALUATIONS: EVALUATION_SCHEMA, AUDIT_LOG: AUDIT_SCHEMA}
 
 

@@ -11,27 +11,9 @@ import ibis
 import pyarrow as pa
 
 from veiligstad.domain.documents import Document
+from veiligstad.storage.schema import DOCUMENT_SCHEMA as DOCUMENT_SCHEMA
+from veiligstad.storage.schema import DOCUMENTS as DOCUMENTS
 from veiligstad.storage.warehouse import Warehouse
-
-DOCUMENTS = "documents"
-DOCUMENT_SCHEMA = ibis.schema(
-    {
-        "id": "string",
-        "title": "string",
-        "date": "date",
-        "author": "string",
-        "organisation": "string",
-        "kind": "string",
-        "themes": "string",
-        "areas": "string",
-        "summary": "string",
-        "file": "string",
-        "url": "string",
-        "confidentiality": "string",
-        "registered_at": "timestamp('UTC')",
-        "registered_by": "string",
-    }
-)
 
 
 def ensure_documents_table(warehouse: Warehouse) -> None:

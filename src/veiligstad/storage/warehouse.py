@@ -39,6 +39,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -48,76 +49,52 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from veiligstad.errors import WarehouseError
+from veiligstad.storage.schema import (  # re-exported: callers import them from here
+    AREA_SCHEMA as AREA_SCHEMA,
+)
+from veiligstad.storage.schema import (
+    AREAS as AREAS,
+)
+from veiligstad.storage.schema import (
+    BATCH_SCHEMA as BATCH_SCHEMA,
+)
+from veiligstad.storage.schema import (
+    BATCHES as BATCHES,
+)
+from veiligstad.storage.schema import (
+    HISTORY as HISTORY,
+)
+from veiligstad.storage.schema import (
+    OBSERVATION_SCHEMA as OBSERVATION_SCHEMA,
+)
+from veiligstad.storage.schema import (
+    OBSERVATIONS as OBSERVATIONS,
+)
+from veiligstad.storage.schema import (
+    SCHEMA_VERSION as SCHEMA_VERSION,
+)
+from veiligstad.storage.schema import (
+    TABLES as TABLES,
+)
+from veiligstad.storage.schema import (
+    USER_SCHEMA as USER_SCHEMA,
+)
+from veiligstad.storage.schema import (
+    USERS as USERS,
+)
+from veiligstad.storage.schema import (
+    VERSION_SCHEMA as VERSION_SCHEMA,
+)
+from veiligstad.storage.schema import (
+    VERSION_TABLE as VERSION_TABLE,
+)
 
-OBSERVATIONS = "observations"
-HISTORY = "observations_history"
-AREAS = "areas"
-BATCHES = "batches"
-USERS = "users"
 STAGE_PREFIX = "_stage_"
 
-OBSERVATION_SCHEMA = ibis.schema(
-    {
-        "measure": "string",
-        "area_code": "string",
-        "period": "string",
-        "period_type": "string",
-        "year": "int32",
-        "value": "float64",
-        "unit": "string",
-        "status": "string",
-        "source_id": "string",
-        "batch_id": "string",
-    }
-)
-AREA_SCHEMA = ibis.schema(
-    {
-        "code": "string",
-        "name": "string",
-        "level": "string",
-        "wijk_code": "string",
-        "stadsdeel_code": "string",
-        "gemeente_code": "string",
-        "boundary_year": "int32",
-        "geometry": "string",
-    }
-)
-BATCH_SCHEMA = ibis.schema(
-    {
-        "batch_id": "string",
-        "source_id": "string",
-        "title": "string",
-        "publisher": "string",
-        "attribution": "string",
-        "table_id": "string",
-        "file": "string",
-        "file_hash": "string",
-        "origin": "string",
-        "licence": "string",
-        "notes": "string",
-        "rows": "int64",
-        "loaded_at": "timestamp('UTC')",
-        "kind": "string",
-        "retrieved_at": "timestamp('UTC')",
-        "rows_rejected": "int64",
-        "loaded_by": "string",
-        "replaced_by": "string",
-    }
-)
-USER_SCHEMA = ibis.schema(
-    {
-        "username": "string",
-        "role": "string",
-        "password_hash": "string",
-        "disabled": "boolean",
-        "created_at": "timestamp('UTC')",
-        "created_by": "string",
-        "session_generation": "int64",
-    }
-)
-
+#: The tables of observations, areas, batches and accounts (``schema.TABLES`` lists every table).
 SCHEMAS = {
     OBSERVATIONS: OBSERVATION_SCHEMA,
     HISTORY: OBSERVATION_SCHEMA,
@@ -125,6 +102,9 @@ SCHEMAS = {
     BATCHES: BATCH_SCHEMA,
     USERS: USER_SCHEMA,
 }
+#: The key of the PostgreSQL advisory lock that every writing transaction holds (one writer at a
+#: time per database; readers never wait). ``int.from_bytes(b"veilig", "big")``.
+WRITE_LOCK_KEY = 130_177_932_487_015
 
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 _SQL_TYPES = {
@@ -134,6 +114,7 @@ _SQL_TYPES = {
     dt.Float64: "DOUBLE PRECISION",
     dt.Boolean: "BOOLEAN",
     dt.Timestamp: "TIMESTAMP WITH TIME ZONE",
+    dt.Date: "DATE",
 }
 
 
@@ -330,10 +311,33 @@ def _fault(exc: BaseException, url: str, path: Path | None) -> WarehouseError:
             f"Het warehouse-bestand {path} is gemaakt met een andere DuckDB-versie ({detail}).",
             hint="Gebruik de veiligstad-versie waarmee het bestand is gemaakt, of zet een back-up terug.",
         )
+    if urlparse(url).scheme.startswith("postgres"):
+        return WarehouseError(
+            f"Kan de PostgreSQL-database niet openen ({display_url(url)}): {detail}",
+            hint=(
+                "Controleer of de PostgreSQL-server draait en bereikbaar is, of de database bestaat "
+                "(createdb) en of gebruiker en wachtwoord in VEILIGSTAD_DATABASE_URL kloppen."
+            ),
+        )
     return WarehouseError(
-        f"Kan het warehouse niet openen ({url}): {detail}",
+        f"Kan het warehouse niet openen ({display_url(url)}): {detail}",
         hint="Controleer VEILIGSTAD_DATABASE_URL.",
     )
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, for messages and logs.
+
+    >>> display_url("postgresql://veilig:geheim@db.example:5432/veiligstad")
+    'postgresql://veilig:***@db.example:5432/veiligstad'
+    >>> display_url("duckdb:///data/veiligstad.duckdb")
+    'duckdb:///data/veiligstad.duckdb'
+    """
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@", 1)
+    return parsed._replace(netloc=netloc).geturl()
 
 
 def _check_present(path: Path) -> None:
@@ -366,8 +370,9 @@ def _connect(url: str, path: Path | None, wait: float, notify: Callable[[str], N
             now = time.monotonic()
             remaining = deadline - now
             if remaining <= 0:
+                where = path or display_url(url)
                 raise WarehouseBusy(
-                    f"Het warehouse {path or url} is bezet door een ander proces (PID {holder}); "
+                    f"Het warehouse {where} is bezet door een ander proces (PID {holder}); "
                     f"na {wait:.0f} s wachten is het nog niet vrij.",
                     hint=(
                         "Wacht tot dat proces klaar is (bijvoorbeeld een import, een rapport of "
@@ -414,6 +419,14 @@ class Warehouse:
     def __init__(self, connection: Any, url: str) -> None:
         self.con = connection
         self.url = url
+        #: ``duckdb`` or ``postgres`` (the Ibis backend name)
+        self.backend: str = getattr(connection, "name", "")
+        self._depth = 0  # nesting of ``transaction``
+
+    @property
+    def postgres(self) -> bool:
+        """Whether this is a PostgreSQL warehouse (many writing processes, advisory write lock)."""
+        return self.backend == "postgres"
 
     @classmethod
     @contextmanager
@@ -442,6 +455,7 @@ class Warehouse:
                     _seen.add(os.path.abspath(path))
             warehouse = cls(con, url)
             warehouse.drop_stale_stages()
+            warehouse.upgrade()
             yield warehouse
         except (duckdb.IOException, duckdb.FatalException) as exc:  # damaged while reading
             raise _fault(exc, url, path) from exc
@@ -461,25 +475,59 @@ class Warehouse:
     def verify(self) -> None:
         """Read every row of every table once, so that a damaged file shows now (``serve`` at
         start) rather than on some visitor's page."""
+        row_hash = "md5(t::text)" if self.postgres else "hash(t)"
         for name in self.con.list_tables():
-            self.con.raw_sql(f'SELECT max(hash(t)) FROM "{name}" AS t').fetchall()
+            self.con.raw_sql(f'SELECT max({row_hash}) FROM "{name}" AS t').fetchall()
+
+    def schema_version(self) -> int:
+        """The schema version of this warehouse: ``0`` when it has no tables yet, ``1`` for one made
+        before versions were recorded (see ``storage.schema``)."""
+        tables = set(self.con.list_tables())
+        if VERSION_TABLE not in tables:
+            return 1 if tables & set(SCHEMAS) else 0
+        found = self.con.raw_sql(f"SELECT max(version) FROM {VERSION_TABLE}").fetchone()
+        return int(found[0]) if found and found[0] is not None else 1
+
+    def upgrade(self) -> None:
+        """Bring an older warehouse to ``SCHEMA_VERSION`` (on open); a new, empty one gets every
+        table. A read-only connection is left as it is. A warehouse of a newer veiligstad is
+        refused: this version might damage what it does not know."""
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise WarehouseError(
+                f"Het warehouse ({display_url(self.url)}) heeft schemaversie {current}; deze "
+                f"veiligstad-versie kent versie {SCHEMA_VERSION}.",
+                hint="Gebruik de nieuwere veiligstad-versie waarmee het warehouse is bijgewerkt.",
+            )
+        if current < SCHEMA_VERSION and "read_only" not in urlparse(self.url).query:
+            self.ensure_schema()
 
     def ensure_schema(self) -> None:
-        """Create missing tables and add columns that newer versions introduced."""
-        with self.write_lock():
-            self._ensure_schema()
-
-    def _ensure_schema(self) -> None:
-        existing = set(self.con.list_tables())
-        for name, schema in SCHEMAS.items():
-            if name not in existing:
-                self.con.create_table(name, schema=schema)
-                continue
-            present = set(self.con.table(name).columns)
-            for column, dtype in schema.items():
-                if column not in present:
-                    sql_type = _SQL_TYPES[type(dtype)]
-                    self.con.raw_sql(f'ALTER TABLE {name} ADD COLUMN "{column}" {sql_type}')
+        """Create missing tables, add columns that newer versions introduced and record the schema
+        version, in one transaction (so concurrent first opens on PostgreSQL do not collide)."""
+        with self.transaction():
+            existing = set(self.con.list_tables())
+            for name, schema in TABLES.items():
+                if name not in existing:
+                    columns = ", ".join(f'"{c}" {_SQL_TYPES[type(t)]}' for c, t in schema.items())
+                    self.con.raw_sql(f'CREATE TABLE "{name}" ({columns})')
+                    continue
+                present = set(self.con.table(name).columns)
+                for column, dtype in schema.items():
+                    if column not in present:
+                        sql_type = _SQL_TYPES[type(dtype)]
+                        self.con.raw_sql(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {sql_type}')
+            found = self.con.raw_sql(f"SELECT max(version) FROM {VERSION_TABLE}").fetchone()
+            if found is None or found[0] is None or int(found[0]) < SCHEMA_VERSION:
+                record = {
+                    "version": SCHEMA_VERSION,
+                    "upgraded_at": datetime.now(UTC),
+                    "upgraded_by": f"veiligstad (PID {os.getpid()})",
+                }
+                rows = pa.Table.from_pylist([record], schema=VERSION_SCHEMA.to_pyarrow())
+                columns = _column_list(VERSION_SCHEMA)
+                with self.staged(rows) as stage:
+                    self.con.raw_sql(f"INSERT INTO {VERSION_TABLE} ({columns}) SELECT {columns} FROM {stage}")
 
     def drop_stale_stages(self) -> None:
         """Remove scratch tables left by a load that was killed before it committed, and only
@@ -555,11 +603,17 @@ class Warehouse:
         ).count()
         return bool(found.execute())
 
-    def replace_source(self, batch: Batch, rows: pa.Table) -> None:
-        """Make ``rows`` the current observations of a source, atomically, keeping history."""
+    def replace_source(self, batch: Batch, rows: pa.Table) -> bool:
+        """Make ``rows`` the current observations of a source, atomically, keeping history.
+
+        ``False`` (nothing written) when this batch is the source's current one already: another
+        writer loaded the same version between the caller's ``has_batch`` and this transaction.
+        """
         source = _checked(batch.source_id)
         columns = _column_list(OBSERVATION_SCHEMA)
         with self.staged(rows.select(OBSERVATION_SCHEMA.names)) as stage, self.transaction():
+            if self._is_current(batch):
+                return False
             self.con.raw_sql(
                 f"INSERT INTO {HISTORY} ({columns}) "
                 f"SELECT {columns} FROM {OBSERVATIONS} WHERE source_id = '{source}'"
@@ -567,6 +621,17 @@ class Warehouse:
             self.con.raw_sql(f"DELETE FROM {OBSERVATIONS} WHERE source_id = '{source}'")
             self.con.raw_sql(f"INSERT INTO {OBSERVATIONS} ({columns}) SELECT {columns} FROM {stage}")
             self._record(batch)
+        return True
+
+    def _is_current(self, batch: Batch) -> bool:
+        """Whether ``batch`` is its source's current batch (inside a writing transaction)."""
+        source = _checked(batch.source_id)
+        batch_id = batch.batch_id.replace("'", "''")
+        found = self.con.raw_sql(
+            f"SELECT count(*) FROM {BATCHES} WHERE source_id = '{source}' "
+            f"AND batch_id = '{batch_id}' AND replaced_by IS NULL"
+        ).fetchone()
+        return bool(found and found[0])
 
     def replace_areas(self, rows: pa.Table, batch: Batch) -> None:
         """Replace the area register and record where it came from, atomically."""
@@ -578,15 +643,29 @@ class Warehouse:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One backend transaction: everything inside is written, or nothing. Transactions of
-        this process's threads on one warehouse run one after another (no write conflicts)."""
+        """One backend transaction: everything inside is written, or nothing. Writing transactions
+        run one after another: the threads of this process (``write_lock``) and, on PostgreSQL,
+        every process (a transaction-level advisory lock, taken first), so what a transaction
+        reads before it writes is still true when it commits. Nested use joins the outer one."""
         with self.write_lock():
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
             self.con.raw_sql("BEGIN TRANSACTION")
+            self._depth = 1
             try:
+                if self.postgres:
+                    self.con.raw_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})").fetchall()
                 yield
             except BaseException:
+                self._depth = 0
                 self.con.raw_sql("ROLLBACK")
                 raise
+            self._depth = 0
             self.con.raw_sql("COMMIT")
 
     def drop(self, name: str) -> None:
@@ -597,10 +676,32 @@ class Warehouse:
         """Write rows to a new scratch table of this writer; commit them with one INSERT … SELECT,
         then ``drop`` it (only this writer, or a later open once it is orphaned, removes it)."""
         name = f"{STAGE_PREFIX}{stage_owner()}_{uuid.uuid4().hex[:16]}"
-        self.con.create_table(name, schema=ibis.Schema.from_pyarrow(rows.schema))
+        schema = ibis.Schema.from_pyarrow(rows.schema)
+        if not self.postgres:
+            self.con.create_table(name, schema=schema)
+            if rows.num_rows:
+                self.con.insert(name, rows)
+            return name
+        # PostgreSQL: a temporary table (gone with the connection, whatever happens) filled with
+        # COPY; Ibis' insert sends one row at a time.
+        columns = ", ".join(f'"{c}" {_SQL_TYPES[type(t)]}' for c, t in schema.items())
+        self.con.raw_sql(f'CREATE TEMPORARY TABLE "{name}" ({columns})').close()
         if rows.num_rows:
-            self.con.insert(name, rows)
+            self._copy(name, rows)
         return name
+
+    def _copy(self, name: str, rows: pa.Table) -> None:
+        """Send rows to a PostgreSQL table with COPY … FROM STDIN as CSV (Arrow writes it: every
+        string is quoted, so an empty string stays empty and only an unquoted empty field is NULL)."""
+        buffer = pa.BufferOutputStream()
+        options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+        pacsv.write_csv(rows, buffer, write_options=options)
+        columns = _column_list(ibis.Schema.from_pyarrow(rows.schema))
+        with (
+            self.con.con.cursor() as cursor,
+            cursor.copy(f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT csv)') as copy,
+        ):
+            copy.write(buffer.getvalue().to_pybytes())
 
     @contextmanager
     def staged(self, rows: pa.Table) -> Iterator[str]:
