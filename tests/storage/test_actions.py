@@ -133,3 +133,19 @@ def test_every_audit_entry_changes_the_warehouse_state(opened: Warehouse) -> Non
     action = _action()
     store.write(opened, [_entry(action, Change.CREATE)], actions=[action])
     assert opened.state() != before
+
+
+def test_a_write_based_on_an_outdated_read_is_refused_and_writes_nothing(opened: Warehouse) -> None:
+    """The optimistic check runs inside the write transaction (on both backends)."""
+    action = _action()
+    store.write(opened, [_entry(action, Change.CREATE)], actions=[action], expected={action.id: None})
+    mine = action.model_copy(update={"title": "Mijn versie"})
+    theirs = action.model_copy(update={"title": "Hun versie"})
+    read = {action.id: action}
+    store.write(opened, [_entry(theirs, Change.UPDATE, action)], actions=[theirs], expected=read)
+    with pytest.raises(store.StaleRecord, match="intussen door iemand anders gewijzigd"):
+        store.write(opened, [_entry(mine, Change.UPDATE, action)], actions=[mine], expected=read)
+    with pytest.raises(store.StaleRecord):  # it exists now: a create based on "absent" is stale too
+        store.write(opened, [_entry(mine, Change.CREATE)], actions=[mine], expected={action.id: None})
+    assert store.load_action(opened, action.id) == theirs
+    assert len(store.load_audit(opened)) == 2

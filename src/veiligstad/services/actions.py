@@ -314,9 +314,15 @@ def save_action(
     if before == action:
         return Saved(action, None)
     change = Change.CREATE if before is None else Change.UPDATE
-    store.write(
-        warehouse, [audit_entry(change, before, action, user, now or now_utc(), note)], actions=[action]
-    )
+    try:
+        store.write(
+            warehouse,
+            [audit_entry(change, before, action, user, now or now_utc(), note)],
+            actions=[action],
+            expected={action.id: before},  # checked in the write transaction: no lost update
+        )
+    except store.StaleRecord as exc:
+        raise Conflict(exc.message, hint=exc.hint) from exc
     return Saved(action, change)
 
 
@@ -326,7 +332,10 @@ def delete_action(
     """Delete an action; the audit entry keeps the full record as it was."""
     before = get_action(warehouse, action_id)
     entry = audit_entry(Change.DELETE, before, None, user, now or now_utc(), note)
-    store.write(warehouse, [entry], deleted_actions=[action_id])
+    try:
+        store.write(warehouse, [entry], deleted_actions=[action_id], expected={action_id: before})
+    except store.StaleRecord as exc:
+        raise Conflict(exc.message, hint=exc.hint) from exc
     return before
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import ibis
@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from veiligstad.domain.actions import Action, AuditEntry, Change, Entity, YearEvaluation
+from veiligstad.errors import WarehouseError
 from veiligstad.storage.schema import (
     ACTION_SCHEMA as ACTION_SCHEMA,
 )
@@ -43,6 +44,18 @@ from veiligstad.storage.warehouse import Warehouse
 
 #: The three tables of this module (``storage.schema`` lists every table of the warehouse).
 TABLES = {ACTIONS: ACTION_SCHEMA, EVALUATIONS: EVALUATION_SCHEMA, AUDIT_LOG: AUDIT_SCHEMA}
+
+
+class StaleRecord(WarehouseError):
+    """An action changed (or appeared, or disappeared) between reading it and writing it: the
+    write was refused, nothing was written (an optimistic version check)."""
+
+    def __init__(self, action_id: str) -> None:
+        super().__init__(
+            f"De actie '{action_id}' is intussen door iemand anders gewijzigd of verwijderd.",
+            hint="Open de actie opnieuw, neem de wijzigingen over en sla dan op.",
+        )
+        self.action_id = action_id
 
 
 def ensure_tables(warehouse: Warehouse) -> None:
@@ -100,10 +113,11 @@ def _audit_row(entry: AuditEntry) -> dict[str, Any]:
 class _Landing:
     """Staged rows and the statements that land them; run them in one transaction."""
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(self, warehouse: Warehouse, expected: Mapping[str, Action | None] | None = None) -> None:
         self.warehouse = warehouse
         self.statements: list[str] = []
         self.stages: list[str] = []
+        self.expected = dict(expected or {})
 
     def _stage(self, rows: pa.Table) -> str:
         name = self.warehouse.stage(rows)
@@ -123,10 +137,22 @@ class _Landing:
             columns = _columns(schema)
             self.statements.append(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage}")
 
+    def _check(self) -> None:
+        """Compare the stored actions with ``expected`` (inside the transaction)."""
+        if not self.expected:
+            return
+        keys = ", ".join("'" + key.replace("'", "''") + "'" for key in self.expected)
+        cursor = self.warehouse.con.raw_sql(f"SELECT id, record FROM {ACTIONS} WHERE id IN ({keys})")
+        stored = {str(key): Action.model_validate_json(record) for key, record in cursor.fetchall()}
+        for key, action in self.expected.items():
+            if stored.get(key) != action:
+                raise StaleRecord(key)
+
     def commit(self) -> None:
         """Run every statement in one transaction, then drop the scratch tables."""
         try:
             with self.warehouse.transaction():
+                self._check()
                 for statement in self.statements:
                     self.warehouse.con.raw_sql(statement)
         finally:
@@ -141,9 +167,15 @@ def write(
     actions: Sequence[Action] = (),
     deleted_actions: Sequence[str] = (),
     evaluations: Sequence[YearEvaluation] = (),
+    expected: Mapping[str, Action | None] | None = None,
 ) -> None:
     """Insert or replace actions and evaluations, delete actions, and record the audit entries,
-    all in one transaction. Each entry's ``at`` and ``user`` stamp the record it is about."""
+    all in one transaction. Each entry's ``at`` and ``user`` stamp the record it is about.
+
+    ``expected`` (action id: the action as the caller read it, ``None`` for "did not exist") is
+    checked inside the transaction, which writers take one at a time (on PostgreSQL across
+    processes): when a stored action differs, ``StaleRecord`` is raised and nothing is written,
+    so a save based on an outdated read never overwrites someone else's change."""
     ensure_tables(warehouse)
     stamps = {(entry.entity, entry.entity_id): entry for entry in audit}
 
@@ -153,7 +185,7 @@ def write(
 
     action_rows = [_action_row(a, *stamp(Entity.ACTION, a.id)) for a in actions]
     evaluation_rows = [_evaluation_row(e, *stamp(Entity.EVALUATION, str(e.year))) for e in evaluations]
-    landing = _Landing(warehouse)
+    landing = _Landing(warehouse, expected)
     landing.remove(ACTIONS, ACTION_SCHEMA, "id", [row["id"] for row in action_rows] + list(deleted_actions))
     landing.insert(ACTIONS, ACTION_SCHEMA, action_rows)
     landing.remove(EVALUATIONS, EVALUATION_SCHEMA, "year", [row["year"] for row in evaluation_rows])
