@@ -639,14 +639,13 @@ def with_provenance(table: pa.Table, batch: Batch) -> pa.Table:
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _text_hashes(values: list[str | None]) -> np.ndarray:
-    return np.array(
-        [
-            int.from_bytes(hashlib.blake2b((v or "").encode(), digest_size=8).digest(), "little")
-            for v in values
-        ],
-        dtype=np.uint64,
-    )
+def _text_hashes(values: list[str | None], known: dict[str | None, int]) -> np.ndarray:
+    """64-bit hashes of a dictionary's entries; ``known`` keeps them across chunks (every page
+    has its own dictionary, mostly of the same area codes)."""
+    for v in values:
+        if v not in known:
+            known[v] = int.from_bytes(hashlib.blake2b((v or "").encode(), digest_size=8).digest(), "little")
+    return np.array([known[v] for v in values], dtype=np.uint64)
 
 
 def content_digest(table: pa.Table) -> str:
@@ -657,6 +656,7 @@ def content_digest(table: pa.Table) -> str:
     order, whether just fetched or partly read back from the warehouse.
     """
     total = 0
+    known: dict[str | None, int] = {}
     with np.errstate(over="ignore"):
         for batch in table.to_batches(max_chunksize=1_000_000):
             row = np.zeros(batch.num_rows, dtype=np.uint64)
@@ -664,7 +664,7 @@ def content_digest(table: pa.Table) -> str:
                 column = batch.column(name)
                 if not pa.types.is_dictionary(column.type):
                     column = pc.dictionary_encode(column)
-                hashes = _text_hashes(column.dictionary.to_pylist())
+                hashes = _text_hashes(column.dictionary.to_pylist(), known)
                 row = (row ^ hashes[column.indices.to_numpy(zero_copy_only=False)]) * _MIX
             values = batch.column("value")
             bits = values.fill_null(np.nan).to_numpy(zero_copy_only=False).astype(np.float64).view(np.uint64)
