@@ -60,3 +60,21 @@ def test_status_says_how_to_fill_each_gap() -> None:
 def loaded_env(monkeypatch: pytest.MonkeyPatch, loaded_url: str) -> None:
     monkeypatch.setenv("VEILIGSTAD_DATABASE_URL", loaded_url)
     monkeypatch.delenv("VEILIGSTAD_PROGRAMME", raising=False)
+
+
+def test_a_level_the_source_does_not_publish_says_so(definitions: Definitions) -> None:
+    fixes = gaps.remedies(definitions)
+    violence = fixes["geweldsmisdrijven"]  # CBS 83648NED: per gemeente only, also after 2017
+    assert "83648NED" in violence.tables and violence.fetchable
+    assert violence.levels == ("gemeente",)
+    assert violence.advice_at("gemeente") == violence.advice()
+    for level in ("stadsdeel", "wijk", "buurt"):
+        text = violence.advice_at(level)
+        assert text.startswith(f"De bron publiceert dit niet per {level} (83648NED: alleen per gemeente)")
+        assert "veiligstad update" not in text and "veiligstad template geweldsmisdrijven" in text
+        assert violence.public_at(level) == f"De bron publiceert dit niet per {level}."
+    shop = fixes["winkeldiefstallen"]  # 47018NED has buurt figures: not loaded, update fetches them
+    assert shop.levels == ("gemeente", "stadsdeel", "wijk", "buurt")
+    assert shop.advice_at("buurt") == shop.advice()
+    halt = fixes["halt-verwijzingen"]  # no open table: the template, at any level
+    assert halt.advice_at("buurt") == halt.advice()

@@ -81,13 +81,17 @@ def test_the_plan_follows_the_programme_measures(definitions: Definitions) -> No
     needs, missing = update.needed_tables(definitions)
     tables = {n.definition.table_id: n for n in needs}
     kwb = {"84286NED", "84583NED", "84799NED", "85039NED", "85318NED", "85618NED", "85984NED"}
-    assert {"47018NED", "47022NED", "47024NED", "85146NED"} | kwb == set(tables)
+    assert {"47018NED", "47022NED", "47024NED", "83648NED", "85146NED"} | kwb == set(tables)
     assert "misdrijven:1.1.1" in tables["47018NED"].measures
     assert "schaalscore-overlast" in tables["47024NED"].indicators
     assert "vm:weleens-onveilig-buurt:ondergrens" in tables["85146NED"].measures
     assert tables["85984NED"].measures == ("inwoners",)
+    # Geweldsmisdrijven after 2017: CBS 83648NED (SCM codes, per gemeente).
+    assert "misdrijven-scm:CRI3000" in tables["83648NED"].measures
+    assert "geweldsmisdrijven" in tables["83648NED"].indicators
     # No table definition delivers these: the plan names them instead of guessing.
-    assert {"halt:verwijzingen", "inwoners-12-17", "misdrijven-scm:CRI3000"} <= set(missing)
+    assert {"halt:verwijzingen", "inwoners-12-17"} <= set(missing)
+    assert "misdrijven-scm:CRI3000" not in missing
 
 
 def test_happy_path_loads_every_recorded_table_once(fresh: Warehouse, definitions: Definitions) -> None:

@@ -12,11 +12,16 @@ so the advice names exactly what that command would fetch.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from veiligstad.definitions.validation import Definitions
 from veiligstad.domain.indicators import Indicator
 
 IMPORT = "veiligstad import file"
+
+#: Region levels of a table definition → the area levels they give (a stadsdeel is a set of
+#: buurten, so buurt figures give stadsdeel figures too).
+_LEVELS = {"GM": ("gemeente",), "WK": ("wijk",), "BU": ("buurt", "stadsdeel")}
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,19 @@ class Remedy:
     tables: tuple[str, ...]
     #: Measures it needs that no open table delivers: only the template brings them in.
     unsourced: tuple[str, ...]
+    #: Area levels at which the open tables publish every measure it needs (empty: unknown,
+    #: e.g. no open table at all).
+    levels: tuple[str, ...] = ()
+    #: The area levels of each table in :attr:`tables` (same order).
+    table_levels: tuple[tuple[str, ...], ...] = ()
+
+    def published_at(self, level: str) -> bool:
+        """Whether the open tables publish the indicator's figures per ``level``.
+
+        An indicator without open tables (only the template) is never "not published": the
+        gemeente's own file can have any level.
+        """
+        return not self.tables or self.unsourced != () or level in self.levels
 
     @property
     def fetchable(self) -> bool:
@@ -52,6 +70,39 @@ class Remedy:
             fetch = f"`veiligstad update` haalt dit op ({_listed(self.tables)})"
             return f"Nog niet geladen: {fetch}; zonder netwerk: {template}"
         return f"Geen open bron die veiligstad zelf ophaalt: {template}"
+
+    def advice_at(self, level: str) -> str:
+        """:meth:`advice` for figures per area level: "de bron publiceert dit niet" where the open
+        tables have no figures at that level (a fetch would not fill it), else :meth:`advice`.
+
+        >>> levels = (("gemeente",), ("gemeente", "wijk", "buurt", "stadsdeel"))
+        >>> crime = Remedy("geweldsmisdrijven", ("83648NED", "85984NED"), (), ("gemeente",), levels)
+        >>> print(crime.advice_at("buurt"))  # doctest: +NORMALIZE_WHITESPACE
+        De bron publiceert dit niet per buurt (83648NED: alleen per gemeente); eigen
+        cijfers per buurt: `veiligstad template geweldsmisdrijven` invullen en laden met
+        `veiligstad import file`.
+        >>> crime.advice_at("gemeente").startswith("Nog niet geladen")
+        True
+        """
+        if self.published_at(level):
+            return self.advice()
+        lacking = tuple(t for t, lv in zip(self.tables, self.table_levels, strict=False) if level not in lv)
+        only = f"alleen per {' en '.join(self.levels)}" if self.levels else "niet op één niveau samen"
+        return (
+            f"De bron publiceert dit niet per {level} ({_listed(lacking or self.tables)}: {only}); "
+            f"eigen cijfers per {level}: `veiligstad template {self.indicator_id}` invullen en laden "
+            f"met `{IMPORT}`."
+        )
+
+    def public_at(self, level: str) -> str:
+        """:meth:`public` for figures per area level, without commands.
+
+        >>> Remedy("geweldsmisdrijven", ("83648NED",), (), ("gemeente",)).public_at("wijk")
+        'De bron publiceert dit niet per wijk.'
+        """
+        if self.published_at(level):
+            return self.public()
+        return f"De bron publiceert dit niet per {level}."
 
     def public(self) -> str:
         """For residents: why there is no newer figure, without commands.
@@ -85,9 +136,37 @@ def remedies(definitions: Definitions) -> dict[str, Remedy]:
         indicator = definitions.indicator(item.id)
         if indicator is None:
             continue
-        tables = tuple(n.definition.table_id for n in needs if indicator.id in n.indicators)
-        out[indicator.id] = Remedy(indicator.id, tables, _unsourced(indicator, missing))
+        mine = [n for n in needs if indicator.id in n.indicators]
+        tables = tuple(n.definition.table_id for n in mine)
+        out[indicator.id] = Remedy(
+            indicator.id,
+            tables,
+            _unsourced(indicator, missing),
+            _published_levels(indicator, mine),
+            tuple(_table_levels(n.definition.region_levels) for n in mine),
+        )
     return out
+
+
+def _table_levels(codes: tuple[str, ...]) -> tuple[str, ...]:
+    """``("GM", "BU")`` → ``("gemeente", "buurt", "stadsdeel")``."""
+    return tuple(level for code in codes for level in _LEVELS.get(code, ()))
+
+
+def _published_levels(indicator: Indicator, needs: list[Any]) -> tuple[str, ...]:
+    """Area levels at which some open table delivers each needed measure (numerator, denominator)."""
+    needed = [*indicator.numerator, *([indicator.denominator] if indicator.denominator else [])]
+    found: set[str] | None = None
+    for measure in needed:
+        levels = {
+            level
+            for need in needs
+            if measure in need.measures
+            for level in _table_levels(need.definition.region_levels)
+        }
+        found = levels if found is None else found & levels
+    order = ("gemeente", "stadsdeel", "wijk", "buurt")
+    return tuple(level for level in order if level in (found or set()))
 
 
 def _unsourced(indicator: Indicator, missing: dict[str, list[str]]) -> tuple[str, ...]:
