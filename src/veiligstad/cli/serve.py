@@ -1,5 +1,10 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""``veiligstad serve``: the dashboard and API on http://127.0.0.1:8000."""
+"""``veiligstad serve``: the dashboard and API on http://127.0.0.1:8000.
+
+With ``--workers N`` uvicorn runs N processes on one port. The figures are computed once
+(here, before the workers start, or by the first worker after an import) and kept on disk
+per warehouse state (``services.snapshot_store``); every worker reads them from there.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,12 @@ from typing import Annotated
 import typer
 
 from veiligstad.cli.common import console, handled, open_warehouse
-from veiligstad.settings import Settings
-from veiligstad.storage import warehouse as storage
+from veiligstad.settings import Settings, default_data_dir
 
 log = logging.getLogger("veiligstad.web")
+
+#: The app of each worker process (``--workers`` above 1): built from the environment.
+WORKER_APP = "veiligstad.web.app:worker_app"
 
 
 def serve_command(
@@ -25,23 +32,52 @@ def serve_command(
             help="Adres van een reverse proxy (HTTPS) waarvan X-Forwarded-headers vertrouwd worden.",
         ),
     ] = "127.0.0.1",
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Aantal serverprocessen; ze delen één keer berekende cijfers (opgeslagen per stand).",
+        ),
+    ] = 1,
 ) -> None:
     """Start het dashboard en de API (Ctrl+C stopt)."""
     import uvicorn  # the web stack is imported only by this command
 
-    from veiligstad.web.app import create_app
+    from veiligstad.services import monitor
+    from veiligstad.services.snapshot import load_or_build
+    from veiligstad.storage import warehouse as storage
 
     settings = Settings()
     # Startup checks: a damaged or foreign file is reported here, in Dutch, and nothing starts.
     with open_warehouse(settings) as warehouse:  # first use: load the embedded data with a progress bar
         warehouse.verify()  # read every table once
-    app = create_app(settings)
-    app.state.cache.get()  # the figures, computed before the server listens
-    storage.set_wait(settings.write_wait_seconds, notify=log.warning)  # while serving: to the log
+    settings.resolved_secret_key()  # made once here, not by N workers at the same time
     out = console()
-    out.print(f"veiligstad draait op http://{host}:{port}/ (Ctrl+C om te stoppen)", highlight=False)
+    address = f"veiligstad draait op http://{host}:{port}/"
+    if workers == 1:
+        from veiligstad.web.app import create_app
+
+        app = create_app(settings, background=True)
+        app.state.cache.get()  # the figures, computed (or read) before the server listens
+        storage.set_wait(settings.write_wait_seconds, notify=log.warning)  # while serving: to the log
+        out.print(f"{address} (Ctrl+C om te stoppen)", highlight=False)
+        uvicorn.run(
+            app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=proxy, log_level="warning"
+        )
+        return
+    load_or_build(  # computed once, here; the workers read the stored figures
+        settings.resolved_database_url(),
+        lambda: monitor.load_definitions(settings.programme, settings.catalogue),
+        settings.disclosure_threshold,
+        default_data_dir(),
+    )
+    out.print(f"{address} met {workers} processen (Ctrl+C om te stoppen)", highlight=False)
     uvicorn.run(
-        app,
+        WORKER_APP,
+        factory=True,
+        workers=workers,
         host=host,
         port=port,
         proxy_headers=True,

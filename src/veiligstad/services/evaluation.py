@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -258,11 +258,30 @@ def evaluate(
     saved: YearEvaluation | None,
     year: int,
     area_code: str | None = None,
+    memo: MutableMapping[Any, Any] | None = None,
 ) -> Evaluation:
     """The evaluation of ``year`` from indicator values (raw or public), the stored actions and
-    the saved conclusions (pure; see ``evaluate_year`` for the warehouse version)."""
+    the saved conclusions (pure; see ``evaluate_year`` for the warehouse version).
+
+    ``memo`` keeps the indicators' changes for later calls on the same ``values`` (the
+    dashboard passes its snapshot's memo): they depend on the values only, not on the
+    actions or conclusions, and computing them is most of the work."""
     programme = definitions.programme
     code = area_code or programme.municipality
+    memo = {} if memo is None else memo
+    area_key = (__name__, "values", code)
+    if area_key not in memo:  # the area's rows once, not a scan of every value per indicator
+        memo[area_key] = values[values["area_code"] == code]
+    area_values: pd.DataFrame = memo[area_key]
+
+    def change(indicator: Indicator) -> IndicatorChange:
+        key = (__name__, "change", indicator.id, code, year, programme.baseline_year)
+        found = memo.get(key)
+        if not isinstance(found, IndicatorChange):
+            found = indicator_change(area_values, indicator, code, year, programme.baseline_year)
+            memo[key] = found
+        return found
+
     of_year = [a for a in actions if a.year == year]
     themes = []
     for theme in programme.themes:
@@ -271,17 +290,12 @@ def evaluate(
         themes.append(
             ThemeEvaluation(
                 theme=theme,
-                indicators=[
-                    indicator_change(values, i, code, year, programme.baseline_year) for i in indicators
-                ],
+                indicators=[change(i) for i in indicators],
                 actions=on_theme,
                 conclusion=saved.conclusion(theme.id) if saved else None,
             )
         )
-    context = [
-        indicator_change(values, i, code, year, programme.baseline_year)
-        for i in _theme_indicators(definitions, None, [])
-    ]
+    context = [change(i) for i in _theme_indicators(definitions, None, [])]
     return Evaluation(year, code, programme.baseline_year, themes, context, saved)
 
 

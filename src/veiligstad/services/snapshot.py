@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: EUPL-1.2
 """What the dashboard and the API read: computed once per state of the warehouse.
 
-Computing every indicator takes about a second; a page must answer in milliseconds. A
+Computing every indicator takes seconds (tens of seconds on a busy machine); a page must
+answer in milliseconds. A
 ``Snapshot`` holds the values (raw and after disclosure control), the programme status,
 the areas with their boundaries, the sources and the alerts. ``SnapshotCache`` rebuilds it
 when the warehouse changed (checked at most every ``check_seconds``), with a short-lived
@@ -11,6 +12,11 @@ previous snapshot keeps being served, without waiting. A warehouse that has disa
 is damaged is different: ``get`` raises its ``WarehouseError`` (the pages answer 503) and
 logs it once, until the file is back; the old figures are not served as if nothing
 happened, and no new, empty warehouse is made.
+
+With a ``SnapshotStore`` the computed parts are kept on disk per data state, so other processes
+(``serve --workers N``, the CLI through ``load_or_build``) read them instead of computing them
+again. With ``background`` (``serve``) a data change is computed in a thread while the previous
+snapshot is served, so the first answer after an import does not wait for it.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -36,6 +44,7 @@ from veiligstad.engine import disclosure
 from veiligstad.errors import VeiligstadError, WarehouseError
 from veiligstad.services import accounts, freshness, monitor
 from veiligstad.services import alerts as alert_service
+from veiligstad.services.snapshot_store import SnapshotStore
 from veiligstad.storage.warehouse import Warehouse, WarehouseCorrupt, WarehouseMissing, fingerprint
 
 log = logging.getLogger("veiligstad.web")
@@ -120,7 +129,13 @@ def build(warehouse: Warehouse, definitions: Definitions, threshold: int) -> Sna
 
 
 class SnapshotCache:
-    """The current snapshot of one warehouse; rebuilt when the warehouse changes."""
+    """The current snapshot of one warehouse; rebuilt when the warehouse changes.
+
+    With a ``store`` the computed figures are kept on disk per warehouse state, so that other
+    processes (web workers, the CLI) read them instead of computing them again. With
+    ``background`` a data change that needs new figures is computed in a thread while the
+    previous snapshot keeps being served: the first answer after an import does not wait.
+    """
 
     def __init__(
         self,
@@ -129,31 +144,41 @@ class SnapshotCache:
         threshold: int = disclosure.DEFAULT_THRESHOLD,
         check_seconds: float = 2.0,
         prepare: Callable[[Warehouse], None] | None = None,
+        store: SnapshotStore | None = None,
+        background: bool = False,
     ) -> None:
         self.url = url
         self._definitions = definitions
         self.threshold = threshold
         self.check_seconds = check_seconds
         self._prepare = prepare
+        self.store = store
+        self.background = background
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._file_token: str | None = None
         self._checked = 0.0
+        self._builder: threading.Thread | None = None
         self.last_error: Exception | None = None
         self._fault: WarehouseError | None = None  # the warehouse is gone or damaged
 
-    def get(self) -> Snapshot:
-        """The snapshot, rebuilt first when the warehouse changed since the last check.
+    def get(self, *, fresh: bool = False) -> Snapshot:
+        """The snapshot, rebuilt first when the warehouse changed since the last check (at
+        most every ``check_seconds``; with ``fresh`` now: a page that shows what was just
+        saved, in this process or another).
 
         Raises ``WarehouseError`` while the warehouse file is missing or damaged."""
-        now = time.monotonic()
         current = self._snapshot
-        if now - self._checked < self.check_seconds:
+        if current is not None and self.building:  # new figures are on their way
+            return current
+        if not fresh and time.monotonic() - self._checked < self.check_seconds:
             self._raise_fault()
             if current is not None:
                 return current
         with self._lock:
-            if time.monotonic() - self._checked < self.check_seconds:
+            if self._snapshot is not None and self.building:
+                return self._snapshot
+            if not fresh and time.monotonic() - self._checked < self.check_seconds:
                 self._raise_fault()
                 if self._snapshot is not None:
                     return self._snapshot
@@ -167,8 +192,10 @@ class SnapshotCache:
             ):
                 return self._snapshot
             try:
-                self._snapshot = self._rebuild(self._snapshot)
-                self._file_token = fingerprint(self.url)
+                rebuilt = self._rebuild(self._snapshot)
+                if rebuilt is not None:  # None: computed in the background
+                    self._snapshot = rebuilt
+                    self._file_token = fingerprint(self.url)
                 if self._fault is not None:
                     log.warning("het warehouse is weer bruikbaar (%s)", self.url)
                 self._fault = None
@@ -183,7 +210,14 @@ class SnapshotCache:
                 self.last_error = exc
                 if self._snapshot is None:
                     raise
+            assert self._snapshot is not None
             return self._snapshot
+
+    @property
+    def building(self) -> bool:
+        """Whether new figures are being computed in the background."""
+        builder = self._builder
+        return builder is not None and builder.is_alive()
 
     def token(self) -> str:
         """The snapshot's token, for keys of cached answers; ``""`` while the warehouse cannot be
@@ -198,21 +232,104 @@ class SnapshotCache:
         if fault is not None:  # a new instance each time: no traceback grows on a shared one
             raise type(fault)(fault.message, hint=fault.hint)
 
-    def _rebuild(self, previous: Snapshot | None) -> Snapshot:
+    def _rebuild(self, previous: Snapshot | None) -> Snapshot | None:
+        """The snapshot of the warehouse now: the previous one when only accounts or actions
+        changed, else the stored one of this state, else computed (in the background when
+        ``background`` and there is a previous one to show meanwhile: then ``None``)."""
         # with figures to show, do not wait for another process: show them and try again later
         wait = 0.0 if previous is not None else None
         with Warehouse.open(self.url, wait_seconds=wait) as warehouse:
             if self._prepare is not None:
                 self._prepare(warehouse)
-            if previous is None:
-                return build(warehouse, self._definitions(), self.threshold)
             token = warehouse.state()
-            if token == previous.token:
+            if previous is not None and token == previous.token:
                 return previous
-            if same_data(token, previous.token):  # only accounts or actions changed: no recompute
-                users = {u.username: u for u in accounts.users(warehouse)}
+            users = {u.username: u for u in accounts.users(warehouse)}
+            if previous is not None and same_data(token, previous.token):  # no recompute
                 return replace(previous, token=token, accounts=users, memo={})
-            return build(warehouse, self._definitions(), self.threshold)
+            definitions = self._definitions()
+            found = self._stored(token, definitions, users)
+            if found is not None:
+                return found
+        if self.background and previous is not None:
+            self._builder = threading.Thread(target=self._build_in_background, daemon=True)
+            self._builder.start()
+            return None
+        return self._compute(None)
+
+    def _stored(self, token: str, definitions: Definitions, users: dict[str, User]) -> Snapshot | None:
+        if self.store is None:
+            return None
+        parts = self.store.load(self.store.key(token, definitions, self.threshold))
+        if parts is None:
+            return None
+        parts.pop("key", None)
+        return Snapshot(definitions=definitions, accounts=users, token=token, **parts)
+
+    def _compute(self, wait: float | None) -> Snapshot:
+        """Compute the figures and store them; with a store, one process at a time (the others
+        wait for the store's lock and then read what the first one wrote)."""
+        with self.store.lock() if self.store is not None else nullcontext():
+            with Warehouse.open(self.url, wait_seconds=wait) as warehouse:
+                if self._prepare is not None:
+                    self._prepare(warehouse)
+                definitions = self._definitions()
+                token = warehouse.state()
+                users = {u.username: u for u in accounts.users(warehouse)}
+                found = self._stored(token, definitions, users)
+                if found is not None:
+                    return found
+                started = time.perf_counter()
+                built = build(warehouse, definitions, self.threshold)
+            log.info("cijfers berekend in %.1f s", time.perf_counter() - started)
+            if self.store is not None:
+                key = self.store.key(token, definitions, self.threshold)
+                self.store.save(key, stored_parts(built))
+        return built
+
+    def _build_in_background(self) -> None:
+        try:
+            built = self._compute(None)
+        except Exception as exc:  # the previous figures stay; the next check tries again
+            log.warning("nieuwe cijfers berekenen mislukt: %s", exc)
+            with self._lock:
+                self.last_error = exc
+                self._checked = time.monotonic()
+            return
+        with self._lock:
+            self._snapshot = built
+            self._file_token = fingerprint(self.url)
+            self._checked = time.monotonic()
+            self.last_error = None
+
+
+#: The parts of a ``Snapshot`` that a store keeps (not the definitions, accounts, token, memo).
+STORED = (
+    "values",
+    "public_values",
+    "status",
+    "areas",
+    "geometries",
+    "sources",
+    "alerts",
+    "threshold",
+    "built_at",
+)
+
+
+def stored_parts(snap: Snapshot) -> dict[str, Any]:
+    """What ``SnapshotStore`` keeps of a snapshot."""
+    return {name: getattr(snap, name) for name in STORED}
+
+
+def load_or_build(
+    url: str, definitions: Callable[[], Definitions], threshold: int, data_dir: Path
+) -> Snapshot:
+    """The snapshot of the warehouse at ``url``: read from its store when another process (a web
+    worker, an earlier command) computed it for this state, else computed and stored. For the
+    CLI (``status``, ``indicator``) and ``serve`` before its workers start."""
+    cache = SnapshotCache(url, definitions, threshold=threshold, store=SnapshotStore.for_url(url, data_dir))
+    return cache.get()
 
 
 def same_data(token: str, other: str) -> bool:

@@ -8,6 +8,7 @@ libraries are the bundle ``vl-convert-python`` ships, served as ``/static/vega-b
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,8 +20,9 @@ from fastapi.staticfiles import StaticFiles
 from veiligstad import __version__
 from veiligstad.services import bootstrap, monitor
 from veiligstad.services.snapshot import SnapshotCache
-from veiligstad.settings import Settings
-from veiligstad.storage.warehouse import Warehouse
+from veiligstad.services.snapshot_store import SnapshotStore
+from veiligstad.settings import Settings, default_data_dir
+from veiligstad.storage.warehouse import Warehouse, set_wait
 from veiligstad.web import auth, errors
 from veiligstad.web.api import ROUTERS as API_ROUTERS
 from veiligstad.web.api import openapi
@@ -30,6 +32,7 @@ from veiligstad.web.headers import SecurityHeaders
 from veiligstad.web.pages import ROUTERS as PAGE_ROUTERS
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("veiligstad.web")
 API_VERSION = "1.0.0"
 
 #: Makes the libraries available to ``static/app.js``.
@@ -48,16 +51,24 @@ def _prepare(warehouse: Warehouse) -> None:
         bootstrap.initialise(warehouse)
 
 
-def create_app(settings: Settings | None = None, cache: SnapshotCache | None = None) -> FastAPI:
-    """The dashboard and API for these settings."""
+def create_app(
+    settings: Settings | None = None, cache: SnapshotCache | None = None, *, background: bool = False
+) -> FastAPI:
+    """The dashboard and API for these settings. The figures are computed once per warehouse
+    state and kept on disk (``services.snapshot_store``) for other processes; with
+    ``background`` (``serve``) new figures after an import are computed while the previous
+    ones are still served."""
     settings = settings or Settings()
     rules = EdgeRules.from_settings(settings)  # a malformed base URL stops the start, in Dutch
     if cache is None:
+        url = settings.resolved_database_url()
         cache = SnapshotCache(
-            settings.resolved_database_url(),
+            url,
             lambda: monitor.load_definitions(settings.programme, settings.catalogue),
             threshold=settings.disclosure_threshold,
             prepare=_prepare,
+            store=SnapshotStore.for_url(url, default_data_dir()),
+            background=background,
         )
 
     @asynccontextmanager
@@ -104,3 +115,11 @@ def create_app(settings: Settings | None = None, cache: SnapshotCache | None = N
         app.include_router(router, prefix="/api/v1")
     openapi.customise(app)
     return app
+
+
+def worker_app() -> FastAPI:
+    """The app of one ``serve --workers N`` process (uvicorn's factory): settings from the
+    environment, as the parent read them; the figures from the snapshot store."""
+    settings = Settings()
+    set_wait(settings.write_wait_seconds, notify=log.warning)  # while serving: to the log
+    return create_app(settings, background=True)

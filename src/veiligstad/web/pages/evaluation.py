@@ -5,6 +5,10 @@ Per theme the indicators' change against the previous measurement and the baseli
 their significance labels (``services.evaluation``, on the raw values: this page is for
 analysts), the year's actions with status and evaluation, and a form for the author's
 conclusions and proposed adjustments per theme. Saving writes an audit entry.
+
+Computed once per snapshot (its memo): the indicators' changes per year, and the actions and
+conclusions as read from the warehouse (any change to them is a new warehouse state). The page
+asks the snapshot cache to check the warehouse now, so a saved conclusion shows at once.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from veiligstad.domain.accounts import Role
-from veiligstad.domain.actions import METHOD_LABELS, ThemeConclusion, YearEvaluation
+from veiligstad.domain.actions import METHOD_LABELS, Action, ThemeConclusion, YearEvaluation
 from veiligstad.errors import BadRequest, WarehouseError
 from veiligstad.services import evaluation as evaluation_service
 from veiligstad.services.actions import ActionsError
@@ -24,6 +28,7 @@ from veiligstad.services.snapshot import Snapshot
 from veiligstad.storage import actions as store
 from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth, errors
+from veiligstad.web.api.memo import memoised
 from veiligstad.web.pages.action_form import BUSY, Submitted, busy_page, today
 from veiligstad.web.templating import render
 
@@ -40,18 +45,25 @@ def latest_evaluation() -> Response:
     return RedirectResponse(f"/intern/evaluatie/{today().year - 1}", status_code=303)
 
 
+def _stored(request: Request, year: int) -> tuple[list[Action], YearEvaluation | None]:
+    """The actions and the saved conclusions of ``year``, read from the warehouse. Kept in the
+    snapshot's memo: a change to either is a new warehouse state, so a new snapshot."""
+    with Warehouse.open(request.app.state.cache.url) as warehouse:
+        return store.load_actions(warehouse), store.load_evaluation(warehouse, year)
+
+
 def evaluation_page(
     request: Request, year: int, *, errors_found: list[str] | None = None, status_code: int = 200
 ) -> Response:
     """The evaluation of ``year`` with the conclusions form."""
-    snapshot: Snapshot = request.app.state.cache.get()
+    snapshot: Snapshot = request.app.state.cache.get(fresh=True)  # shows what was just saved
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
-            actions = store.load_actions(warehouse)
-            saved = store.load_evaluation(warehouse, year)
+        actions, saved = memoised(snapshot, (__name__, year), tuple, lambda: _stored(request, year))
     except WarehouseError:
         return busy_page(request)
-    result = evaluation_service.evaluate(snapshot.definitions, snapshot.values, actions, saved, year)
+    result = evaluation_service.evaluate(
+        snapshot.definitions, snapshot.values, actions, saved, year, memo=snapshot.memo
+    )
     years = sorted({a.year for a in actions} | {year})
     return render(
         request,

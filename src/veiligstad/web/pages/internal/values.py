@@ -1,7 +1,16 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""Intern: raw values without disclosure control, and the observations below them (analist)."""
+"""Intern: raw values without disclosure control, and the observations below them (analist).
+
+Computed once per snapshot (its memo): each indicator's rows, sorted and with the public
+disclosure, the default indicator, and the recent observation listings (read from the
+warehouse). A request only filters a small table and renders it.
+"""
 
 from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Request, Response
@@ -13,6 +22,7 @@ from veiligstad.errors import BadRequest, NotFound, WarehouseError
 from veiligstad.services import monitor, observations
 from veiligstad.services.snapshot import Snapshot, level_order
 from veiligstad.storage.warehouse import Warehouse
+from veiligstad.web.api.memo import memoised
 from veiligstad.web.pages.internal.access import (
     AREA_CODE,
     MAX_ROWS,
@@ -25,27 +35,44 @@ from veiligstad.web.templating import render
 router = APIRouter(prefix="/intern", include_in_schema=False)
 
 
+#: Observation listings kept per snapshot (the most recently asked ``(measure, area)`` pairs).
+LISTINGS_KEPT = 64
+
+#: An observation listing, the known measures, and the first ``MAX_ROWS`` of the listing as records.
+Listing = tuple[pd.DataFrame, list[str], list[dict[str, Any]]]
+
+
 def _own_codes(snapshot: Snapshot) -> set[str]:
-    return {NETHERLANDS, *snapshot.own_areas()["code"]}
+    return memoised(snapshot, (__name__, "own"), set, lambda: {NETHERLANDS, *snapshot.own_areas()["code"]})
+
+
+def _indicator_rows(snapshot: Snapshot, indicator_id: str) -> pd.DataFrame:
+    """One indicator's raw values, sorted own areas first, with the public disclosure (once per
+    snapshot and indicator: the page filters this small table by level, period and scope)."""
+
+    def rows() -> pd.DataFrame:
+        values = snapshot.values
+        frame = values[values["indicator_id"] == indicator_id].copy()
+        frame["openbaar_afgeschermd"] = snapshot.public_values.loc[frame.index, "suppressed"].astype(bool)
+        frame["klein_aantal"] = disclosure.suppressed(frame["numerator"], snapshot.threshold)
+        own = frame["area_code"].isin(_own_codes(snapshot))
+        frame["_own"] = (~own).astype(int)
+        frame["_level"] = frame["level"].map(level_order)
+        return frame.sort_values(["_own", "_level", "area_code", "period"])
+
+    return memoised(snapshot, (__name__, "rows", indicator_id), pd.DataFrame, rows)
 
 
 def raw_values(snapshot: Snapshot, indicator_id: str, level: str, period: str, scope: str) -> pd.DataFrame:
     """Raw values of one indicator, filtered, own areas first; with the public disclosure."""
-    values = snapshot.values
-    chosen = values["indicator_id"] == indicator_id
+    frame = _indicator_rows(snapshot, indicator_id)
+    chosen = pd.Series(True, index=frame.index)
     if level:
-        chosen &= values["level"] == level
+        chosen &= frame["level"] == level
     if period:
-        chosen &= values["period"] == period
+        chosen &= frame["period"] == period
     if scope != "alle":
-        chosen &= values["area_code"].isin(_own_codes(snapshot))
-    frame = values[chosen].copy()
-    frame["openbaar_afgeschermd"] = snapshot.public_values.loc[frame.index, "suppressed"].astype(bool)
-    frame["klein_aantal"] = disclosure.suppressed(frame["numerator"], snapshot.threshold)
-    own = frame["area_code"].isin(_own_codes(snapshot))
-    frame["_own"] = (~own).astype(int)
-    frame["_level"] = frame["level"].map(level_order)
-    frame = frame.sort_values(["_own", "_level", "area_code", "period"])
+        chosen &= frame["_own"] == 0
     columns = [
         "indicator_id",
         "area_code",
@@ -65,42 +92,78 @@ def raw_values(snapshot: Snapshot, indicator_id: str, level: str, period: str, s
         "klein_aantal",
         "openbaar_afgeschermd",
     ]
-    return frame[columns].reset_index(drop=True)
+    return frame.loc[chosen, columns].reset_index(drop=True)
 
 
 def default_indicator(snapshot: Snapshot) -> Indicator:
     """The indicator with the most computed values in the programme's own areas."""
-    values = snapshot.values
-    own = values[values["area_code"].isin(_own_codes(snapshot)) & values["numerator"].notna()]
-    counts = own["indicator_id"].value_counts()
-    indicators = snapshot.definitions.indicators()
-    return max(indicators, key=lambda i: int(counts.get(i.id, 0)))
+
+    def most() -> Indicator:
+        values = snapshot.values
+        own = values[values["area_code"].isin(_own_codes(snapshot)) & values["numerator"].notna()]
+        counts = own["indicator_id"].value_counts()
+        indicators = snapshot.definitions.indicators()
+        return max(indicators, key=lambda i: int(counts.get(i.id, 0)))
+
+    return memoised(snapshot, (__name__, "default"), Indicator, most)
 
 
 def _periods(snapshot: Snapshot, indicator_id: str) -> list[str]:
-    rows = snapshot.values[snapshot.values["indicator_id"] == indicator_id]
-    return sorted({str(p) for p in rows["period"]}, reverse=True)
+    def periods() -> list[str]:
+        rows = _indicator_rows(snapshot, indicator_id)
+        return sorted({str(p) for p in rows["period"]}, reverse=True)
+
+    return memoised(snapshot, (__name__, "periods", indicator_id), list, periods)
 
 
 def _latest_computed(snapshot: Snapshot, indicator_id: str) -> str:
-    values = snapshot.values
-    rows = values[(values["indicator_id"] == indicator_id) & values["numerator"].notna()]
-    periods = sorted({str(p) for p in rows["period"]})
-    return periods[-1] if periods else ""
+    def latest() -> str:
+        rows = _indicator_rows(snapshot, indicator_id)
+        periods = sorted({str(p) for p in rows.loc[rows["numerator"].notna(), "period"]})
+        return periods[-1] if periods else ""
+
+    return memoised(snapshot, (__name__, "latest", indicator_id), str, latest)
 
 
-def _observations(request: Request, measure: str, area: str) -> tuple[pd.DataFrame, list[str], str]:
-    """The observation listing and the warehouse's measures; an error text when it is busy."""
+def _observations(
+    request: Request, snapshot: Snapshot, measure: str, area: str
+) -> tuple[pd.DataFrame, list[str], list[dict[str, Any]], str]:
+    """The observation listing, its first ``MAX_ROWS`` as records and the warehouse's measures;
+    an error text when it is busy.
+
+    Read from the warehouse once per snapshot (observations change only with the data); the
+    last ``LISTINGS_KEPT`` listings are kept."""
+    kept: OrderedDict[tuple[str, str], Listing] = memoised(
+        snapshot, (__name__, "listings"), OrderedDict, OrderedDict
+    )
+    key = (measure, area)
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
-            return (
-                observations.listing(warehouse, measure, area or None),
-                observations.measures(warehouse),
-                "",
-            )
+        with _listing_lock:
+            found = kept.get(key)
+            if found is not None:
+                kept.move_to_end(key)
+        if found is None:
+            with Warehouse.open(request.app.state.cache.url) as warehouse:
+                listing = observations.listing(warehouse, measure, area or None)
+                found = (listing, observations.measures(warehouse), records(listing.head(MAX_ROWS)))
+            with _listing_lock:
+                kept[key] = found
+                while len(kept) > LISTINGS_KEPT:
+                    kept.popitem(last=False)
     except WarehouseError as exc:
         empty = pd.DataFrame(columns=observations.LISTING_COLUMNS)
-        return empty, [], warehouse_problem(exc)[0]
+        return empty, [], [], warehouse_problem(exc)[0]
+    return found[0], found[1], found[2], ""
+
+
+_listing_lock = threading.Lock()
+
+
+def _own_area_records(snapshot: Snapshot) -> list[dict[str, Any]]:
+    def own() -> list[dict[str, Any]]:
+        return records(snapshot.own_areas()[["code", "name", "level"]])
+
+    return memoised(snapshot, (__name__, "areas"), list, own)
 
 
 @router.get("/waarden", dependencies=[Depends(analist)])
@@ -132,7 +195,7 @@ def raw_values_page(
     scope = "alle" if bereik == "alle" else "eigen"
     values = raw_values(snapshot, chosen.id, niveau, period, scope)
     measure = maat.strip() or chosen.numerator[0]
-    listing, known_measures, busy = _observations(request, measure, area)
+    listing, known_measures, listed, busy = _observations(request, snapshot, measure, area)
     return render(
         request,
         "internal/values.html",
@@ -153,8 +216,8 @@ def raw_values_page(
         measures=sorted({*known_measures, *chosen.all_measures}),
         measure=measure,
         area=area,
-        own_areas=records(snapshot.own_areas()[["code", "name", "level"]]),
-        observations=records(listing.head(MAX_ROWS)),
+        own_areas=_own_area_records(snapshot),
+        observations=listed,
         observations_total=len(listing),
         busy=busy,
         max_rows=MAX_ROWS,
