@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,13 +20,13 @@ from veiligstad import formatting
 from veiligstad.cli.common import JsonOption, console, current_user, handled, open_warehouse, print_json
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.cli.trends import percent, signal_text
-from veiligstad.domain.actions import Action
-from veiligstad.engine.trends import Change as SeriesChange
 from veiligstad.errors import NotFound, VeiligstadError
-from veiligstad.services import action_files, evaluation, monitor
-from veiligstad.services import actions as action_service
-from veiligstad.services.evaluation import Evaluation, IndicatorChange
 from veiligstad.settings import Settings
+
+if TYPE_CHECKING:
+    from veiligstad.domain.actions import Action
+    from veiligstad.engine.trends import Change as SeriesChange
+    from veiligstad.services.evaluation import Evaluation, IndicatorChange
 
 actions_app = typer.Typer(
     help="Uitvoeringsprogramma: acties per jaar bekijken, importeren en exporteren (YAML).",
@@ -58,6 +58,8 @@ def list_command(
     json_output: JsonOption = False,
 ) -> None:
     """De acties, nieuwste jaar eerst, met status, thema's en trekker."""
+    from veiligstad.services import actions as action_service
+
     settings = Settings()
     _known_theme(settings, theme)
     with open_warehouse(settings, quiet=json_output) as warehouse:
@@ -97,6 +99,9 @@ def show_command(
     json_output: JsonOption = False,
 ) -> None:
     """Eén actie met voortgang en evaluatie, als YAML (of JSON)."""
+    from veiligstad.services import action_files
+    from veiligstad.services import actions as action_service
+
     settings = Settings()
     with open_warehouse(settings, quiet=json_output) as warehouse:
         action = action_service.get_action(warehouse, action_id)
@@ -122,6 +127,8 @@ def import_command(
     json_output: JsonOption = False,
 ) -> None:
     """Lees acties uit YAML: eerst alles controleren, dan alles of niets opslaan."""
+    from veiligstad.services import action_files
+
     settings = Settings()
     definitions = definitions_in_force(settings)
     with open_warehouse(settings, quiet=json_output) as warehouse:
@@ -147,6 +154,8 @@ def export_command(
     year: YearOption = None,
 ) -> None:
     """Schrijf de acties naar YAML (voor versiebeheer); import leest het ongewijzigd terug."""
+    from veiligstad.services import action_files
+
     if output.suffix.lower() not in (".yaml", ".yml"):
         raise VeiligstadError(
             f"Onbekend uitvoerformaat '{output.suffix}'.", hint="Gebruik een .yaml-bestand."
@@ -173,6 +182,8 @@ def _change_text(change: SeriesChange | None, verdict: str, decimals: int) -> st
 
 
 def _value_text(item: IndicatorChange) -> str:
+    from veiligstad.services import evaluation
+
     if item.disclosure:
         return item.disclosure
     if item.value is None:
@@ -261,6 +272,8 @@ def evaluate_command(
     json_output: JsonOption = False,
 ) -> None:
     """Jaarevaluatie: per thema de indicatoren met significantie, de acties en de conclusies."""
+    from veiligstad.services import evaluation, monitor
+
     settings = Settings()
     definitions = definitions_in_force(settings)
     written = evaluation.read_conclusions(conclusions, definitions, year) if conclusions else None

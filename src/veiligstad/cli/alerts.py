@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,9 +15,10 @@ from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, 
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.cli.trends import p_text, percent
 from veiligstad.errors import DataError
-from veiligstad.services import alerts as alert_service
-from veiligstad.services.alerts import Alert
 from veiligstad.settings import Settings
+
+if TYPE_CHECKING:
+    from veiligstad.services.alerts import Alert
 
 
 def parse_date(text: str | None) -> dt.date | None:
@@ -106,6 +107,8 @@ def alerts_command(
 
     Standaard gecorrigeerd voor meervoudig toetsen; --since filtert alleen wat na de correctie
     getoond wordt."""
+    from veiligstad.services import alerts as alert_service
+
     day = parse_date(since)
     settings = Settings()
     definitions = definitions_in_force(settings)

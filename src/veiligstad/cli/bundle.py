@@ -7,16 +7,17 @@ See docs/how-to/move-data-offline.md.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from veiligstad import formatting
-from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, print_json
+from veiligstad.cli.common import JsonOption, connect, console, handled, open_warehouse, print_json
 from veiligstad.cli.imports import import_app
-from veiligstad.services import bundles
 from veiligstad.settings import Settings
-from veiligstad.storage.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from veiligstad.services import bundles
 
 
 def _megabytes(size: int) -> str:
@@ -39,6 +40,8 @@ def export_bundle_command(
     json_output: JsonOption = False,
 ) -> None:
     """Schrijf waarnemingen (actueel en geschiedenis), batches, gebieden en grenzen naar één bundel."""
+    from veiligstad.services import bundles
+
     settings = Settings()
     with open_warehouse(settings, quiet=json_output) as warehouse:
         report = bundles.export_bundle(warehouse, output)
@@ -53,9 +56,11 @@ def import_bundle_command(
     json_output: JsonOption = False,
 ) -> None:
     """Laad een bundel: eerst alles controleren (namen, grootte, hashes), dan alles of niets."""
+    from veiligstad.services import bundles
+
     settings = Settings()
     # No first-use load of the embedded data: the bundle brings its own.
-    with Warehouse.open(settings.resolved_database_url()) as warehouse:
+    with connect(settings.resolved_database_url()) as warehouse:
         report = bundles.import_bundle(warehouse, file)
     if json_output:
         print_json(report.as_dict())

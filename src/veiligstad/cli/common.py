@@ -10,25 +10,25 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
 from veiligstad.cli import render
-from veiligstad.definitions.validation import Definitions
 from veiligstad.errors import VeiligstadError
-from veiligstad.services import bootstrap, monitor
 from veiligstad.settings import Settings
-from veiligstad.storage import warehouse as storage
-from veiligstad.storage.warehouse import Warehouse
+
+if TYPE_CHECKING:  # pandas, Ibis and DuckDB load only when a command opens the warehouse
+    from veiligstad.definitions.validation import Definitions
+    from veiligstad.services.warehouses import Warehouse
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 #: Set by the ``--debug`` option of the main command.
-state = {"debug": False}
+state: dict[str, Any] = {"debug": False}
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machineleesbare JSON-uitvoer.")]
 
@@ -68,12 +68,16 @@ def waiting_message(text: str) -> None:
 
 def configure_waiting(settings: Settings | None = None) -> None:
     """Every warehouse this command opens waits up to ``VEILIGSTAD_WRITE_WAIT_SECONDS`` for another
-    process that holds it, saying so on stderr. A malformed setting is left to the command."""
+    process that holds it, saying so on stderr. A malformed setting is left to the command.
+
+    Applied when the first warehouse is opened (``open_warehouse``), so that commands that
+    never open one do not load the storage stack."""
     try:
         seconds = (settings or Settings()).write_wait_seconds
     except ValidationError:
+        state.pop("wait_seconds", None)
         return
-    storage.set_wait(seconds, notify=waiting_message)
+    state["wait_seconds"] = seconds
 
 
 def current_user() -> str:
@@ -93,7 +97,9 @@ def print_json(data: Any) -> None:
 def open_warehouse(settings: Settings, quiet: bool = False) -> Iterator[Warehouse]:
     """Open the warehouse and load the embedded data on first use (a new, empty warehouse; a
     file that disappears while this process runs is an error, never a new warehouse)."""
-    with Warehouse.open(settings.resolved_database_url()) as warehouse:
+    from veiligstad.services import bootstrap
+
+    with connect(settings.resolved_database_url()) as warehouse:
         if warehouse.is_empty():
             if not quiet:
                 console().print("Eerste gebruik: ingebouwde gegevens laden (veiligstad init)…")
@@ -102,6 +108,20 @@ def open_warehouse(settings: Settings, quiet: bool = False) -> Iterator[Warehous
         yield warehouse
 
 
+@contextmanager
+def connect(url: str) -> Iterator[Warehouse]:
+    """The warehouse at ``url`` as it is (no first-use loading), waiting for another process
+    as ``configure_waiting`` set."""
+    from veiligstad.services import warehouses
+
+    if "wait_seconds" in state:
+        warehouses.set_wait(state["wait_seconds"], notify=waiting_message)
+    with warehouses.opened(url) as warehouse:
+        yield warehouse
+
+
 def definitions(settings: Settings) -> Definitions:
     """The programme and catalogue in force, checked."""
+    from veiligstad.services import monitor
+
     return monitor.load_definitions(settings.programme, settings.catalogue)

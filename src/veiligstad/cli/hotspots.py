@@ -9,7 +9,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -217,6 +216,8 @@ def as_json(result: service.HotspotAnalysis) -> dict[str, Any]:
 
 
 def _cell(value: Any, decimals: int) -> str:
+    import pandas as pd
+
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
         return formatting.MISSING
     return formatting.number(float(value), decimals)

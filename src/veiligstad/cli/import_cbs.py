@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -14,9 +13,12 @@ from veiligstad import formatting
 from veiligstad.cli import render
 from veiligstad.cli.common import console, current_user, definitions, handled, open_warehouse, print_json
 from veiligstad.cli.imports import import_app
-from veiligstad.services import cbs_import
 from veiligstad.settings import Settings
-from veiligstad.sources.cbs_odata import ODataClient, load_definition
+
+if TYPE_CHECKING:
+    import httpx
+
+    from veiligstad.services import cbs_import
 
 #: Tests replace this with an ``httpx.MockTransport`` serving recorded responses.
 TRANSPORT: httpx.BaseTransport | None = None
@@ -43,6 +45,9 @@ def cbs_command(
 
 @handled
 def _run(table: str, municipality: str | None, since: int | None, base_url: str | None, quiet: bool) -> None:
+    from veiligstad.services import cbs_import
+    from veiligstad.services.adapters import ODataClient, load_definition
+
     settings = Settings()
     definition = load_definition(table)
     code = cbs_import.check_municipality(municipality or definitions(settings).programme.municipality)

@@ -8,7 +8,7 @@ loaded; 1 when it was refused (nothing written) or could not be read.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,9 +18,11 @@ from veiligstad import formatting
 from veiligstad.cli.common import console, current_user, handled, open_warehouse, print_json
 from veiligstad.cli.imports import import_app
 from veiligstad.errors import DataError
-from veiligstad.services import uploads
 from veiligstad.settings import Settings
-from veiligstad.sources.upload import UploadLimits
+
+if TYPE_CHECKING:
+    from veiligstad.services import uploads
+    from veiligstad.services.adapters import UploadLimits
 
 MAX_SHOWN = 50
 _OUTCOME = {
@@ -66,6 +68,8 @@ def render_report(console: Console, report: uploads.UploadReport) -> None:
 
 def upload_limits(settings: Settings) -> UploadLimits:
     """The reading limits of the ``VEILIGSTAD_UPLOAD_*`` settings."""
+    from veiligstad.services.adapters import UploadLimits
+
     return UploadLimits(
         max_rows=settings.upload_max_rows,
         max_columns=settings.upload_max_columns,
@@ -94,6 +98,8 @@ def import_file_command(
 
 @handled
 def _run(file: Path, measure: str | None, valid_only: bool, json_output: bool) -> None:
+    from veiligstad.services import uploads
+
     try:
         data = file.read_bytes()
     except OSError as exc:

@@ -26,18 +26,16 @@ from veiligstad.cli import (
     trends,
     users,
 )
+from veiligstad.cli import publish as publish_cli
 from veiligstad.cli import update as update_cli
-from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, print_json
+from veiligstad.cli.common import JsonOption, connect, console, handled, open_warehouse, print_json
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.cli.imports import import_app
-from veiligstad.definitions.loader import load_catalogue, load_programme
-from veiligstad.definitions.validation import Definitions, validate
 from veiligstad.errors import DefinitionError, NotFound, VeiligstadError
-from veiligstad.services import areas as area_service
-from veiligstad.services import bootstrap, monitor
-from veiligstad.services import municipality as municipality_service
 from veiligstad.settings import Settings
-from veiligstad.storage.warehouse import Warehouse
+
+# Commands import the services (and with them pandas, Ibis and DuckDB) in their bodies, so
+# that ``--help`` and commands that do not need them start quickly.
 
 app = typer.Typer(
     name="veiligstad",
@@ -55,6 +53,7 @@ COMMAND_MODULES = (import_cbs, import_file, import_boundaries)
 for _analysis in (trends, hotspots, alerts, serve, users, actions, report, template):
     _analysis.register(app)
 update_cli.register(app)
+publish_cli.register(app)
 bundle.register(export_app)
 
 
@@ -80,10 +79,13 @@ def init_command(
     json_output: JsonOption = False,
 ) -> None:
     """Laad de ingebouwde open data (idempotent); met --municipality ook een startprogramma."""
+    from veiligstad.services import bootstrap
+    from veiligstad.services import municipality as municipality_service
+
     settings = Settings()
     if municipality is not None:
         municipality = municipality_service.normalise_code(municipality)
-    with Warehouse.open(settings.resolved_database_url()) as warehouse:
+    with connect(settings.resolved_database_url()) as warehouse:
         with render.progress(json_output) as step:
             report = bootstrap.initialise(warehouse, step)
         summary = (
@@ -116,6 +118,9 @@ def validate_command(
     json_output: JsonOption = False,
 ) -> None:
     """Controleer een programma- en catalogusbestand; exitcode 1 bij fouten."""
+    from veiligstad.definitions.loader import load_catalogue, load_programme
+    from veiligstad.definitions.validation import Definitions, validate
+
     settings = Settings()
     programme = programme or settings.programme
     catalogue = catalogue or settings.catalogue
@@ -145,6 +150,8 @@ def validate_command(
 @handled
 def status_command(json_output: JsonOption = False) -> None:
     """Stand van het programma: per thema de indicatoren, basis, laatste waarde en signaal."""
+    from veiligstad.services import monitor
+
     settings = Settings()
     definitions = definitions_in_force(settings)
     with open_warehouse(settings, quiet=json_output) as warehouse:
@@ -164,6 +171,9 @@ def indicator_command(
     json_output: JsonOption = False,
 ) -> None:
     """De reeks van één indicator voor één gebied, met 95%-intervallen."""
+    from veiligstad.services import areas as area_service
+    from veiligstad.services import monitor
+
     settings = Settings()
     definitions = definitions_in_force(settings)
     indicator = definitions.indicator(indicator_id)
@@ -191,6 +201,8 @@ def areas_command(
     json_output: JsonOption = False,
 ) -> None:
     """De gebieden van een gemeente met hun indeling."""
+    from veiligstad.services import areas as area_service
+
     settings = Settings()
     code = (municipality or definitions_in_force(settings).programme.municipality).strip().upper()
     with open_warehouse(settings, quiet=json_output) as warehouse:
@@ -207,6 +219,8 @@ def export_indicators(
     output: Annotated[Path, typer.Option("--output", "-o", help="Doelbestand (.csv).")],
 ) -> None:
     """Schrijf alle indicatorwaarden: één rij per indicator × gebied × periode."""
+    from veiligstad.services import monitor
+
     if output.suffix.lower() != ".csv":
         raise VeiligstadError(f"Onbekend uitvoerformaat '{output.suffix}'.", hint="Gebruik een .csv-bestand.")
     settings = Settings()

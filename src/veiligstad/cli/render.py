@@ -5,23 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from veiligstad import formatting
-from veiligstad.definitions.validation import Definitions
-from veiligstad.domain.areas import Area
-from veiligstad.domain.indicators import Direction, Indicator
-from veiligstad.engine.significance import Signal
-from veiligstad.errors import Problem
 from veiligstad.progress import Progress as ProgressCallback
 from veiligstad.progress import no_progress
-from veiligstad.services.bootstrap import InitReport
-from veiligstad.services.monitor import NO_EFFECT_INDICATORS, StatusRow, reason_text, theme_verdict
+
+if TYPE_CHECKING:  # pandas and the services are imported by the commands that use them
+    import pandas as pd
+
+    from veiligstad.definitions.validation import Definitions
+    from veiligstad.domain.areas import Area
+    from veiligstad.domain.indicators import Indicator
+    from veiligstad.errors import Problem
+    from veiligstad.services.bootstrap import InitReport
+    from veiligstad.services.monitor import StatusRow
 
 ATTRIBUTION = "Bron: Politie / CBS; Veiligheidsmonitor (CBS)"
 
@@ -87,10 +89,15 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def _direction(indicator: Indicator) -> str:
+    from veiligstad.domain.indicators import Direction
+
     return "lager is beter" if indicator.direction is Direction.LOWER_IS_BETTER else "hoger is beter"
 
 
 def _signal_text(row: StatusRow) -> str:
+    from veiligstad.domain.indicators import Direction
+    from veiligstad.engine.significance import Signal
+
     if row.comparison is None:
         return "nog geen cijfer na het basisjaar" if row.latest_year is not None else ""
     text = row.comparison.signal.value
@@ -169,6 +176,8 @@ def _status_table(rows: list[StatusRow], baseline_year: int) -> Table:
 
 def status(out: Console, definitions: Definitions, rows: list[StatusRow]) -> None:
     """The programme status, per theme."""
+    from veiligstad.services.monitor import NO_EFFECT_INDICATORS, theme_verdict
+
     prog = definitions.programme
     out.print(f"[bold]{prog.title}[/bold] — {prog.municipality} {prog.municipality_name}")
     if prog.decision is not None:
@@ -261,11 +270,20 @@ def status_json(definitions: Definitions, rows: list[StatusRow]) -> dict[str, An
 
 
 def _float(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
+    return None if value is None or _missing(value) else float(value)
+
+
+def _missing(value: Any) -> bool:
+    """Whether a cell is empty (``None``, NaN, ``pd.NA`` or ``NaT``)."""
+    import pandas as pd
+
+    return bool(pd.isna(value))
 
 
 def series(out: Console, indicator: Indicator, area: Area, rows: pd.DataFrame) -> None:
     """One indicator's series for one area."""
+    from veiligstad.services.monitor import reason_text
+
     out.print(f"[bold]{indicator.name}[/bold] — {area.display_name} ({area.code}, {area.level.label})")
     out.print(f"{indicator.description} Eenheid: {indicator.unit}; {_direction(indicator)}.")
     if indicator.haaldelict:
@@ -336,7 +354,7 @@ def series_json(indicator: Indicator, area: Area, rows: pd.DataFrame) -> dict[st
                 if isinstance(row["published_status"], str)
                 else None,
                 "reconciliation": row["reconciliation"],
-                "approximate": bool(row["approximate"]) if not pd.isna(row["approximate"]) else False,
+                "approximate": bool(row["approximate"]) if not _missing(row["approximate"]) else False,
                 "reason": row["reason"] if isinstance(row["reason"], str) else None,
             }
         )

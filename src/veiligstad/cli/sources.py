@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -28,10 +27,11 @@ from veiligstad.cli.common import (
 )
 from veiligstad.domain.documents import Confidentiality, Document
 from veiligstad.errors import NotFound
-from veiligstad.services import documents as document_service
-from veiligstad.services import freshness
-from veiligstad.services.municipality import MunicipalitySummary, summary_frame
 from veiligstad.settings import Settings
+
+if TYPE_CHECKING:
+    from veiligstad.services import freshness
+    from veiligstad.services.municipality import MunicipalitySummary
 
 sources_app = typer.Typer(
     help="Bronnen: kwalitatieve bronnen (onderzoeken, analyses, rapporten) en de actualiteit van de cijfers.",
@@ -60,6 +60,9 @@ def sources_command(
     """Kwalitatieve bronnen zoeken op thema en gebied; met --status de actualiteit per bron."""
     if ctx.invoked_subcommand is not None:
         return
+    from veiligstad.services import documents as document_service
+    from veiligstad.services import freshness
+
     settings = Settings()
     if status:
         with open_warehouse(settings, quiet=json_output) as warehouse:
@@ -88,6 +91,8 @@ def add_command(
     json_output: JsonOption = False,
 ) -> None:
     """Registreer onderzoeken, analyses en rapporten uit een YAML-bestand (alles of niets)."""
+    from veiligstad.services import documents as document_service
+
     settings = Settings()
     programme = definitions(settings).programme
     with open_warehouse(settings, quiet=json_output) as warehouse:
@@ -135,6 +140,8 @@ def render_documents(out: Console, documents: list[Document], theme_names: dict[
 
 
 def _when(value: Any) -> str:
+    import pandas as pd
+
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
         return formatting.MISSING
     stamp = pd.Timestamp(value)
@@ -180,6 +187,8 @@ def municipality_json(summary: MunicipalitySummary) -> dict[str, Any]:
 
 def render_municipality(out: Console, summary: MunicipalitySummary) -> None:
     """What the embedded data have for the gemeente, and what to do next."""
+    from veiligstad.services.municipality import summary_frame
+
     out.print(
         f"Startprogramma voor {summary.name} ({summary.code}) geschreven naar {summary.programme_file}.",
         markup=False,

@@ -7,7 +7,7 @@ See docs/how-to/fill-in-a-template.md. Filled in, the file loads with ``veiligst
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,8 +16,10 @@ from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, 
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.errors import VeiligstadError
 from veiligstad.files import write_atomically
-from veiligstad.services import templates
 from veiligstad.settings import Settings
+
+if TYPE_CHECKING:
+    pass
 
 
 def _write(output: Path, data: bytes) -> None:
@@ -40,6 +42,8 @@ def template_command(
     json_output: JsonOption = False,
 ) -> None:
     """Schrijf een invulsjabloon met de cijfers die een indicator nog mist (voor import file)."""
+    from veiligstad.services import templates
+
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in templates.FORMATS:
         raise VeiligstadError(f"Onbekend uitvoerformaat '{output.suffix}'.", hint="Gebruik .csv of .xlsx.")

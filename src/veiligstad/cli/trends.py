@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,17 +14,15 @@ from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, 
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.cli.render import ATTRIBUTION
 from veiligstad.domain.areas import Area
-from veiligstad.domain.indicators import Direction, Indicator
-from veiligstad.engine.compstat import Block, CompStat
-from veiligstad.engine.significance import Comparison, Signal
-from veiligstad.engine.trends import Change, Trend, after_break
-from veiligstad.services import areas as area_service
-from veiligstad.services import divergence as divergence_service
-from veiligstad.services import monitor
-from veiligstad.services import trends as trend_service
-from veiligstad.services.divergence import Divergence
-from veiligstad.services.trends import TrendReport
 from veiligstad.settings import Settings
+
+if TYPE_CHECKING:
+    from veiligstad.domain.indicators import Indicator
+    from veiligstad.engine.compstat import Block, CompStat
+    from veiligstad.engine.significance import Comparison
+    from veiligstad.engine.trends import Change, Trend
+    from veiligstad.services.divergence import Divergence
+    from veiligstad.services.trends import TrendReport
 
 COMPSTAT_NOTE = (
     "De politie publiceert per maand, niet per dag: in plaats van '28 dagen' vergelijken we de "
@@ -50,6 +48,8 @@ def percent(relative: float | None) -> str:
 
 def signal_text(comparison: Comparison) -> str:
     """The label, with the reason when there is too little data."""
+    from veiligstad.engine.significance import Signal
+
     if comparison.signal is Signal.TOO_LITTLE and comparison.reason:
         return f"{comparison.signal.value} ({comparison.reason})"
     return comparison.signal.value
@@ -61,6 +61,8 @@ def _month(key: tuple[int, int]) -> str:
 
 def trend_sentence(trend: Trend, indicator: Indicator, first: str, last: str) -> str:
     """One Dutch sentence about the trend."""
+    from veiligstad.engine.significance import Signal
+
     if trend.signal is Signal.TOO_LITTLE:
         return f"Trend: {trend.signal.value} ({trend.reason})."
     d = indicator.decimals + 1
@@ -90,11 +92,12 @@ def baseline_sentence(report: TrendReport) -> str:
     )
 
 
+#: Per ``Signal`` name (the engine, and numpy with it, is imported only by the commands).
 BETWEEN_AREAS = {
-    Signal.ROSE: "significant hoger",
-    Signal.FELL: "significant lager",
-    Signal.NO_CHANGE: "geen significant verschil",
-    Signal.TOO_LITTLE: "te weinig gegevens",
+    "ROSE": "significant hoger",
+    "FELL": "significant lager",
+    "NO_CHANGE": "geen significant verschil",
+    "TOO_LITTLE": "te weinig gegevens",
 }
 
 
@@ -106,7 +109,7 @@ def versus_sentence(report: TrendReport, parent_name: str) -> str:
     indicator = report.indicator
     d = indicator.decimals
     cmp = versus.comparison
-    verdict = BETWEEN_AREAS[cmp.signal] + (f" ({cmp.reason})" if cmp.reason else "")
+    verdict = BETWEEN_AREAS[cmp.signal.name] + (f" ({cmp.reason})" if cmp.reason else "")
     p = p_text(cmp.p_value)
     p_part = f", p {p if p.startswith('<') else '= ' + p}" if p else ""
     if cmp.method:
@@ -132,6 +135,9 @@ def render_report(
     parent_name: str = "",
 ) -> None:
     """The report for people, in Dutch."""
+    from veiligstad.domain.indicators import Direction
+    from veiligstad.engine.trends import after_break
+
     indicator = report.indicator
     direction = "lager is beter" if indicator.direction is Direction.LOWER_IS_BETTER else "hoger is beter"
     out.print(f"[bold]{indicator.name}[/bold] — {area.display_name} ({area.code}, {area.level.label})")
@@ -426,6 +432,11 @@ def trends_command(
     json_output: JsonOption = False,
 ) -> None:
     """Trend (Mann-Kendall, Sen-helling), verandering per jaar en CompStat, met significantie."""
+    from veiligstad.services import areas as area_service
+    from veiligstad.services import divergence as divergence_service
+    from veiligstad.services import monitor
+    from veiligstad.services import trends as trend_service
+
     settings = Settings()
     definitions = definitions_in_force(settings)
     trend_service.indicator_or_raise(definitions, indicator_id)

@@ -7,10 +7,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlparse
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +18,7 @@ from veiligstad import formatting
 from veiligstad.cli import render
 from veiligstad.cli.common import (
     JsonOption,
+    connect,
     console,
     current_user,
     definitions,
@@ -28,10 +28,14 @@ from veiligstad.cli.common import (
 )
 from veiligstad.errors import VeiligstadError
 from veiligstad.progress import Progress
-from veiligstad.services import update
 from veiligstad.settings import Settings
-from veiligstad.sources.cbs_odata import ODataClient, TableDefinition
-from veiligstad.storage.warehouse import OBSERVATIONS, Warehouse
+
+if TYPE_CHECKING:
+    import httpx
+
+    from veiligstad.services import update
+    from veiligstad.services.adapters import ODataClient, TableDefinition
+    from veiligstad.services.warehouses import Warehouse
 
 #: Tests replace this with an ``httpx.MockTransport`` serving recorded responses.
 TRANSPORT: httpx.BaseTransport | None = None
@@ -83,6 +87,8 @@ def _run(
     base_url: str | None,
     quiet: bool,
 ) -> None:
+    from veiligstad.services import update
+
     if all_municipalities and municipality:
         raise VeiligstadError(
             "Kies --municipality of --all, niet allebei.", hint="--all haalt de cijfers van alle gemeenten."
@@ -119,6 +125,8 @@ def _run(
 @contextlib.contextmanager
 def _clients(base_url: str | None) -> Iterator[update.ClientFor]:
     """One client per host (or one for --base-url), closed at the end."""
+    from veiligstad.services.adapters import ODataClient
+
     clients: dict[str, ODataClient] = {}
 
     def client_for(definition: TableDefinition) -> ODataClient:
@@ -141,6 +149,9 @@ def _held(settings: Settings) -> Iterator[update.HeldFor]:
     A DuckDB file that does not exist yet is not created here (a dry run or a failed probe
     leaves no file behind): it holds nothing.
     """
+    from veiligstad.services import update
+    from veiligstad.services.warehouses import OBSERVATIONS
+
     url = settings.resolved_database_url()
     parsed = urlparse(url)
     opened: list[Any] = []
@@ -151,7 +162,7 @@ def _held(settings: Settings) -> Iterator[update.HeldFor]:
         if local and not Path(parsed.path).exists():
             return {}
         if not opened:
-            opened.append(stack.enter_context(Warehouse.open(url)))
+            opened.append(stack.enter_context(connect(url)))
         warehouse: Warehouse = opened[0]
         if OBSERVATIONS not in warehouse.con.list_tables():
             return {}
@@ -216,6 +227,8 @@ def _periods(codes: list[str]) -> str:
 
 def render_plan(out: Console, plan: update.Plan) -> None:
     """The plan as a Rich table (Dutch)."""
+    from veiligstad.services import update
+
     where = "heel Nederland" if plan.scope == update.NATIONAL else plan.scope
     table = Table(
         title=f"Plan voor {where}" + (f", vanaf {plan.since}" if plan.since else ""), title_justify="left"
@@ -246,6 +259,8 @@ def render_plan(out: Console, plan: update.Plan) -> None:
 
 def render_report(out: Console, plan: update.Plan, report: update.UpdateReport) -> None:
     """What was done per table (Dutch)."""
+    from veiligstad.services import update
+
     where = "heel Nederland" if report.scope == update.NATIONAL else report.scope
     table = Table(title=f"Bijgewerkt voor {where}", title_justify="left")
     numbers = ("Opgehaald", "Totaal in bron", "Niet gepubliceerd")

@@ -8,7 +8,7 @@ sessions: a running server refuses the old cookies within a few seconds.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -16,8 +16,10 @@ from rich.table import Table
 from veiligstad.cli.common import JsonOption, console, current_user, handled, open_warehouse, print_json
 from veiligstad.domain.accounts import Role
 from veiligstad.errors import ConfigError, NotFound
-from veiligstad.services import accounts
 from veiligstad.settings import Settings
+
+if TYPE_CHECKING:
+    pass
 
 user_app = typer.Typer(help="Accounts voor de interne pagina's van het dashboard.", no_args_is_help=True)
 
@@ -49,6 +51,8 @@ def add(
 
     Open sessies van een vervangen account vervallen.
     """
+    from veiligstad.services import accounts
+
     chosen = accounts.parse_role(role)
     password = _password(password_stdin)
     with open_warehouse(Settings(), quiet=True) as warehouse:
@@ -59,6 +63,8 @@ def add(
 @handled
 def listing(json_output: JsonOption = False) -> None:
     """Toon de accounts (nooit de wachtwoorden)."""
+    from veiligstad.services import accounts
+
     with open_warehouse(Settings(), quiet=True) as warehouse:
         found = accounts.users(warehouse)
     if json_output:
@@ -76,6 +82,8 @@ def listing(json_output: JsonOption = False) -> None:
 @handled
 def remove(username: Annotated[str, typer.Argument(help="Gebruikersnaam.")]) -> None:
     """Verwijder een account; een open sessie vervalt direct."""
+    from veiligstad.services import accounts
+
     with open_warehouse(Settings(), quiet=True) as warehouse:
         accounts.remove_user(warehouse, username)
     console().print(f"Account '{username}' verwijderd.", highlight=False)
@@ -84,6 +92,8 @@ def remove(username: Annotated[str, typer.Argument(help="Gebruikersnaam.")]) -> 
 @handled
 def logout(username: Annotated[str, typer.Argument(help="Gebruikersnaam.")]) -> None:
     """Beëindig alle sessies van een account (bijvoorbeeld na een verloren laptop)."""
+    from veiligstad.services import accounts
+
     with open_warehouse(Settings(), quiet=True) as warehouse:
         if accounts.end_sessions(warehouse, username) is None:
             raise NotFound(f"Onbekende gebruiker '{username}'.", hint="Zie `veiligstad user list`.")

@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""A quick CLI: ``--help`` of every command loads none of the heavy libraries, and the
+start-up benchmark (``benchmarks/cli_startup.py``) runs at a tiny scale."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("pandas", "ibis", "duckdb", "altair", "weasyprint", "geopandas", "pyarrow", "shapely", "httpx")
+
+#: In a fresh interpreter: ``--help`` of the main command and of every (sub)command, then
+#: which heavy libraries were imported.
+CHILD = """
+import json, sys
+import typer
+from typer.testing import CliRunner
+from veiligstad.cli.main import app
+
+def paths(command, prefix):
+    yield prefix
+    for name, sub in sorted(getattr(command, "commands", {}).items()):  # a group's commands
+        yield from paths(sub, [*prefix, name])
+
+runner = CliRunner()
+failed = []
+every = list(paths(typer.main.get_command(app), []))
+for path in every:
+    result = runner.invoke(app, [*path, "--help"])
+    if result.exit_code != 0 or "Usage" not in result.output:
+        failed.append([path, result.exit_code, result.output[-300:]])
+heavy = sorted(name for name in HEAVY if name in sys.modules)
+print(json.dumps({"commands": [" ".join(p) for p in every], "failed": failed, "heavy": heavy}))
+"""
+
+
+def child(code: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n{code}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_help_of_every_command_loads_no_heavy_library() -> None:
+    result = child(CHILD)
+    commands = result["commands"]
+    assert isinstance(commands, list)
+    expected = {"", "status", "indicator", "import cbs", "export bundle", "sources add", "update"}
+    assert expected <= set(commands)
+    assert result["failed"] == []
+    assert result["heavy"] == []
+
+
+def test_a_command_still_loads_what_it_needs() -> None:
+    """The guard above is not vacuous: the names it looks for are what a real command imports."""
+    result = child(
+        "import json, sys\n"
+        "from veiligstad.cli import main\n"
+        "from veiligstad.services import monitor, warehouses\n"
+        "print(json.dumps({'heavy': sorted(n for n in HEAVY if n in sys.modules)}))"
+    )
+    assert {"pandas", "ibis", "duckdb"} <= set(result["heavy"])  # type: ignore[arg-type]
+
+
+def test_the_startup_benchmark_runs_and_help_is_quick(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import cli_startup
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    env = cli_startup.prepare(None, tmp_path, timeout=300)
+    timings = {t.name: t for t in cli_startup.measure(["baseline", "help", "status"], env, 1, 300)}
+    assert set(timings) == {"baseline", "help", "status"}
+    assert all(len(t.seconds) == 1 and t.seconds[0] > 0 for t in timings.values())
+    # The goal is 0.5 s; the shared test machine runs many processes at once (load above 10 on
+    # 2 cores stretches every figure 5-10x), so only loose bounds: help costs less than a
+    # command that loads the data stack, and stays within a generous absolute bound.
+    assert timings["help"].median < timings["status"].median
+    assert timings["help"].median < 30.0
+    assert "| -m veiligstad --help |" in cli_startup.table(list(timings.values()))
