@@ -7,7 +7,7 @@ See docs/how-to/fill-in-a-template.md. Filled in, the file loads with ``veiligst
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -17,9 +17,6 @@ from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.errors import VeiligstadError
 from veiligstad.files import write_atomically
 from veiligstad.settings import Settings
-
-if TYPE_CHECKING:
-    pass
 
 
 def _write(output: Path, data: bytes) -> None:

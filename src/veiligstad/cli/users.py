@@ -8,7 +8,7 @@ sessions: a running server refuses the old cookies within a few seconds.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -17,9 +17,6 @@ from veiligstad.cli.common import JsonOption, console, current_user, handled, op
 from veiligstad.domain.accounts import Role
 from veiligstad.errors import ConfigError, NotFound
 from veiligstad.settings import Settings
-
-if TYPE_CHECKING:
-    pass
 
 user_app = typer.Typer(help="Accounts voor de interne pagina's van het dashboard.", no_args_is_help=True)
 
