@@ -154,3 +154,28 @@ def test_summed_populations_agree_with_the_first_count_in_the_new_boundaries() -
             off.append(merger.successor)
     assert checked >= 80, checked
     assert 0 < len(off) <= 15, off
+
+
+@pytest.mark.parametrize(
+    ("code", "year", "predecessors"),
+    [
+        ("GM1949", 2018, ("GM0063", "GM0070", "GM1908")),  # Waadhoeke, also part of Littenseradiel
+        ("GM1969", 2019, ("GM0015", "GM0022", "GM0025", "GM0056")),  # Westerkwartier, part of Winsum
+    ],
+)
+def test_a_new_code_that_also_received_a_split_part_gets_a_merger_year_rate(
+    code: str, year: int, predecessors: tuple[str, ...]
+) -> None:
+    """Real merger list and populations: the split-up's event named the new code itself as a
+    predecessor, which had no population of its own, so the merger year had no denominator."""
+    population = _embedded_population()
+    mergers = [m for m in embedded_mergers() if m.successor == code and m.date.year == year]
+    assert len(mergers) == 2  # the merger and the received part of a split-up
+    rows = [obs(CRIME, code, year, 1000)]
+    rows += [obs("inwoners", p, year, population[(p, year)]) for p in predecessors]
+    frame = areas_frame([area(c, "gemeente", gemeente=c) for c in (code, *predecessors)])
+    row = _rate(run_compute(observations_frame(rows), frame, [RATE], mergers), code, year)
+    expected = sum(population[(p, year)] for p in predecessors)
+    assert row["denominator"] == expected
+    assert row["value"] == pytest.approx(1000 * 1000 / expected, rel=1e-12)
+    assert row["approximate"]  # the received part of the split-up is not in the sum
