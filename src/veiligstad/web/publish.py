@@ -36,13 +36,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from email.message import Message
+from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
-from bs4 import BeautifulSoup
-from bs4.element import Tag
 from fastapi.testclient import TestClient
 
 from veiligstad.errors import VeiligstadError
@@ -51,8 +50,8 @@ from veiligstad.progress import Progress, no_progress
 from veiligstad.services import bootstrap, monitor
 from veiligstad.services.snapshot import Snapshot, SnapshotCache
 from veiligstad.services.snapshot_store import SnapshotStore
+from veiligstad.services.warehouses import Warehouse
 from veiligstad.settings import Settings, default_data_dir
-from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth, i18n
 from veiligstad.web.app import create_app
 
@@ -212,6 +211,91 @@ def _attachment(disposition: str) -> str | None:
     return PurePosixPath(name).name if name else None
 
 
+class Element:
+    """A parsed element of a form (enough of a DOM for ``_rows``)."""
+
+    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Element | None) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.parent = parent
+        self.children: list[Element | str] = []
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        if name not in self.attrs:
+            return default
+        return self.attrs[name] or ""
+
+    def has_attr(self, name: str) -> bool:
+        return name in self.attrs
+
+    def find_all(self, tag: str) -> list[Element]:
+        found = []
+        for child in self.children:
+            if isinstance(child, Element):
+                if child.tag == tag:
+                    found.append(child)
+                found += child.find_all(tag)
+        return found
+
+    def find(self, tag: str, **attrs: str) -> Element | None:
+        return next(
+            (e for e in self.find_all(tag) if all(e.attrs.get(k) == v for k, v in attrs.items())), None
+        )
+
+    def find_parent(self, tag: str) -> Element | None:
+        node = self.parent
+        while node is not None and node.tag != tag:
+            node = node.parent
+        return node
+
+    def words(self) -> str:
+        """The element's own text, without that of its children (a label around a select)."""
+        return " ".join(c.strip() for c in self.children if isinstance(c, str) and c.strip())
+
+    def text(self) -> str:
+        parts = [c.strip() if isinstance(c, str) else c.text() for c in self.children]
+        return " ".join(p for p in parts if p)
+
+
+class _FormParser(HTMLParser):
+    VOID = frozenset({"input", "br", "img", "meta", "link", "hr", "source", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#root", {}, None)
+        self.current = self.root
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, dict(attrs), self.current)
+        self.current.children.append(element)
+        if tag not in self.VOID:
+            self.current = element
+
+    def handle_endtag(self, tag: str) -> None:
+        node: Element | None = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data: str) -> None:
+        self.current.children.append(data)
+
+
+def parse_form(text: str) -> Element | None:
+    """The first ``<form>`` in ``text``, parsed.
+
+    >>> years = '<select name="j"><option value="1" selected>1</option></select>'
+    >>> form = parse_form(f'<form action="/k"><label>Jaar {years}</label></form>')
+    >>> [(s.get("name"), s.find_parent("label").words()) for s in form.find_all("select")]
+    [('j', 'Jaar')]
+    """
+    parser = _FormParser()
+    parser.feed(text)
+    parser.close()
+    return parser.root.find("form")
+
+
 class Site:
     """A crawl of the app, then the rewritten files."""
 
@@ -344,9 +428,8 @@ class Site:
 
     def form(self, lang: str, form: str, source: str) -> str:
         """A GET form as rows of links to the published choices."""
-        soup = BeautifulSoup(form, "html.parser")
-        tag = soup.find("form")
-        if not isinstance(tag, Tag):
+        tag = parse_form(form)
+        if tag is None:
             return ""
         rows = []
         for label, options in _rows(tag):
@@ -443,39 +526,29 @@ def _strings(value: Any) -> Iterator[str]:
         yield value
 
 
-def _words(tag: Tag) -> str:
-    """The text of an element itself, without that of its children (a label around a select)."""
-    return " ".join(s.strip() for s in tag.find_all(string=True, recursive=False) if s.strip())
-
-
 def _with_query(action: str, pairs: dict[str, str]) -> str:
     base, _, fragment = action.partition("#")
     return base + (f"?{urlencode(pairs)}" if pairs else "") + (f"#{fragment}" if fragment else "")
 
 
-def _rows(form: Tag) -> list[tuple[str, list[tuple[str, bool, str]]]]:
+def _rows(form: Element) -> list[tuple[str, list[tuple[str, bool, str]]]]:
     """What a GET form offers, as rows of (text, selected, URL): one row per choice list, each
     option with the other choices at their default. A report form (its action a ``.pdf``) gets
     the newest year, as PDF and web page, and per stadsdeel and wijk for the area profile."""
     action = str(form.get("action") or "")
     if action.endswith((".pdf", ".html")):
         targets = [
-            (_words(b) or b.get_text(" ", strip=True), str(b.get("formaction") or action))
-            for b in form.find_all("button")
+            (b.words() or b.text(), str(b.get("formaction") or action)) for b in form.find_all("button")
         ]
-        area = form.find("select", attrs={"name": "gebied"})
-        if not isinstance(area, Tag):
+        area = form.find("select", name="gebied")
+        if area is None:
             return [("", [(text, False, url) for text, url in targets])]
         rows = []
         for group in area.find_all("optgroup")[:2]:  # stadsdelen and wijken; not every buurt
             for option in group.find_all("option"):
-                code = str(option.get("value", ""))
-                rows.append(
-                    (
-                        option.get_text(" ", strip=True),
-                        [(text, False, _with_query(url, {"gebied": code})) for text, url in targets],
-                    )
-                )
+                code = str(option.get("value") or "")
+                links = [(text, False, _with_query(url, {"gebied": code})) for text, url in targets]
+                rows.append((option.text(), links))
         return rows
     rows = []
     for select in form.find_all("select"):
@@ -485,28 +558,22 @@ def _rows(form: Tag) -> list[tuple[str, list[tuple[str, bool, str]]]]:
             continue
         holder = select.find_parent("label")
         if holder is None and select.get("id"):
-            holder = form.find("label", attrs={"for": str(select.get("id"))})
-        label = (_words(holder) or holder.get_text(" ", strip=True)) if isinstance(holder, Tag) else name
+            holder = form.find("label", **{"for": str(select.get("id"))})
+        label = (holder.words() or holder.text()) if holder is not None else name
         choices = []
         for option in options:
-            value = str(option.get("value", option.get_text(strip=True)))
+            value = str(option.get("value", option.text()))
             if value:
-                choices.append(
-                    (
-                        option.get_text(" ", strip=True),
-                        option.has_attr("selected"),
-                        _with_query(action, {name: value}),
-                    )
-                )
+                url = _with_query(action, {name: value})
+                choices.append((option.text(), option.has_attr("selected"), url))
         if len(choices) > 1:
             rows.append((label, choices))
     return rows
 
 
 def _choices(form: str) -> list[str]:
-    soup = BeautifulSoup(form, "html.parser")
-    tag = soup.find("form")
-    if not isinstance(tag, Tag):
+    tag = parse_form(form)
+    if tag is None:
         return []
     return [url for _, options in _rows(tag) for *_, url in options]
 
