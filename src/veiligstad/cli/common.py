@@ -21,6 +21,8 @@ from veiligstad.errors import VeiligstadError
 from veiligstad.settings import Settings
 
 if TYPE_CHECKING:  # pandas, Ibis and DuckDB load only when a command opens the warehouse
+    import pandas as pd
+
     from veiligstad.definitions.validation import Definitions
     from veiligstad.services.warehouses import Warehouse
 
@@ -118,6 +120,24 @@ def connect(url: str) -> Iterator[Warehouse]:
         warehouses.set_wait(state["wait_seconds"], notify=waiting_message)
     with warehouses.opened(url) as warehouse:
         yield warehouse
+
+
+def indicator_values(settings: Settings, definitions: Definitions, quiet: bool = False) -> pd.DataFrame:
+    """Every indicator value (before disclosure control) of the warehouse in force: read from the
+    snapshot stored for this warehouse state (``services.snapshot_store``) when a web worker or
+    an earlier command computed it, otherwise computed once and stored for the next command."""
+    from veiligstad.services import snapshot
+    from veiligstad.settings import default_data_dir
+
+    with open_warehouse(settings, quiet=quiet):
+        pass  # first use: the embedded data are loaded first (with a progress bar)
+    stored = snapshot.load_or_build(
+        settings.resolved_database_url(),
+        lambda: definitions,
+        settings.disclosure_threshold,
+        default_data_dir(),
+    )
+    return stored.values
 
 
 def definitions(settings: Settings) -> Definitions:

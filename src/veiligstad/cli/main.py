@@ -28,7 +28,15 @@ from veiligstad.cli import (
 )
 from veiligstad.cli import publish as publish_cli
 from veiligstad.cli import update as update_cli
-from veiligstad.cli.common import JsonOption, connect, console, handled, open_warehouse, print_json
+from veiligstad.cli.common import (
+    JsonOption,
+    connect,
+    console,
+    handled,
+    indicator_values,
+    open_warehouse,
+    print_json,
+)
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.cli.imports import import_app
 from veiligstad.errors import DefinitionError, NotFound, VeiligstadError
@@ -154,8 +162,7 @@ def status_command(json_output: JsonOption = False) -> None:
 
     settings = Settings()
     definitions = definitions_in_force(settings)
-    with open_warehouse(settings, quiet=json_output) as warehouse:
-        values = monitor.indicator_values(warehouse, definitions)
+    values = indicator_values(settings, definitions, quiet=json_output)  # stored per state
     rows = monitor.status(values, definitions)
     if json_output:
         print_json(render.status_json(definitions, rows))
@@ -183,7 +190,7 @@ def indicator_command(
     area_code = (area or definitions.programme.municipality).strip().upper()
     with open_warehouse(settings, quiet=json_output) as warehouse:
         found = area_service.find(warehouse, area_code)
-        values = monitor.indicator_values(warehouse, definitions, only=indicator_id)
+    values = indicator_values(settings, definitions, quiet=json_output)  # stored per state
     rows = monitor.series(values, indicator_id, area_code)
     if json_output:
         print_json(render.series_json(indicator, found, rows))
