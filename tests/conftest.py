@@ -71,3 +71,13 @@ def fresh_postgres_url(postgres_cluster: Cluster) -> Iterator[str]:
     url = postgres_cluster.create_database()
     yield url
     postgres_cluster.drop_database(url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_loaded_url(postgres_cluster: Cluster) -> str:
+    """URL of a PostgreSQL warehouse with the embedded data, loaded once per session (treat as
+    read-only; ``postgres_cluster.create_database(template=...)`` copies it for writers)."""
+    url = postgres_cluster.create_database("veiligstad_loaded")
+    with Warehouse.open(url) as warehouse:
+        bootstrap.initialise(warehouse)
+    return url

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -341,3 +342,149 @@ def test_uploads_on_the_page_all_commit_while_others_browse_internal_pages(
         loaded = set(warehouse.batches().execute()["source_id"])
         assert {uploads.source_id_for(f"pagina-{i}.csv") for i in range(PAGE_UPLOADS)} <= loaded
         assert not [t for t in warehouse.con.list_tables() if t.startswith(STAGE_PREFIX)]
+
+
+# --------------------------------------------------------------------------- PostgreSQL: many writers
+
+SHARED_ACTION = "gedeelde-actie"
+SHARED_SOURCE = "wijkcijfers-gedeeld.csv"
+
+
+def _pg_writer(url: str, writer: int, rounds: int, results: Any) -> None:
+    """One writing process: per round an upload of a new version of a shared source, an account
+    save, and a read-modify-write of a shared action (a progress note, retried on a conflict)."""
+    from veiligstad.domain.actions import ProgressNote
+
+    tally = {"commits": 0, "conflicts": 0, "errors": [], "notes": [], "uploads": []}
+    for step in range(rounds):
+        try:
+            value = writer * 1000 + step
+            data = (
+                f"area_code,period,measure,value\n{BUURTEN[writer % WRITERS]},2024,misdrijven:0.0.0,{value}\n"
+            )
+            with Warehouse.open(url) as warehouse:
+                report = uploads.import_bytes(warehouse, data.encode(), SHARED_SOURCE, loaded_by=f"w{writer}")
+            assert report.outcome == "geladen", report.outcome
+            tally["uploads"].append(report.batch_id)
+            tally["commits"] += 1
+            with Warehouse.open(url) as warehouse:
+                accounts.add_user(
+                    warehouse, f"schrijver{writer}r{step}", Role.ANALIST, "een lang wachtwoord 123"
+                )
+            tally["commits"] += 1
+            note = f"w{writer}r{step}"
+            for _attempt in range(50):
+                with Warehouse.open(url) as warehouse:
+                    before = action_store.load_action(warehouse, SHARED_ACTION)
+                    assert before is not None
+                    progress = [
+                        *before.progress,
+                        ProgressNote(date=dt.date(2025, 1, 1), text=note, author="w"),
+                    ]
+                    after = before.model_copy(update={"progress": progress})
+                    at = dt.datetime.now(dt.UTC)
+                    entry = AuditEntry(
+                        at, f"w{writer}", Entity.ACTION, SHARED_ACTION, Change.UPDATE,
+                        before.model_dump(mode="json"), after.model_dump(mode="json"),
+                    )  # fmt: skip
+                    try:
+                        action_store.write(
+                            warehouse, [entry], actions=[after], expected={SHARED_ACTION: before}
+                        )
+                    except action_store.StaleRecord:
+                        tally["conflicts"] += 1
+                        continue
+                tally["commits"] += 1
+                tally["notes"].append(note)
+                break
+        except BaseException as exc:  # every failure is reported to the test, never swallowed
+            tally["errors"].append(f"{type(exc).__name__}: {exc}")
+    results.put((writer, tally))
+
+
+def many_writers(url: str, processes: int, rounds: int) -> dict[str, Any]:
+    """Run ``processes`` writing processes on a PostgreSQL warehouse at once and check what they
+    left: figures of the run and the invariants (half-written batches, lost updates)."""
+    import multiprocessing
+
+    _small_warehouse(url)
+    seed = Action(id=SHARED_ACTION, year=2025, title="Gedeelde actie", themes=["overlast"])
+    entry = AuditEntry(
+        dt.datetime.now(dt.UTC),
+        "test",
+        Entity.ACTION,
+        seed.id,
+        Change.CREATE,
+        None,
+        seed.model_dump(mode="json"),
+    )
+    with Warehouse.open(url) as warehouse:
+        action_store.write(warehouse, [entry], actions=[seed])
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    started = time.perf_counter()
+    workers = [context.Process(target=_pg_writer, args=(url, w, rounds, results)) for w in range(processes)]
+    for worker in workers:
+        worker.start()
+    tallies = dict(results.get(timeout=600) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=60)
+    seconds = time.perf_counter() - started
+    with Warehouse.open(url) as warehouse:
+        sql = warehouse.con.raw_sql
+        half = sql(
+            "SELECT count(*) FROM batches b WHERE b.source_id <> 'areas' AND b.rows <> "
+            "(CASE WHEN b.replaced_by IS NULL THEN "
+            "(SELECT count(*) FROM observations o WHERE o.batch_id = b.batch_id) ELSE "
+            "(SELECT count(*) FROM observations_history h WHERE h.batch_id = b.batch_id) END)"
+        ).fetchone()[0]
+        current = sql(
+            "SELECT source_id, count(*) FROM batches WHERE replaced_by IS NULL GROUP BY source_id "
+            "HAVING count(*) <> 1"
+        ).fetchall()
+        orphans = sql(
+            "SELECT count(*) FROM observations WHERE batch_id NOT IN (SELECT batch_id FROM batches)"
+        )
+        duplicates = sql(
+            "SELECT count(*) FROM (SELECT batch_id FROM batches GROUP BY batch_id HAVING count(*) > 1) d"
+        )
+        users = sql("SELECT username, count(*) FROM users GROUP BY username").fetchall()
+        action = action_store.load_action(warehouse, SHARED_ACTION)
+        updates = len([e for e in action_store.load_audit(warehouse) if e.change is Change.UPDATE])
+        loaded = {r[0] for r in sql("SELECT batch_id FROM batches").fetchall()}
+    assert action is not None
+    notes = [n for t in tallies.values() for n in t["notes"]]
+    present = {p.text for p in action.progress}
+    return {
+        "processes": processes,
+        "rounds": rounds,
+        "seconds": round(seconds, 1),
+        "commits": sum(t["commits"] for t in tallies.values()),
+        "conflicts": sum(t["conflicts"] for t in tallies.values()),
+        "errors": [e for t in tallies.values() for e in t["errors"]],
+        "lost_updates": len([n for n in notes if n not in present]) + abs(len(action.progress) - len(notes)),
+        "audit_updates": updates,
+        "notes": len(notes),
+        "half_written_batches": int(half),
+        "sources_without_one_current_batch": current,
+        "observations_without_batch": int(orphans.fetchone()[0]),
+        "duplicate_batch_ids": int(duplicates.fetchone()[0]),
+        "uploads_missing": len([b for t in tallies.values() for b in t["uploads"] if b not in loaded]),
+        "accounts": {u: n for u, n in users if u.startswith("schrijver")},
+    }
+
+
+def test_many_writing_processes_on_postgresql_commit_or_fail_cleanly(fresh_postgres_url: str) -> None:
+    """Several processes upload, save accounts and update one shared action at the same time on a
+    real PostgreSQL server: every operation commits (an action update that read an outdated
+    version is refused and retried), nothing is half-written and no update is lost."""
+    processes, rounds = 4, 3
+    figures = many_writers(fresh_postgres_url, processes, rounds)
+    assert figures["errors"] == [], figures
+    assert figures["commits"] == processes * rounds * 3, figures
+    assert figures["notes"] == processes * rounds and figures["lost_updates"] == 0, figures
+    assert figures["audit_updates"] == figures["notes"], figures  # one audit entry per committed update
+    assert figures["half_written_batches"] == 0 and figures["sources_without_one_current_batch"] == []
+    assert figures["observations_without_batch"] == 0 and figures["duplicate_batch_ids"] == 0
+    assert figures["uploads_missing"] == 0
+    assert figures["accounts"] == {f"schrijver{w}r{s}": 1 for w in range(processes) for s in range(rounds)}
