@@ -30,9 +30,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+import io
 import json
 import re
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from email.message import Message
@@ -487,10 +489,12 @@ class Site:
         host = urlsplit(base_url).hostname if base_url else "localhost"  # the tag: URIs of the entries
         return text.replace(f"tag:{urlsplit(HOST).hostname},", f"tag:{host},").encode("utf-8")
 
-    def files(self, base_url: str | None) -> dict[str, bytes]:
+    def files(self, base_url: str | None, stamp: dt.datetime) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
         for resource in self.found.values():
-            if resource.kind == "page":
+            if resource.path.endswith(".xlsx"):
+                body = stable_workbook(resource.body, stamp)
+            elif resource.kind == "page":
                 body = self.page(resource)
             elif resource.kind == "json":
                 body = self.json(resource)
@@ -576,6 +580,40 @@ def _choices(form: str) -> list[str]:
     if tag is None:
         return []
     return [url for _, options in _rows(tag) for *_, url in options]
+
+
+def stable_workbook(body: bytes, stamp: dt.datetime) -> bytes:
+    """An XLSX with the data date instead of the moment it was written (in its properties and
+    in the zip entries), so that the same table gives the same bytes.
+
+    >>> import io, zipfile
+    >>> buffer = io.BytesIO()
+    >>> with zipfile.ZipFile(buffer, "w") as book:
+    ...     book.writestr("docProps/core.xml", "<dcterms:created x>2026-12-02T18:00:00Z</dcterms:created>")
+    >>> when = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+    >>> again = stable_workbook(buffer.getvalue(), when)
+    >>> zipfile.ZipFile(io.BytesIO(again)).read("docProps/core.xml")
+    b'<dcterms:created x>2025-03-01T00:00:00Z</dcterms:created>'
+    >>> again == stable_workbook(again, when)
+    True
+    """
+    when = stamp.astimezone(dt.UTC)
+    text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    source = zipfile.ZipFile(io.BytesIO(body))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    lambda m: m.group(1) + text.encode() + m.group(2),
+                    data,
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, data)
+    return buffer.getvalue()
 
 
 def _pretty(path: str) -> str:
@@ -701,6 +739,6 @@ def publish(
         for url in key[1:]
     )
     progress("schrijven", 0, 1)
-    write(output, site.files(base), summary)
+    write(output, site.files(base, cache.get().built_at), summary)
     summary.seconds = time.perf_counter() - started
     return summary
