@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""CLI: `veiligstad report KIND [--year Y] [--area CODE] --output FILE.pdf|.html`."""
+"""CLI: `veiligstad report KIND [--year Y] [--area CODE] [--lang nl|en] --output FILE.pdf|.html`."""
 
 from __future__ import annotations
 
@@ -13,10 +13,7 @@ from veiligstad.cli import render
 from veiligstad.cli.common import console, handled, open_warehouse
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.errors import BadRequest, VeiligstadError
-from veiligstad.reports import document, html, pdf
 from veiligstad.reports.model import ReportKind
-from veiligstad.reports.view import check_year, latest_year
-from veiligstad.services import reporting, snapshot
 from veiligstad.settings import Settings
 
 #: Output formats by file extension.
@@ -37,8 +34,17 @@ def output_format(path: Path) -> str:
     return fmt
 
 
-def check_options(kind: ReportKind, area: str | None, internal: bool) -> None:
+#: Languages a report can be written in.
+LANGUAGES = ("nl", "en")
+
+
+def check_options(kind: ReportKind, area: str | None, internal: bool, lang: str = "nl") -> None:
     """Options that do not fit the kind of report, before any work is done."""
+    if lang not in LANGUAGES:
+        raise BadRequest(
+            f"Onbekende taal '{lang}' voor een rapport.",
+            hint="Kies --lang nl (Nederlands) of --lang en (Engels).",
+        )
     if kind is ReportKind.AREA and not (area and area.strip()):
         raise BadRequest(
             "Een gebiedsprofiel is voor één gebied: geef --area.",
@@ -86,12 +92,20 @@ def report_command(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Taal van het rapport: nl (Nederlands, standaard) of en (Engels).")
+    ] = "nl",
 ) -> None:
     """Maak een rapport als PDF of HTML: voortgangsrapportage, tussentijdse evaluatie, gebiedsprofiel
     of publieksversie."""
+    from veiligstad.reports import document, html, pdf
+    from veiligstad.reports.view import check_year, latest_year
+    from veiligstad.services import reporting, snapshot
+
     kind = ReportKind.parse(kind_name)
     fmt = output_format(output)
-    check_options(kind, area, internal)
+    lang = lang.strip().lower()
+    check_options(kind, area, internal, lang)
     settings = Settings()
     definitions = definitions_in_force(settings)
     with render.progress(quiet, "rapport") as step, open_warehouse(settings, quiet=quiet) as warehouse:
@@ -108,7 +122,7 @@ def report_command(
             public=not internal,
         )
         step(STEPS[2], 2, len(STEPS))
-        report = document.build(kind, inputs, year=chosen, area=area, public_only=not internal)
+        report = document.build(kind, inputs, year=chosen, area=area, public_only=not internal, lang=lang)
         charts = report.charts()
         total = len(STEPS) + len(charts) + (1 if fmt == "pdf" else 0)
         images = {}

@@ -18,7 +18,7 @@ import pandas as pd
 from veiligstad import formatting
 from veiligstad.domain.areas import AreaLevel
 from veiligstad.errors import BadRequest, NotFound
-from veiligstad.reports import charts
+from veiligstad.reports import charts, language
 from veiligstad.reports.figures import (
     cell,
     computed_years,
@@ -31,6 +31,7 @@ from veiligstad.reports.figures import (
     trend_chart,
     yearly,
 )
+from veiligstad.reports.language import say
 from veiligstad.reports.model import Block, Bullets, Chart, KeyFigure, KeyFigures, Paragraph, Section
 from veiligstad.reports.sections import actions_blocks, indicator_cell, sources_section
 from veiligstad.reports.view import View
@@ -40,6 +41,12 @@ from veiligstad.services import profiles, trends
 #: Levels an area profile is made for.
 LEVELS = (AreaLevel.STADSDEEL.value, AreaLevel.WIJK.value, AreaLevel.BUURT.value)
 PLURAL = {"stadsdeel": "stadsdelen", "wijk": "wijken", "buurt": "buurten"}
+PLURAL_EN = {"stadsdeel": "districts", "wijk": "wards", "buurt": "neighbourhoods"}
+
+
+def plural(level: str) -> str:
+    """``buurten`` / ``neighbourhoods``."""
+    return say(PLURAL[level], PLURAL_EN[level])
 
 
 def resolve(view: View, code: str) -> dict[str, Any]:
@@ -73,16 +80,25 @@ def _profile(view: View, area: dict[str, Any]) -> profiles.Profile:
 def key_figures_section(view: View, profile: profiles.Profile) -> Section:
     """Inhabitants and the CBS key figures of the area."""
     figures = profile.figures
+    title = say("Kerncijfers", "Key figures")
     if figures.empty:
         return Section(
-            "kerncijfers", "Kerncijfers", (Paragraph("Er zijn geen kerncijfers voor dit gebied."),)
+            "kerncijfers",
+            title,
+            (
+                Paragraph(
+                    say(
+                        "Er zijn geen kerncijfers voor dit gebied.", "There are no key figures for this area."
+                    )
+                ),
+            ),
         )
     rows = [
         (
-            cell(str(r.kenmerk), note=str(r.toelichting or "")),
+            cell(language.label(str(r.kenmerk)), note=language.label(str(r.toelichting or ""))),
             cell(str(r.jaar)),
             cell(figure(r.waarde, int(str(r.decimalen)), r.afscherming)),
-            cell(str(r.eenheid)),
+            cell(language.label(str(r.eenheid))),
         )
         for r in figures.itertuples()
     ]
@@ -93,7 +109,10 @@ def key_figures_section(view: View, profile: profiles.Profile) -> Section:
         row = inhabitants.iloc[0]
         boxes.append(
             KeyFigure(
-                "Inwoners", figure(row["waarde"], 0, row["afscherming"]), "", f"op 1 januari {row['jaar']}"
+                say("Inwoners", "Inhabitants"),
+                figure(row["waarde"], 0, row["afscherming"]),
+                "",
+                say("op 1 januari {year}", "on 1 January {year}", year=row["jaar"]),
             )
         )
     compared = sorted(profile.with_data, key=lambda f: (f.versus is None, f.indicator.kind.value != "rate"))
@@ -101,7 +120,8 @@ def key_figures_section(view: View, profile: profiles.Profile) -> Section:
         note = str(found.period)
         if found.versus is not None and found.other_value is not None:
             other = number(found.other_value, found.indicator.decimals)
-            note += f"; rest van {view.city}: {other} ({found.between})"
+            rest = say("rest van {city}", "rest of {city}", city=view.city)
+            note += f"; {rest}: {other} ({language.label(found.between)})"
         boxes.append(
             KeyFigure(
                 found.indicator.name,
@@ -115,13 +135,18 @@ def key_figures_section(view: View, profile: profiles.Profile) -> Section:
     blocks.append(
         table(
             "kerncijfers-tabel",
-            f"Kerncijfers van {profile.name}",
-            ("Kenmerk", "Jaar", "Waarde", "Eenheid"),
+            say("Kerncijfers van {name}", "Key figures of {name}", name=profile.name),
+            (
+                say("Kenmerk", "Characteristic"),
+                say("Jaar", "Year"),
+                say("Waarde", "Value"),
+                say("Eenheid", "Unit"),
+            ),
             rows,
             (False, False, True, False),
         )
     )
-    return Section("kerncijfers", "Kerncijfers", tuple(blocks))
+    return Section("kerncijfers", title, tuple(blocks))
 
 
 def location_section(view: View, profile: profiles.Profile) -> Section:
@@ -131,29 +156,64 @@ def location_section(view: View, profile: profiles.Profile) -> Section:
     siblings = view.snapshot.own_areas(level)
     found = features(view.snapshot, siblings["code"])
     blocks: list[Block] = []
-    parents = [f"{p.level} {p.name}" for p in profile.parents if p.level not in ("land",)]
-    blocks.append(Paragraph(f"{profile.name} is een {level} in " + ", ".join(parents) + "."))
+    parents = [f"{language.label(p.level)} {p.name}" for p in profile.parents if p.level not in ("land",)]
+    blocks.append(
+        Paragraph(
+            say(
+                "{name} is een {level} in {parents}.",
+                "{name} is a {level} in {parents}.",
+                name=profile.name,
+                level=language.label(level),
+                parents=", ".join(parents),
+            )
+        )
+    )
     if found:
-        others = f"andere {PLURAL[level]}"
+        others = say("andere {areas}", "other {areas}", areas=plural(level))
         spec = charts.printable(
             charts.highlight_map(found, str(area["code"]), label=profile.name, others=others, height=340)
         )
-        rows = [(cell(profile.name), cell(f"{level} (dit gebied)"))]
-        rows += [(cell(p.name), cell(p.level)) for p in profile.parents if p.level != "land"]
+        rows = [
+            (
+                cell(profile.name),
+                cell(say("{level} (dit gebied)", "{level} (this area)", level=language.label(level))),
+            )
+        ]
+        rows += [(cell(p.name), cell(language.label(p.level))) for p in profile.parents if p.level != "land"]
         data = table(
-            "ligging-tabel", f"{profile.name} en de gebieden waarin het ligt", ("Gebied", "Niveau"), rows
+            "ligging-tabel",
+            say(
+                "{name} en de gebieden waarin het ligt", "{name} and the areas it lies in", name=profile.name
+            ),
+            (say("Gebied", "Area"), say("Niveau", "Level")),
+            rows,
         )
-        alt = (
-            f"Kaart van de {PLURAL[level]} van {view.city}; {profile.name} is donkerrood gekleurd, de andere "
-            f"{PLURAL[level]} lichtblauw. De gebieden waarin het ligt staan in de tabel bij de kaart."
+        alt = say(
+            "Kaart van de {areas} van {city}; {name} is donkerrood gekleurd, de andere {areas} lichtblauw. "
+            "De gebieden waarin het ligt staan in de tabel bij de kaart.",
+            "Map of the {areas} of {city}; {name} is coloured dark red, the other {areas} light blue. The "
+            "areas it lies in are in the table with the map.",
+            areas=plural(level),
+            city=view.city,
+            name=profile.name,
         )
-        blocks.append(
-            Chart("ligging-kaart", f"Ligging van {profile.name} in {view.city}", alt, spec, data, wide=True)
+        caption = say(
+            "Ligging van {name} in {city}", "Location of {name} in {city}", name=profile.name, city=view.city
         )
+        blocks.append(Chart("ligging-kaart", caption, alt, spec, data, wide=True))
     for child_level, links in profile.children.items():
         names = ", ".join(link.name for link in links)
-        blocks.append(Paragraph(f"{PLURAL[child_level].capitalize()} in dit gebied: {names}."))
-    return Section("ligging", "Ligging", tuple(blocks))
+        blocks.append(
+            Paragraph(
+                say(
+                    "{areas} in dit gebied: {names}.",
+                    "{areas} in this area: {names}.",
+                    areas=plural(child_level).capitalize(),
+                    names=names,
+                )
+            )
+        )
+    return Section("ligging", say("Ligging", "Location"), tuple(blocks))
 
 
 def indicators_section(view: View, profile: profiles.Profile) -> Section:
@@ -164,20 +224,27 @@ def indicators_section(view: View, profile: profiles.Profile) -> Section:
         rows.append(
             (
                 indicator_cell(found.indicator),
-                cell(str(found.period), note=found.source),
+                cell(str(found.period), note=language.label(found.source)),
                 cell(
                     figure(found.value, decimals, found.disclosure),
                     note=interval(found.low, found.high, decimals),
                 ),
                 cell(number(found.other_value, decimals) if found.versus else formatting.MISSING),
-                label(found.between) if found.versus else cell("geen vergelijking", "signal-little"),
+                label(found.between)
+                if found.versus
+                else cell(say("geen vergelijking", "no comparison"), "signal-little"),
             )
         )
     blocks: list[Block] = [
         Paragraph(
-            f"Elk cijfer van {profile.name} tegenover de rest van {view.city} in hetzelfde jaar. "
-            "'Significant hoger' of 'significant lager' staat er alleen als het verschil groter is dan "
-            "toeval.",
+            say(
+                "Elk cijfer van {name} tegenover de rest van {city} in hetzelfde jaar. 'Significant hoger' "
+                "of 'significant lager' staat er alleen als het verschil groter is dan toeval.",
+                "Every figure of {name} against the rest of {city} in the same year. 'Significantly higher' "
+                "or 'significantly lower' is only shown when the difference is larger than chance.",
+                name=profile.name,
+                city=view.city,
+            ),
             "lead",
         )
     ]
@@ -185,15 +252,29 @@ def indicators_section(view: View, profile: profiles.Profile) -> Section:
         blocks.append(
             table(
                 "indicatoren-tabel",
-                f"Indicatoren van {profile.name} en de rest van {view.city}",
-                ("Indicator", "Jaar", profile.name, f"Rest van {view.city}", "Verschil"),
+                say(
+                    "Indicatoren van {name} en de rest van {city}",
+                    "Indicators of {name} and the rest of {city}",
+                    name=profile.name,
+                    city=view.city,
+                ),
+                (
+                    "Indicator",
+                    say("Jaar", "Year"),
+                    profile.name,
+                    say("Rest van {city}", "Rest of {city}", city=view.city),
+                    say("Verschil", "Difference"),
+                ),
                 rows,
                 (False, False, True, True, False),
             )
         )
-    missing = [f"{f.indicator.name}: {f.reason}" for f in profile.without_data]
+    missing = [f"{f.indicator.name}: {language.label(f.reason)}" for f in profile.without_data]
     if missing:
-        blocks += [Paragraph("Geen cijfers voor dit gebied:"), Bullets(tuple(missing))]
+        blocks += [
+            Paragraph(say("Geen cijfers voor dit gebied:", "No figures for this area:")),
+            Bullets(tuple(missing)),
+        ]
     for found in profile.with_data:
         series = yearly(view.values, found.indicator.id, str(profile.area["code"]), view.year)
         if computed_years(series) >= 2:
@@ -203,29 +284,32 @@ def indicators_section(view: View, profile: profiles.Profile) -> Section:
                     f"trend-{found.indicator.id}", found.indicator, series, profile.name, report.trend
                 )
             )
-    return Section("indicatoren", f"Indicatoren vergeleken met {view.city}", tuple(blocks))
+    title = say("Indicatoren vergeleken met {city}", "Indicators compared with {city}", city=view.city)
+    return Section("indicatoren", title, tuple(blocks))
 
 
 def feeling_section(profile: profiles.Profile) -> Section:
     """Registered crime next to feelings of safety, or why that cannot be shown."""
+    title = say("Criminaliteit en veiligheidsgevoel", "Crime and feelings of safety")
     if not profile.divergences:
-        return Section("beleving", "Criminaliteit en veiligheidsgevoel", (Paragraph(profile.feeling_note),))
+        return Section("beleving", title, (Paragraph(language.label(profile.feeling_note)),))
     rows = [
         (
             cell(f"{d.before.label} → {d.after.label}"),
-            cell(d.crime.name, note=d.crime_comparison.signal.value),
-            cell(d.feeling.name, note=d.feeling_comparison.signal.value),
-            cell(d.label, "verdict-bad" if d.diverges else ""),
+            cell(d.crime.name, note=language.label(d.crime_comparison.signal.value)),
+            cell(d.feeling.name, note=language.label(d.feeling_comparison.signal.value)),
+            cell(language.label(d.label), "verdict-bad" if d.diverges else ""),
         )
         for d in profile.divergences
     ]
-    data = table(
-        "beleving-tabel",
-        "Criminaliteit en veiligheidsgevoel",
-        ("Jaren", "Criminaliteit", "Veiligheidsgevoel", "Oordeel"),
-        rows,
+    headers = (
+        say("Jaren", "Years"),
+        say("Criminaliteit", "Crime"),
+        say("Veiligheidsgevoel", "Feeling of safety"),
+        say("Oordeel", "Verdict"),
     )
-    return Section("beleving", "Criminaliteit en veiligheidsgevoel", (data,))
+    data = table("beleving-tabel", title, headers, rows)
+    return Section("beleving", title, (data,))
 
 
 def build(view: View, area: dict[str, Any]) -> tuple[Section, ...]:
@@ -239,6 +323,10 @@ def build(view: View, area: dict[str, Any]) -> tuple[Section, ...]:
         location_section(view, profile),
         indicators_section(view, profile),
         feeling_section(profile),
-        Section("acties", "Acties in dit gebied", actions_blocks(view, own, "acties-tabel")),
+        Section(
+            "acties",
+            say("Acties in dit gebied", "Actions in this area"),
+            actions_blocks(view, own, "acties-tabel"),
+        ),
         sources_section(view),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from veiligstad.errors import BadRequest
 from veiligstad.reports import area as area_report
 from veiligstad.reports import midterm, progress, public
+from veiligstad.reports.language import label, say, using
 from veiligstad.reports.model import Report, ReportKind, Section
 from veiligstad.reports.sections import newest
 from veiligstad.reports.view import View, cut
@@ -18,17 +19,17 @@ from veiligstad.services.reporting import Inputs
 
 
 def _data_until(view: View) -> str:
-    return f"gegevens tot en met {view.year}"
+    return say("gegevens tot en met {year}", "data up to and including {year}", year=view.year)
 
 
 def _sections(kind: ReportKind, view: View, area_code: str | None) -> tuple[str, str, tuple[Section, ...]]:
     """Title, subtitle and sections of one kind of report."""
     programme = view.programme
     if kind is ReportKind.PROGRESS:
-        return f"Voortgangsrapportage {view.year}", programme.title, progress.build(view)
+        return f"{kind.label} {view.year}", programme.title, progress.build(view)
     if kind is ReportKind.MIDTERM:
         span = f"{programme.period_start}–{programme.period_end}"
-        return f"Tussentijdse evaluatie {span}", programme.title, midterm.build(view)
+        return f"{kind.label} {span}", programme.title, midterm.build(view)
     if kind is ReportKind.AREA:
         if not area_code:
             raise BadRequest(
@@ -38,13 +39,13 @@ def _sections(kind: ReportKind, view: View, area_code: str | None) -> tuple[str,
         area = area_report.resolve(view, area_code)
         name = str(area.get("name") or area["code"])
         return (
-            f"Gebiedsprofiel {name}",
-            f"{str(area['level']).capitalize()} in {view.city}",
+            f"{kind.label} {name}",
+            f"{label(str(area['level'])).capitalize()} in {view.city}",
             area_report.build(view, area),
         )
     return (
-        f"Veiligheid in {view.city} {view.year}",
-        f"Publieksversie van het {programme.title}",
+        say("Veiligheid in {city} {year}", "Safety in {city} {year}", city=view.city, year=view.year),
+        say("Publieksversie van het {title}", "Public version of the {title}", title=programme.title),
         public.build(view),
     )
 
@@ -56,19 +57,26 @@ def build(
     year: int | None = None,
     area: str | None = None,
     public_only: bool = True,
+    lang: str = "nl",
 ) -> Report:
-    """The report of ``kind`` up to ``year`` (default: the newest year with figures).
+    """The report of ``kind`` up to ``year`` (default: the newest year with figures), in ``lang``.
 
     ``public_only`` uses the figures after disclosure control; the publieksversie always does.
     """
-    view = cut(inputs, year, public_only or kind is ReportKind.PUBLIC)
+    with using(lang) as chosen:
+        view = cut(inputs, year, public_only or kind is ReportKind.PUBLIC, chosen)
+        return _report(kind, view, area)
+
+
+def _report(kind: ReportKind, view: View, area: str | None) -> Report:
     title, subtitle, sections = _sections(kind, view, area)
     programme = view.programme
+    municipality = say("Gemeente {city}", "Municipality of {city}", city=view.city)
     return Report(
         kind=kind,
         title=title,
         subtitle=subtitle,
-        municipality=f"Gemeente {view.city}",
+        municipality=municipality,
         programme=programme.title,
         built_at=view.snapshot.built_at,
         data_until=_data_until(view),
@@ -77,6 +85,7 @@ def build(
         public=view.public,
         year=view.year,
         area_code=(area or "").strip().upper() if kind is ReportKind.AREA else "",
-        author=f"Gemeente {view.city}",
-        keywords=("veiligheid", view.city, kind.label.lower(), programme.title),
+        author=municipality,
+        keywords=(say("veiligheid", "safety"), view.city, kind.label.lower(), programme.title),
+        lang=view.lang,
     )

@@ -18,7 +18,8 @@ from veiligstad import formatting
 from veiligstad.domain.indicators import Indicator
 from veiligstad.engine.significance import Signal
 from veiligstad.engine.trends import Trend
-from veiligstad.reports import charts
+from veiligstad.reports import charts, language
+from veiligstad.reports.language import say
 from veiligstad.reports.model import Cell, Chart, Table
 from veiligstad.services import monitor
 from veiligstad.services.snapshot import Snapshot
@@ -45,27 +46,27 @@ def missing(value: Any) -> bool:
 
 
 def number(value: Any, decimals: int = 1) -> str:
-    """``28,6``; a dash when empty."""
-    return formatting.MISSING if missing(value) else formatting.number(float(value), decimals)
+    """``28,6`` (``28.6`` in English); a dash when empty."""
+    return formatting.MISSING if missing(value) else language.number(float(value), decimals)
 
 
 def figure(value: Any, decimals: int, disclosure: Any = "") -> str:
     """A figure, or the disclosure text (``< 5``) when the count is withheld."""
     if isinstance(disclosure, str) and disclosure:
-        return disclosure
+        return language.label(disclosure)
     return number(value, decimals)
 
 
 def signed(value: Any, decimals: int = 1) -> str:
     """A change with its sign (``+1,2``, ``−0,8``); a dash when empty."""
-    return formatting.MISSING if missing(value) else formatting.signed(float(value), decimals)
+    return formatting.MISSING if missing(value) else language.signed(float(value), decimals)
 
 
 def interval(low: Any, high: Any, decimals: int) -> str:
     """``[27,7 – 29,6]`` or empty."""
     if missing(low) or missing(high):
         return ""
-    return formatting.interval(float(low), float(high), decimals)
+    return language.interval(float(low), float(high), decimals)
 
 
 def cell(text: str, css: str = "", note: str = "") -> Cell:
@@ -74,8 +75,8 @@ def cell(text: str, css: str = "", note: str = "") -> Cell:
 
 
 def label(text: str) -> Cell:
-    """A significance label or verdict as a styled cell."""
-    return Cell(text, SIGNAL_CSS.get(text, ""))
+    """A significance label or verdict as a styled cell (the Dutch label picks the style)."""
+    return Cell(language.label(text), SIGNAL_CSS.get(text, ""))
 
 
 def table(
@@ -103,12 +104,33 @@ def computed_years(rows: pd.DataFrame) -> int:
     return int(rows["value"].notna().sum())
 
 
-def _trend_sentence(trend: Trend | None) -> str:
+#: A trend in plain words for the publieksversie (Dutch, English); no test names.
+PLAIN_TRENDS = {
+    Signal.ROSE: ("Over de jaren gaat het cijfer omhoog.", "Over the years the figure goes up."),
+    Signal.FELL: ("Over de jaren gaat het cijfer omlaag.", "Over the years the figure goes down."),
+    Signal.NO_CHANGE: (
+        "Over de jaren is er geen duidelijke stijging of daling.",
+        "Over the years there is no clear rise or fall.",
+    ),
+    Signal.TOO_LITTLE: (
+        "Er zijn nog te weinig jaren om iets over de trend te zeggen.",
+        "There are too few years yet to say anything about the trend.",
+    ),
+}
+
+
+def _trend_sentence(trend: Trend | None, plain: bool = False) -> str:
     if trend is None:
         return ""
+    if plain:
+        return say(*PLAIN_TRENDS[trend.signal])
     if trend.signal is Signal.TOO_LITTLE:
-        return f"Trend: te weinig gegevens ({trend.reason})."
-    return f"Trend (Mann–Kendall): {trend.signal.value}."
+        return say(
+            "Trend: te weinig gegevens ({reason}).",
+            "Trend: too little data ({reason}).",
+            reason=language.label(trend.reason),
+        )
+    return f"Trend (Mann–Kendall): {language.label(trend.signal.value)}."
 
 
 def trend_chart(
@@ -140,11 +162,20 @@ def trend_chart(
         "disable": True,
     }  # one series: the caption says it
     first, last = shown.iloc[0], shown.iloc[-1]
-    alt = (
-        f"Lijngrafiek van {indicator.name.lower()} in {area_name}, {indicator.unit}, "
-        f"{int(first['year'])}–{int(last['year'])}: van {number(first['value'], decimals)} in "
-        f"{int(first['year'])} naar {number(last['value'], decimals)} in {int(last['year'])}. "
-        f"{_trend_sentence(trend)} De cijfers staan in de tabel bij de grafiek."
+    name = indicator.public_name() if plain else indicator.name
+    alt = say(
+        "Lijngrafiek van {name} in {area}, {unit}, {y1}–{y2}: van {v1} in {y1} naar {v2} in {y2}. "
+        "{trend} De cijfers staan in de tabel bij de grafiek.",
+        "Line chart of {name} in {area}, {unit}, {y1}–{y2}: from {v1} in {y1} to {v2} in {y2}. "
+        "{trend} The figures are in the table with the chart.",
+        name=name.lower(),
+        area=area_name,
+        unit=indicator.unit,
+        y1=int(first["year"]),
+        y2=int(last["year"]),
+        v1=number(first["value"], decimals),
+        v2=number(last["value"], decimals),
+        trend=_trend_sentence(trend, plain),
     )
     body: list[tuple[Cell, ...]]
     if plain:
@@ -152,11 +183,12 @@ def trend_chart(
             (Cell(str(r.year)), Cell(figure(r.value, decimals, getattr(r, "disclosure", ""))))
             for r in shown.itertuples()
         ]
-        data = table(
-            f"{chart_id}-tabel", f"{indicator.name}, {area_name}", ("Jaar", "Cijfer"), body, (False, True)
+        headers = (say("Jaar", "Year"), say("Cijfer", "Figure"))
+        data = table(f"{chart_id}-tabel", f"{name}, {area_name}", headers, body, (False, True))
+        caption = f"{name} in {area_name}, {indicator.unit}. " + say(
+            "De lichte band laat zien hoe zeker het cijfer is.",
+            "The light band shows how certain the figure is.",
         )
-        caption = f"{indicator.name} in {area_name}, {indicator.unit}. "
-        caption += "De lichte band laat zien hoe zeker het cijfer is."
         return Chart(chart_id, caption, alt, spec, data)
     body = [
         (
@@ -170,13 +202,20 @@ def trend_chart(
     data = table(
         f"{chart_id}-tabel",
         f"{indicator.name}, {area_name}",
-        ("Jaar", "Berekend", "95%-interval", "Gepubliceerd"),
+        (
+            say("Jaar", "Year"),
+            say("Berekend", "Computed"),
+            say("95%-interval", "95% interval"),
+            say("Gepubliceerd", "Published"),
+        ),
         body,
         (False, True, True, True),
     )
-    legend = "lijn en punten: berekend, band: 95%-interval"
+    legend = say(
+        "lijn en punten: berekend, band: 95%-interval", "line and points: computed, band: 95% interval"
+    )
     if not published.empty:
-        legend += ", open vierkantjes: gepubliceerd"
+        legend += say(", open vierkantjes: gepubliceerd", ", open squares: published")
     caption = f"{indicator.name} in {area_name}, {indicator.unit} ({legend})"
     return Chart(chart_id, caption, alt, spec, data)
 
@@ -201,20 +240,30 @@ CLASS_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 NO_FIGURE = "geen cijfer"
 
 
+def _up_to() -> str:
+    return say("t/m", "up to")
+
+
+def _more_than() -> str:
+    return say("meer dan", "more than")
+
+
 def classify(values: pd.Series, decimals: int, count: int = 5) -> list[str]:
     """A class label per value: quantile classes (about as many areas in each), so a few outliers
     (a buurt with hardly any inhabitants) do not wash out the map; ``geen cijfer`` when empty."""
     known = values.dropna().astype(float)
     if known.empty:
-        return [NO_FIGURE] * len(values)
+        return [language.label(NO_FIGURE)] * len(values)
     edges = sorted({float(q) for q in known.quantile([i / count for i in range(1, count)])})
-    labels = [f"t/m {number(edges[0], decimals)}"] if edges else []
+    labels = [f"{_up_to()} {number(edges[0], decimals)}"] if edges else []
     labels += [f"{number(lo, decimals)} – {number(hi, decimals)}" for lo, hi in itertools.pairwise(edges)]
-    labels.append(f"meer dan {number(edges[-1], decimals)}" if edges else number(known.iloc[0], decimals))
+    labels.append(
+        f"{_more_than()} {number(edges[-1], decimals)}" if edges else number(known.iloc[0], decimals)
+    )
     out = []
     for value in values:
         if missing(value):
-            out.append(NO_FIGURE)
+            out.append(language.label(NO_FIGURE))
             continue
         index = sum(float(value) > edge for edge in edges)
         out.append(labels[index])
@@ -223,19 +272,23 @@ def classify(values: pd.Series, decimals: int, count: int = 5) -> list[str]:
 
 def legend_colours(classes: list[str]) -> dict[str, str]:
     """Class label → colour, light to dark in class order, grey for no figure."""
-    ordered = list(dict.fromkeys(c for c in _class_order(classes) if c != NO_FIGURE))
+    empty = language.label(NO_FIGURE)
+    ordered = list(dict.fromkeys(c for c in _class_order(classes) if c != empty))
     step = max(1, len(CLASS_COLOURS) // max(1, len(ordered)))
     colours = {label: CLASS_COLOURS[min(i * step, len(CLASS_COLOURS) - 1)] for i, label in enumerate(ordered)}
-    return {**colours, NO_FIGURE: charts.NO_VALUE}
+    return {**colours, empty: charts.NO_VALUE}
 
 
 def _class_order(classes: list[str]) -> list[str]:
     def key(text: str) -> float:
-        if text.startswith("t/m"):
+        if text.startswith(_up_to()):
             return float("-inf")
-        if text.startswith("meer dan"):
+        if text.startswith(_more_than()):
             return float("inf")
-        head = text.split(" – ")[0].replace(".", "").replace(",", ".")
+        head = text.split(" – ")[0]
+        head = (
+            head.replace(",", "") if language.current() == "en" else head.replace(".", "").replace(",", ".")
+        )
         try:
             return float(head)
         except ValueError:
@@ -273,31 +326,47 @@ def value_map(
         )
     )
     known = ordered[ordered["value"].notna()]
-    alt = f"Kaart van {indicator.name.lower()} per {level_label} in {period}, {indicator.unit}."
+    name = indicator.public_name() if plain else indicator.name
+    level = language.label(level_label)
+    alt = say(
+        "Kaart van {name} per {level} in {period}, {unit}.",
+        "Map of {name} per {level} in {period}, {unit}.",
+        name=name.lower(),
+        level=level,
+        period=period,
+        unit=indicator.unit,
+    )
     if not known.empty:
         by_value = known.sort_values("value")
         high, low = by_value.iloc[-1], by_value.iloc[0]
-        alt += (
-            f" Hoogste waarde: {high['area_name']} ({number(high['value'], decimals)}); laagste: "
-            f"{low['area_name']} ({number(low['value'], decimals)}). Vijf klassen met elk ongeveer even "
-            "veel gebieden; donkerder is hoger, grijs is geen cijfer (of een afgeschermd aantal)."
+        alt += " " + say(
+            "Hoogste waarde: {high} ({hv}); laagste: {low} ({lv}). Vijf klassen met elk ongeveer even "
+            "veel gebieden; donkerder is hoger, grijs is geen cijfer (of een afgeschermd aantal).",
+            "Highest value: {high} ({hv}); lowest: {low} ({lv}). Five classes with about as many areas "
+            "each; darker is higher, grey is no figure (or a withheld count).",
+            high=high["area_name"],
+            hv=number(high["value"], decimals),
+            low=low["area_name"],
+            lv=number(low["value"], decimals),
         )
-    alt += " De cijfers staan in de tabel bij de kaart."
+    alt += " " + say(
+        "De cijfers staan in de tabel bij de kaart.", "The figures are in the table with the map."
+    )
     rows = [
         (Cell(str(r.area_name)), Cell(texts[str(r.area_code)]))
         + (() if plain else (Cell(interval(r.ci_low, r.ci_high, decimals)),))
         for r in ordered.itertuples()
     ]
     headers = (
-        (level_label.capitalize(), "Cijfer")
+        (level.capitalize(), say("Cijfer", "Figure"))
         if plain
-        else (level_label.capitalize(), "Waarde", "95%-interval")
+        else (level.capitalize(), say("Waarde", "Value"), say("95%-interval", "95% interval"))
     )
     data = table(
         f"{chart_id}-tabel",
-        f"{indicator.name} per {level_label}, {period} ({indicator.unit})",
+        f"{name} per {level}, {period} ({indicator.unit})",
         headers,
         rows,
         (False, True, True),
     )
-    return Chart(chart_id, f"{indicator.name} per {level_label}, {period}", alt, spec, data, wide=True)
+    return Chart(chart_id, f"{name} per {level}, {period}", alt, spec, data, wide=True)

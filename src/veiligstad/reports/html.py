@@ -19,7 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from veiligstad import formatting
+from veiligstad.reports import language
 from veiligstad.reports.model import (
     Bullets,
     Chart,
@@ -98,7 +98,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["block_kind"] = block_kind
-    env.filters["dutch_date"] = formatting.date
+    env.globals["say"] = language.say
+    env.filters["dutch_date"] = language.date
     return env
 
 
@@ -115,15 +116,16 @@ def render(report: Report, images: dict[str, Image] | None = None) -> str:
     if images is None:
         images = {chart.id: image(chart.spec) for chart in charts}
     figures = {chart.id: index for index, chart in enumerate(charts, start=1)}
-    return (
-        environment()
-        .get_template("report.html")
-        .render(
-            report=report,
-            images=images,
-            figures=figures,
-            numbers=numbering(report),
-            css=stylesheet(),
-            built=formatting.date(report.built_at),
+    with language.using(report.lang):
+        return (
+            environment()
+            .get_template("report.html")
+            .render(
+                report=report,
+                images=images,
+                figures=figures,
+                numbers=numbering(report),
+                css=stylesheet(),
+                built=language.date(report.built_at),
+            )
         )
-    )

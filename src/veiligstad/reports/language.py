@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from veiligstad import formatting
+from veiligstad.spatial import emerging
 
 LANGUAGES = ("nl", "en")
 _CURRENT: ContextVar[str] = ContextVar("report_language", default="nl")
@@ -107,7 +108,7 @@ LABELS = {
         "process evaluation (was the action carried out as intended?)"
     ),
     "stadsdeel": "district",
-    "wijk": "neighbourhood area",
+    "wijk": "ward",
     "buurt": "neighbourhood",
     "gemeente": "municipality",
     "land": "country",
@@ -120,6 +121,9 @@ LABELS = {
     "alleen berekend": "computed only",
     "geen meting (GM)": "no measurement (GM)",
     "afgeschermd": "withheld",
+    "geen cijfer": "no figure",
+    "geen streefwaarde vastgesteld": "no target set",
+    "haaldelict": "enforcement-driven offence",
     "Nieuwere cijfers zijn gepubliceerd, maar staan nog niet in deze monitor.": (
         "Newer figures have been published but are not yet in this monitor."
     ),
@@ -132,6 +136,75 @@ LABELS = {
         "the actions and through research and analyses; so there is no verdict in figures here."
     ),
 }
+
+LABELS.update(
+    {
+        "hotspot 99%": "hotspot 99%",
+        "hotspot 95%": "hotspot 95%",
+        "hotspot 90%": "hotspot 90%",
+        "coldspot 90%": "coldspot 90%",
+        "coldspot 95%": "coldspot 95%",
+        "coldspot 99%": "coldspot 99%",
+        "geen significant patroon": "no significant pattern",
+        "niet te bepalen": "cannot be determined",
+        "niet geanalyseerd": "not analysed",
+        "geen patroon": "no pattern",
+        "cijfer per inwoners": "rate per inhabitants",
+        "aantal registraties": "number of registrations",
+        "waarde": "value",
+        "Een hotspot is een buurteffect: het gebied en zijn buren hebben samen een hogere waarde dan je "
+        "bij toeval verwacht (Getis–Ord Gi*). Een gebied met een hoge waarde tussen lage buren is dus "
+        "geen hotspot; een gebied met een gemiddelde waarde tussen hoge buren kan het wel zijn.": (
+            "A hotspot is a neighbourhood effect: the area and its neighbours together have a higher value "
+            "than you would expect by chance (Getis–Ord Gi*). An area with a high value among low neighbours "
+            "is therefore not a hotspot; an area with an average value among high neighbours can be one."
+        ),
+    }
+)
+LABELS.update(
+    {
+        "significant hoger": "significantly higher",
+        "significant lager": "significantly lower",
+        "geen significant verschil": "no significant difference",
+        "geen gegevens": "no data",
+        "geen tegenstrijdigheid": "no contradiction",
+        "criminaliteit gedaald, veiligheidsgevoel verslechterd": "crime fell, feeling of safety worsened",
+        "criminaliteit gestegen, veiligheidsgevoel verbeterd": "crime rose, feeling of safety improved",
+        "Geen veiligheidsbeleving gemeten voor dit gebied.": "No feelings of safety measured for this area.",
+        "Veiligheidsbeleving is wel gemeten, maar niet in een jaar waarvan ook de geregistreerde "
+        "criminaliteit van dit gebied bekend is; ze zijn daarom niet naast elkaar te zetten.": (
+            "Feelings of safety were measured, but not in a year for which the registered crime of this "
+            "area is also known; so they cannot be set side by side."
+        ),
+    }
+)
+LABELS.update(
+    {
+        "Inwoners (1 januari)": "Inhabitants (1 January)",
+        "Woningen": "Dwellings",
+        "Oppervlakte": "Area",
+        "Inwoners van 0 tot 15 jaar": "Inhabitants aged 0 to 15",
+        "Inwoners van 15 tot 25 jaar": "Inhabitants aged 15 to 25",
+        "Inwoners van 25 tot 45 jaar": "Inhabitants aged 25 to 45",
+        "Inwoners van 45 tot 65 jaar": "Inhabitants aged 45 to 65",
+        "Inwoners van 65 jaar en ouder": "Inhabitants aged 65 and over",
+        "Koopwoningen": "Owner-occupied dwellings",
+        "Gemiddelde WOZ-waarde": "Average WOZ value (property value)",
+        "Nettoarbeidsparticipatie (15-75 jaar)": "Net labour participation (aged 15-75)",
+        "Hbo of wo als hoogste opleiding (15-75 jaar)": (
+            "Higher professional or university education (aged 15-75)"
+        ),
+        "Inwoners met een laag inkomen (landelijk laagste 40%)": (
+            "Inhabitants with a low income (lowest 40% nationally)"
+        ),
+        "Inwoners met een hoog inkomen (landelijk hoogste 20%)": (
+            "Inhabitants with a high income (highest 20% nationally)"
+        ),
+        "aantal": "number",
+        "x 1.000 euro": "x 1,000 euros",
+    }
+)
+LABELS.update({category.value: category.code.replace("_", " ") for category in emerging.Category})
 
 #: Dutch texts with numbers or names in them, at the start of a text: (pattern, English).
 PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
@@ -157,6 +230,23 @@ PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
         lambda m: f"baseline year {m[1]} missing; nearest earlier year used",
     ),
     (re.compile(r"geen brongegevens geladen \(([^)]+)\)"), lambda m: f"no source data loaded ({m[1]})"),
+    (re.compile(r"weinig inwoners \(< (\d+)\)"), lambda m: f"few inhabitants (< {m[1]})"),
+    (
+        re.compile(r"niet-woongebied: minder dan (\d+) inwoners, niet geanalyseerd bij cijfers per inwoner"),
+        lambda m: (
+            f"non-residential area: fewer than {m[1]} inhabitants, not analysed for rates per inhabitant"
+        ),
+    ),
+    (
+        re.compile(
+            r"Te weinig perioden voor een analyse van opkomende hotspots: (\d+), minimaal (\d+) nodig\."
+        ),
+        lambda m: f"Too few periods for an analysis of emerging hotspots: {m[1]}, at least {m[2]} needed.",
+    ),
+    (
+        re.compile(r"Er zijn tot en met (\d+) geen buurtcijfers om hotspots in te zoeken\."),
+        lambda m: f"There are no neighbourhood figures up to and including {m[1]} to look for hotspots in.",
+    ),
     (re.compile(r"(\d+) van (\d+) indicator(?:en)? (.+)"), lambda m: _theme_verdict(m[1], m[2], m[3])),
 )
 

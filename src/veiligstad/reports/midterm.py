@@ -16,8 +16,9 @@ from veiligstad import formatting
 from veiligstad.domain.areas import AreaLevel
 from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.engine.significance import Signal
-from veiligstad.reports import hotspots
-from veiligstad.reports.figures import cell, figure, label, number, table
+from veiligstad.reports import hotspots, language
+from veiligstad.reports.figures import cell, figure, label, number, signed, table
+from veiligstad.reports.language import say
 from veiligstad.reports.model import Block, Bullets, Cell, Paragraph, Section, Table
 from veiligstad.reports.sections import (
     actions_blocks,
@@ -36,14 +37,31 @@ NO_CONCLUSIONS = (
     "Nog geen conclusies vastgelegd. De programmamanager legt ze vast bij de jaarlijkse evaluatie "
     "(opdracht: veiligstad evaluate JAAR); ze verschijnen dan hier."
 )
+NO_CONCLUSIONS_EN = (
+    "No conclusions recorded yet. The programme manager records them at the yearly evaluation "
+    "(command: veiligstad evaluate YEAR); they then appear here."
+)
 
-#: Column headers of the trend counts per area level.
+#: Column headers of the trend counts per area level (Dutch, English).
 SIGNAL_HEADERS = {
-    Signal.ROSE: "Significant gestegen",
-    Signal.FELL: "Significant gedaald",
-    Signal.NO_CHANGE: "Geen significante verandering",
-    Signal.TOO_LITTLE: "Te weinig gegevens",
+    Signal.ROSE: ("Significant gestegen", "Significant rise"),
+    Signal.FELL: ("Significant gedaald", "Significant fall"),
+    Signal.NO_CHANGE: ("Geen significante verandering", "No significant change"),
+    Signal.TOO_LITTLE: ("Te weinig gegevens", "Too little data"),
 }
+
+#: A level's name and plural (Dutch, English).
+LEVEL_WORDS = {
+    "stadsdeel": ("stadsdeel", "stadsdelen", "district", "districts"),
+    "wijk": ("wijk", "wijken", "ward", "wards"),
+    "buurt": ("buurt", "buurten", "neighbourhood", "neighbourhoods"),
+}
+
+
+def _level(level: AreaLevel) -> tuple[str, str]:
+    """The level's name and plural in the report's language."""
+    nl, nl_plural, en, en_plural = LEVEL_WORDS[level.value]
+    return say(nl, en), say(nl_plural, en_plural)
 
 
 def _trend_row(view: View, indicator: Indicator) -> tuple[Cell, ...]:
@@ -53,24 +71,36 @@ def _trend_row(view: View, indicator: Indicator) -> tuple[Cell, ...]:
     span = f"{known[0].label}–{known[-1].label}" if known else formatting.MISSING
     mk = report.trend
     slope = (
-        "" if mk.slope is None else f"Sen-helling {formatting.signed(mk.slope, indicator.decimals)} per jaar"
+        ""
+        if mk.slope is None
+        else say(
+            "Sen-helling {s} per jaar", "Sen's slope {s} per year", s=signed(mk.slope, indicator.decimals)
+        )
     )
-    reason = mk.reason or slope
+    reason = language.label(mk.reason) or slope
     survey = indicator.kind is IndicatorKind.SURVEY
     change, note = trends.against_baseline(report.points, view.programme.baseline_year, survey)
     if change is None:
         since = cell(
-            Signal.TOO_LITTLE.value, "signal-little", note or "geen berekend cijfer na het basisjaar"
+            language.label(Signal.TOO_LITTLE.value),
+            "signal-little",
+            language.label(note)
+            or say("geen berekend cijfer na het basisjaar", "no computed figure after the baseline year"),
         )
     else:
-        difference = formatting.signed(change.difference, indicator.decimals)
+        difference = signed(change.difference, indicator.decimals)
         arrow = f"{change.before.label} → {change.after.label}: {difference}"
         signal = change.comparison.signal.value
-        since = cell(signal, label(signal).css, f"{arrow}{'; ' + note if note else ''}")
+        since = cell(
+            language.label(signal), label(signal).css, f"{arrow}{'; ' + language.label(note) if note else ''}"
+        )
     return (
         indicator_cell(indicator),
-        cell(span, note=f"{len(known)} jaar met een berekend cijfer"),
-        cell(mk.signal.value, label(mk.signal.value).css, reason),
+        cell(
+            span,
+            note=say("{n} jaar met een berekend cijfer", "{n} year(s) with a computed figure", n=len(known)),
+        ),
+        cell(language.label(mk.signal.value), label(mk.signal.value).css, reason),
         since,
     )
 
@@ -82,13 +112,17 @@ def trend_table(view: View, table_id: str, caption: str, indicators: list[Indica
         caption,
         (
             "Indicator",
-            "Berekende jaren",
+            say("Berekende jaren", "Computed years"),
             "Trend (Mann–Kendall)",
-            f"Sinds basisjaar {view.programme.baseline_year}",
+            say("Sinds basisjaar {y}", "Since baseline year {y}", y=view.programme.baseline_year),
         ),
         [_trend_row(view, i) for i in indicators],
-        note="Alleen berekende cijfers met een telling of marge worden getoetst; gepubliceerde waarden "
-        "zonder telling niet.",
+        note=say(
+            "Alleen berekende cijfers met een telling of marge worden getoetst; gepubliceerde waarden "
+            "zonder telling niet.",
+            "Only computed figures with a count or margin are tested; published values without a count "
+            "are not.",
+        ),
     )
 
 
@@ -98,7 +132,8 @@ def themes_section(view: View) -> Section:
     for row in view.status:
         by_theme.setdefault(row.theme_id, []).append(row)
     children = []
-    groups = [(t.id, t.name) for t in view.programme.themes] + [(None, "Contextindicatoren")]
+    groups: list[tuple[str | None, str]] = [(t.id, t.name) for t in view.programme.themes]
+    groups.append((None, say("Contextindicatoren", "Context indicators")))
     for theme_id, name in groups:
         rows = by_theme.get(theme_id, [])
         if not rows and theme_id is None:
@@ -106,18 +141,24 @@ def themes_section(view: View) -> Section:
         prefix = f"trend-{theme_id or 'context'}"
         blocks: list[Block]
         if rows:
-            blocks = [trend_table(view, f"{prefix}-tabel", f"Trends van {name}", [r.indicator for r in rows])]
+            caption = say("Trends van {name}", "Trends of {name}", name=name)
+            blocks = [trend_table(view, f"{prefix}-tabel", caption, [r.indicator for r in rows])]
             blocks += indicator_charts(view, rows, prefix)
         else:
-            blocks = [Paragraph(monitor.NO_EFFECT_INDICATORS)]
+            blocks = [Paragraph(language.label(monitor.NO_EFFECT_INDICATORS))]
         children.append(Section(prefix, name, tuple(blocks)))
     intro = Paragraph(
-        f"Per thema: de trend over alle jaren met een berekend cijfer en het laatste jaar tegenover het "
-        f"basisjaar {view.programme.baseline_year}. Een trend of verandering telt alleen als ze groter is "
-        "dan toeval.",
+        say(
+            "Per thema: de trend over alle jaren met een berekend cijfer en het laatste jaar tegenover het "
+            "basisjaar {y}. Een trend of verandering telt alleen als ze groter is dan toeval.",
+            "Per theme: the trend over all years with a computed figure and the latest year against the "
+            "baseline year {y}. A trend or change only counts when it is larger than chance.",
+            y=view.programme.baseline_year,
+        ),
         "lead",
     )
-    return Section("trends", "Trends sinds het basisjaar per thema", (intro,), tuple(children))
+    title = say("Trends sinds het basisjaar per thema", "Trends since the baseline year per theme")
+    return Section("trends", title, (intro,), tuple(children))
 
 
 def _level_rows(view: View, level: AreaLevel) -> list[tuple[Indicator, tuple[Cell, ...]]]:
@@ -129,7 +170,7 @@ def _level_rows(view: View, level: AreaLevel) -> list[tuple[Indicator, tuple[Cel
     ]
     out = []
     for indicator_id, rows in here.groupby("indicator_id", sort=True):
-        indicator = view.snapshot.indicator(str(indicator_id))
+        indicator = view.indicator(str(indicator_id))
         if indicator is None:
             continue
         signals = Counter(
@@ -159,9 +200,10 @@ def comparison_table(view: View, level: AreaLevel, indicator: Indicator) -> Tabl
         last = series.iloc[-1]
         versus = trends.versus_parent(view.values, indicator, str(code), view.municipality)
         between = versus.comparison.signal if versus else Signal.TOO_LITTLE
-        text = {Signal.ROSE: "significant hoger", Signal.FELL: "significant lager"}.get(
-            between, between.value
-        )
+        text = {
+            Signal.ROSE: say("significant hoger", "significantly higher"),
+            Signal.FELL: say("significant lager", "significantly lower"),
+        }.get(between, language.label(between.value))
         rows.append(
             (
                 cell(str(name or code)),
@@ -173,10 +215,19 @@ def comparison_table(view: View, level: AreaLevel, indicator: Indicator) -> Tabl
         )
     if not rows:
         return None
+    name, _ = _level(level)
+    rest = say("Rest van {city}", "Rest of {city}", city=view.city)
     return table(
         f"niveau-{level.value}-{indicator.id}",
-        f"{indicator.name} per {level.label} tegenover de rest van {view.city} ({indicator.unit})",
-        (level.label.capitalize(), "Jaar", "Waarde", f"Rest van {view.city}", "Verschil"),
+        say(
+            "{indicator} per {level} tegenover de rest van {city} ({unit})",
+            "{indicator} per {level} against the rest of {city} ({unit})",
+            indicator=indicator.name,
+            level=name,
+            city=view.city,
+            unit=indicator.unit,
+        ),
+        (name.capitalize(), say("Jaar", "Year"), say("Waarde", "Value"), rest, say("Verschil", "Difference")),
         rows,
         (False, False, True, True, False),
     )
@@ -187,18 +238,35 @@ def levels_section(view: View) -> Section:
     children = []
     for level in LEVELS:
         rows = _level_rows(view, level)
-        plural = {"stadsdeel": "stadsdelen", "wijk": "wijken", "buurt": "buurten"}[level.value]
+        name, plural = _level(level)
         if not rows:
-            blocks: list[Block] = [Paragraph(f"Er zijn geen cijfers per {level.label}.")]
+            blocks: list[Block] = [
+                Paragraph(
+                    say("Er zijn geen cijfers per {level}.", "There are no figures per {level}.", level=name)
+                )
+            ]
         else:
             blocks = [
                 table(
                     f"niveau-{level.value}-trends",
-                    f"Trends per {level.label}: aantal {plural} per uitkomst",
-                    ("Indicator", plural.capitalize(), "Jaren", *(SIGNAL_HEADERS[s] for s in Signal)),
+                    say(
+                        "Trends per {level}: aantal {plural} per uitkomst",
+                        "Trends per {level}: number of {plural} per outcome",
+                        level=name,
+                        plural=plural,
+                    ),
+                    (
+                        "Indicator",
+                        plural.capitalize(),
+                        say("Jaren", "Years"),
+                        *(say(*SIGNAL_HEADERS[s]) for s in Signal),
+                    ),
                     [row for _, row in rows],
                     (False, True, False, True, True, True, True),
-                    note="Een trendtoets vraagt minstens vier jaren met een cijfer per gebied.",
+                    note=say(
+                        "Een trendtoets vraagt minstens vier jaren met een cijfer per gebied.",
+                        "A trend test needs at least four years with a figure per area.",
+                    ),
                 )
             ]
             if level is not AreaLevel.BUURT:
@@ -208,11 +276,17 @@ def levels_section(view: View) -> Section:
                         blocks.append(found)
         children.append(Section(f"niveau-{level.value}", plural.capitalize(), tuple(blocks)))
     intro = Paragraph(
-        "Hoe verschillen de gebieden binnen de gemeente, en is er per gebied een trend? Een gebied wordt "
-        "vergeleken met de gemeente (trechtergrenzen met overdispersie, Spiegelhalter 2005).",
+        say(
+            "Hoe verschillen de gebieden binnen de gemeente, en is er per gebied een trend? Een gebied wordt "
+            "vergeleken met de gemeente (trechtergrenzen met overdispersie, Spiegelhalter 2005).",
+            "How do the areas within the municipality differ, and is there a trend per area? An area is "
+            "compared with the municipality (funnel limits with overdispersion, Spiegelhalter 2005).",
+        ),
         "lead",
     )
-    return Section("gebieden", "Trends per gebiedsniveau", (intro,), tuple(children))
+    return Section(
+        "gebieden", say("Trends per gebiedsniveau", "Trends per area level"), (intro,), tuple(children)
+    )
 
 
 def divergence_section(view: View) -> Section:
@@ -220,43 +294,64 @@ def divergence_section(view: View) -> Section:
     codes = list(view.snapshot.own_areas()["code"])
     found = divergence.divergences(view.values, view.definitions, codes)
     intro = Paragraph(
-        "Geregistreerde criminaliteit (objectief) en veiligheidsgevoel (subjectief) worden naast elkaar "
-        "gezet, nooit gemiddeld. Tegenstrijdig is: criminaliteit significant gedaald terwijl mensen zich "
-        "onveiliger voelen, of andersom.",
+        say(
+            "Geregistreerde criminaliteit (objectief) en veiligheidsgevoel (subjectief) worden naast elkaar "
+            "gezet, nooit gemiddeld. Tegenstrijdig is: criminaliteit significant gedaald terwijl mensen zich "
+            "onveiliger voelen, of andersom.",
+            "Registered crime (objective) and feelings of safety (subjective) are set side by side, never "
+            "averaged. Contradictory means: crime fell significantly while people feel less safe, or the "
+            "other way round.",
+        ),
         "lead",
     )
+    title = say("Objectief en subjectief", "Objective and subjective")
     if not found:
         return Section(
-            "beleving", "Objectief en subjectief", (intro, Paragraph("Er zijn geen jaren met beide cijfers."))
+            "beleving",
+            title,
+            (
+                intro,
+                Paragraph(
+                    say("Er zijn geen jaren met beide cijfers.", "There are no years with both figures.")
+                ),
+            ),
         )
+    untested = say(" (richting, niet getoetst)", " (direction, not tested)")
     rows = [
         (
             cell(d.area_name or d.area_code),
             cell(f"{d.before.label} → {d.after.label}"),
-            cell(d.crime.name, note=d.crime_comparison.signal.value),
+            cell(d.crime.name, note=language.label(d.crime_comparison.signal.value)),
             cell(
                 d.feeling.name,
-                note=d.feeling_comparison.signal.value
-                + ("" if d.feeling_tested else " (richting, niet getoetst)"),
+                note=language.label(d.feeling_comparison.signal.value)
+                + ("" if d.feeling_tested else untested),
             ),
-            cell(d.label, "verdict-bad" if d.diverges else ""),
+            cell(language.label(d.label), "verdict-bad" if d.diverges else ""),
         )
         for d in found
     ]
     data = table(
         "beleving-tabel",
-        "Criminaliteit en veiligheidsgevoel per gebied",
-        ("Gebied", "Jaren", "Criminaliteit", "Veiligheidsgevoel", "Oordeel"),
+        say("Criminaliteit en veiligheidsgevoel per gebied", "Crime and feelings of safety per area"),
+        (
+            say("Gebied", "Area"),
+            say("Jaren", "Years"),
+            say("Criminaliteit", "Crime"),
+            say("Veiligheidsgevoel", "Feeling of safety"),
+            say("Oordeel", "Verdict"),
+        ),
         rows,
     )
-    return Section("beleving", "Objectief en subjectief", (intro, data))
+    return Section("beleving", title, (intro, data))
 
 
 def conclusions_section(view: View) -> Section:
     """The author's conclusions and proposed adjustments of every yearly evaluation so far."""
     found = view.inputs.evaluations
+    title = say("Conclusies", "Conclusions")
     if not found:
-        return Section("conclusies", "Conclusies", (Paragraph(NO_CONCLUSIONS, "note"),))
+        return Section("conclusies", title, (Paragraph(say(NO_CONCLUSIONS, NO_CONCLUSIONS_EN), "note"),))
     themes = {t.id: t.name for t in view.programme.themes}
     children = []
     for evaluation in found:
@@ -267,55 +362,86 @@ def conclusions_section(view: View) -> Section:
             if item.conclusion:
                 blocks.append(Paragraph(f"{themes.get(item.theme, item.theme)}: {item.conclusion}"))
             if item.adjustments:
-                blocks.append(Bullets(tuple(f"Bijstelling: {text}" for text in item.adjustments)))
-        signed = [evaluation.author] if evaluation.author else []
+                adjustment = say("Bijstelling", "Adjustment")
+                blocks.append(Bullets(tuple(f"{adjustment}: {text}" for text in item.adjustments)))
+        by = [evaluation.author] if evaluation.author else []
         if evaluation.saved_at is not None:
-            signed.append(f"vastgelegd op {formatting.date(evaluation.saved_at)}")
-        if signed:
-            blocks.append(Paragraph("Auteur: " + ", ".join(signed) + ".", "note"))
-        children.append(
-            Section(f"conclusies-{evaluation.year}", f"Evaluatie {evaluation.year}", tuple(blocks))
-        )
+            by.append(say("vastgelegd op {d}", "recorded on {d}", d=language.date(evaluation.saved_at)))
+        if by:
+            blocks.append(Paragraph(say("Auteur", "Author") + ": " + ", ".join(by) + ".", "note"))
+        heading = say("Evaluatie {year}", "Evaluation {year}", year=evaluation.year)
+        children.append(Section(f"conclusies-{evaluation.year}", heading, tuple(blocks)))
     intro = Paragraph(
-        "De conclusies en voorgestelde bijstellingen zoals de auteur ze bij de jaarlijkse evaluatie "
-        "heeft vastgelegd.",
+        say(
+            "De conclusies en voorgestelde bijstellingen zoals de auteur ze bij de jaarlijkse evaluatie "
+            "heeft vastgelegd.",
+            "The conclusions and proposed adjustments as the author recorded them at the yearly evaluation.",
+        ),
         "lead",
     )
-    return Section("conclusies", "Conclusies", (intro,), tuple(children))
+    return Section("conclusies", title, (intro,), tuple(children))
 
 
 def summary(view: View) -> Section:
     """The main lines, for a reader who reads one page."""
     verdicts = Counter(monitor.verdict(r.indicator, r.comparison) for r in view.status)
+    improved, worsened = verdicts.get(monitor.IMPROVED, 0), verdicts.get(monitor.WORSENED, 0)
     items = [
-        f"Indicatoren significant verbeterd sinds het basisjaar: {verdicts.get(monitor.IMPROVED, 0)}; "
-        f"verslechterd: {verdicts.get(monitor.WORSENED, 0)}; zonder oordeel: "
-        f"{len(view.status) - verdicts.get(monitor.IMPROVED, 0) - verdicts.get(monitor.WORSENED, 0)}.",
+        say(
+            "Indicatoren significant verbeterd sinds het basisjaar: {i}; verslechterd: {w}; "
+            "zonder oordeel: {o}.",
+            "Indicators significantly improved since the baseline year: {i}; worsened: {w}; "
+            "without verdict: {o}.",
+            i=improved,
+            w=worsened,
+            o=len(view.status) - improved - worsened,
+        ),
     ]
     analysis = view.inputs.hotspots
     if analysis is not None:
         hot = sum(n for k, n in analysis.counts().items() if k.startswith("hotspot"))
-        items.append(f"Hotspots in {analysis.period}: {hot} van {analysis.analysed} buurten.")
+        items.append(
+            say(
+                "Hotspots in {period}: {hot} van {n} buurten.",
+                "Hotspots in {period}: {hot} of {n} neighbourhoods.",
+                period=analysis.period,
+                hot=hot,
+                n=analysis.analysed,
+            )
+        )
     emerging = view.inputs.emerging
+    head = say("Opkomende hotspots", "Emerging hotspots")
     if emerging is not None:
         items.append(
-            "Opkomende hotspots: " + ", ".join(f"{n} {k}" for k, n in emerging.counts().items()) + "."
+            f"{head}: " + ", ".join(f"{n} {language.label(k)}" for k, n in emerging.counts().items()) + "."
         )
     else:
-        items.append(f"Opkomende hotspots: niet te bepalen. {view.inputs.emerging_note}")
-    items.append(f"Acties vastgelegd: {len(view.actions)}.")
+        items.append(
+            f"{head}: "
+            + say("niet te bepalen.", "cannot be determined.")
+            + f" {language.label(view.inputs.emerging_note)}"
+        )
+    items.append(say("Acties vastgelegd: {n}.", "Actions recorded: {n}.", n=len(view.actions)))
+    years = ", ".join(str(e.year) for e in view.inputs.evaluations)
     items.append(
-        "Conclusies van de auteur: "
+        say("Conclusies van de auteur", "The author's conclusions")
+        + ": "
         + (
-            f"vastgelegd voor {', '.join(str(e.year) for e in view.inputs.evaluations)}."
+            say("vastgelegd voor {years}.", "recorded for {years}.", years=years)
             if view.inputs.evaluations
-            else "nog niet vastgelegd."
+            else say("nog niet vastgelegd.", "not yet recorded.")
         )
     )
     intro = Paragraph(
-        f"Halverwege het {view.programme.title}: wat zeggen de cijfers tot en met {view.year}?", "lead"
+        say(
+            "Halverwege het {title}: wat zeggen de cijfers tot en met {year}?",
+            "Halfway through the {title}: what do the figures up to and including {year} say?",
+            title=view.programme.title,
+            year=view.year,
+        ),
+        "lead",
     )
-    return Section("samenvatting", "Samenvatting", (intro, Bullets(tuple(items))))
+    return Section("samenvatting", say("Samenvatting", "Summary"), (intro, Bullets(tuple(items))))
 
 
 def build(view: View) -> tuple[Section, ...]:
@@ -327,7 +453,11 @@ def build(view: View) -> tuple[Section, ...]:
         hotspots.hotspot_section(view),
         hotspots.emerging_section(view),
         divergence_section(view),
-        Section("acties", "Acties en evaluaties", actions_blocks(view, view.actions, "acties-tabel")),
+        Section(
+            "acties",
+            say("Acties en evaluaties", "Actions and evaluations"),
+            actions_blocks(view, view.actions, "acties-tabel"),
+        ),
         conclusions_section(view),
         method_section(view),
         sources_section(view),

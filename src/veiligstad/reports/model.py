@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from veiligstad.errors import NotFound
+from veiligstad.reports.language import say
 
 
 class ReportKind(StrEnum):
@@ -27,8 +28,8 @@ class ReportKind(StrEnum):
 
     @property
     def label(self) -> str:
-        """Dutch name: ``Voortgangsrapportage`` …"""
-        return _LABELS[self][0]
+        """Name in the report's language: ``Voortgangsrapportage`` / ``Progress report`` …"""
+        return say(_LABELS[self][0], _LABELS_EN[self])
 
     @property
     def slug(self) -> str:
@@ -74,6 +75,13 @@ _LABELS = {
         "publieksversie",
         "Voor inwoners, in eenvoudige taal: wat de gemeente doet en hoe veilig de stad is.",
     ),
+}
+
+_LABELS_EN = {
+    ReportKind.PROGRESS: "Progress report",
+    ReportKind.MIDTERM: "Mid-term evaluation",
+    ReportKind.AREA: "Area profile",
+    ReportKind.PUBLIC: "Public version",
 }
 
 

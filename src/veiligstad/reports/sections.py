@@ -10,6 +10,7 @@ from veiligstad import formatting
 from veiligstad.domain.actions import METHOD_LABELS, Action
 from veiligstad.domain.indicators import Indicator
 from veiligstad.engine.significance import Signal
+from veiligstad.reports import language
 from veiligstad.reports.figures import (
     NO_TARGET,
     SIGNAL_CSS,
@@ -23,6 +24,7 @@ from veiligstad.reports.figures import (
     trend_chart,
     yearly,
 )
+from veiligstad.reports.language import say
 from veiligstad.reports.model import Block, Bullets, Cell, Paragraph, Section, Table
 from veiligstad.reports.view import View
 from veiligstad.services import monitor, trends
@@ -33,11 +35,20 @@ NO_ACTIONS = (
     "Nog geen acties vastgelegd. Acties van het uitvoeringsprogramma verschijnen hier zodra ze in "
     "veiligstad zijn ingevoerd."
 )
+NO_ACTIONS_EN = (
+    "No actions recorded yet. Actions of the implementation programme appear here as soon as they are "
+    "entered in veiligstad."
+)
+
+
+def no_actions() -> str:
+    """The sentence for a report without actions, in the report's language."""
+    return say(NO_ACTIONS, NO_ACTIONS_EN)
 
 
 def indicator_cell(indicator: Indicator) -> Cell:
     """The indicator's name with its unit (and a haaldelict mark) below it."""
-    unit = indicator.unit + (" · haaldelict" if indicator.haaldelict else "")
+    unit = indicator.unit + (f" · {language.label('haaldelict')}" if indicator.haaldelict else "")
     return Cell(indicator.name, note=unit)
 
 
@@ -45,25 +56,25 @@ def point_cell(value: float | None, year: int | None, source: str, decimals: int
     """A figure with its year (and 'gepubliceerd' when it is the programme's own figure)."""
     if year is None:
         return Cell(formatting.MISSING)
-    return Cell(
-        number(value, decimals), note=f"{year}, gepubliceerd" if source == "gepubliceerd" else str(year)
-    )
+    published = f"{year}, {language.label('gepubliceerd')}"
+    return Cell(number(value, decimals), note=published if source == "gepubliceerd" else str(year))
 
 
 def change_cell(row: monitor.StatusRow) -> Cell:
     """The significance of the change since the baseline, with why when there is no test."""
     if row.comparison is None:
         if row.reason:
-            why = row.reason
+            why = language.label(row.reason)
         elif row.latest_year is not None and row.latest_year == row.baseline_year:
-            why = "nog geen cijfer na het basisjaar"
+            why = say("nog geen cijfer na het basisjaar", "no figure after the baseline year yet")
         else:
-            why = "geen vergelijking mogelijk"
-        return Cell(Signal.TOO_LITTLE.value, SIGNAL_CSS[Signal.TOO_LITTLE.value], why)
+            why = say("geen vergelijking mogelijk", "no comparison possible")
+        too_little = Signal.TOO_LITTLE.value
+        return Cell(language.label(too_little), SIGNAL_CSS[too_little], why)
     signal = row.comparison.signal.value
     since = f"{row.baseline_year} → {row.latest_year}"
-    note = f"{since}; {row.comparison.reason}" if row.comparison.reason else since
-    return Cell(signal, SIGNAL_CSS.get(signal, ""), note)
+    note = f"{since}; {language.label(row.comparison.reason)}" if row.comparison.reason else since
+    return Cell(language.label(signal), SIGNAL_CSS.get(signal, ""), note)
 
 
 def status_table(table_id: str, caption: str, rows: Sequence[monitor.StatusRow]) -> Table:
@@ -76,16 +87,23 @@ def status_table(table_id: str, caption: str, rows: Sequence[monitor.StatusRow])
                 indicator_cell(row.indicator),
                 point_cell(row.baseline_value, row.baseline_year, row.baseline_source, decimals),
                 point_cell(row.latest_value, row.latest_year, row.latest_source, decimals),
-                cell(NO_TARGET, "muted"),
+                cell(language.label(NO_TARGET), "muted"),
                 change_cell(row),
                 label(monitor.verdict(row.indicator, row.comparison)),
             )
         )
-    notes = [f"{r.indicator.name}: {r.note}." for r in rows if r.note]
+    notes = [f"{r.indicator.name}: {language.label(r.note)}." for r in rows if r.note]
     return table(
         table_id,
         caption,
-        ("Indicator", "Basis", "Laatste", "Streefwaarde", "Verandering sinds basis", "Oordeel"),
+        (
+            "Indicator",
+            say("Basis", "Baseline"),
+            say("Laatste", "Latest"),
+            say("Streefwaarde", "Target"),
+            say("Verandering sinds basis", "Change since baseline"),
+            say("Oordeel", "Verdict"),
+        ),
         body,
         (False, True, True, False, False, False),
         " ".join(notes),
@@ -122,7 +140,7 @@ def reconciliation_table(
                     cell(number(row.published_value, indicator.decimals)),
                     cell(figure(row.value, indicator.decimals, row.disclosure)),
                     cell(signed(row.difference, indicator.decimals + 1)),
-                    cell(str(row.reconciliation)),
+                    cell(language.label(str(row.reconciliation))),
                 )
             )
     if not body:
@@ -130,15 +148,25 @@ def reconciliation_table(
     return table(
         table_id,
         caption,
-        ("Indicator", "Jaar", "Gepubliceerd", "Berekend", "Verschil", "Aansluiting"),
+        (
+            "Indicator",
+            say("Jaar", "Year"),
+            say("Gepubliceerd", "Published"),
+            say("Berekend", "Computed"),
+            say("Verschil", "Difference"),
+            say("Aansluiting", "Reconciliation"),
+        ),
         body,
         (False, False, True, True, True, False),
-        "'Overeenkomend': het verschil valt binnen de afronding van het gepubliceerde getal.",
+        say(
+            "'Overeenkomend': het verschil valt binnen de afronding van het gepubliceerde getal.",
+            "'Matching': the difference is within the rounding of the published number.",
+        ),
     )
 
 
 def _period(action: Action) -> str:
-    parts = [formatting.date(d) for d in (action.planned_start, action.planned_end) if d is not None]
+    parts = [language.date(d) for d in (action.planned_start, action.planned_end) if d is not None]
     return " – ".join(parts) if parts else formatting.MISSING
 
 
@@ -148,38 +176,55 @@ def _latest(action: Action, limit: int = 160) -> str:
     if note is None:
         return ""
     text = note.text if len(note.text) <= limit else note.text[: limit - 1].rstrip() + "…"
-    return f"{formatting.date(note.date)}: {text}"
+    return f"{language.date(note.date)}: {text}"
 
 
 def actions_blocks(view: View, actions: Sequence[Action], table_id: str) -> tuple[Paragraph | Table, ...]:
     """The actions with their status and latest progress, and their evaluations where there are any."""
     if not actions:
-        return (Paragraph(NO_ACTIONS, "note"),)
+        return (Paragraph(no_actions(), "note"),)
     themes = {t.id: t.name for t in view.programme.themes}
     rows = [
         (
             cell(a.title, note=str(a.year)),
             cell(", ".join(themes.get(t, t) for t in a.themes) or formatting.MISSING),
-            cell(a.status.value, note=_latest(a)),
+            cell(language.label(a.status.value), note=_latest(a)),
             cell(_period(a)),
             cell(a.lead or formatting.MISSING),
         )
         for a in actions
     ]
     blocks: list[Paragraph | Table] = [
-        table(table_id, "Acties en hun status", ("Actie", "Thema's", "Status", "Periode", "Trekker"), rows)
+        table(
+            table_id,
+            say("Acties en hun status", "Actions and their status"),
+            (
+                say("Actie", "Action"),
+                say("Thema's", "Themes"),
+                "Status",
+                say("Periode", "Period"),
+                say("Trekker", "Lead"),
+            ),
+            rows,
+        )
     ]
     evaluated = [(a, a.evaluation) for a in actions if a.evaluation is not None]
     if evaluated:
         blocks.append(
             table(
                 f"{table_id}-evaluaties",
-                "Evaluaties van acties",
-                ("Actie", "Methode", "Resultaat", "Conclusie", "Vervolg"),
+                say("Evaluaties van acties", "Evaluations of actions"),
+                (
+                    say("Actie", "Action"),
+                    say("Methode", "Method"),
+                    say("Resultaat", "Result"),
+                    say("Conclusie", "Conclusion"),
+                    say("Vervolg", "Follow-up"),
+                ),
                 [
                     (
                         cell(a.title),
-                        cell(METHOD_LABELS.get(e.method, str(e.method))),
+                        cell(language.label(METHOD_LABELS.get(e.method, str(e.method)))),
                         cell(e.result or formatting.MISSING),
                         cell(e.conclusion or formatting.MISSING),
                         cell(e.follow_up or formatting.MISSING),
@@ -200,7 +245,7 @@ def newest(view: View) -> tuple[tuple[str, str], ...]:
 def sources_section(view: View, section_id: str = "bronnen", plain: bool = False) -> Section:
     """Where the figures come from, with the attribution of every source."""
     details = view.inputs.details
-    attributions = [ATTRIBUTION]
+    attributions = [say(ATTRIBUTION, "Source: CBS/Police")]
     for status in view.snapshot.sources:
         text = details.get(status.source_id, {}).get("attribution", "")
         if text and text not in attributions:
@@ -218,25 +263,51 @@ def sources_section(view: View, section_id: str = "bronnen", plain: bool = False
             )
         )
     intro = (
-        "De cijfers komen van het CBS, de politie en de gemeente. Wij rekenen ze om naar cijfers "
-        "per 1.000 inwoners, zodat je gebieden en jaren kunt vergelijken."
+        say(
+            "De cijfers komen van het CBS, de politie en de gemeente. Wij rekenen ze om naar cijfers "
+            "per 1.000 inwoners, zodat je gebieden en jaren kunt vergelijken.",
+            "The figures come from CBS (Statistics Netherlands), the police and the municipality. We turn "
+            "them into figures per 1,000 inhabitants, so you can compare areas and years.",
+        )
         if plain
-        else "Alle cijfers zijn berekend uit open data en de gegevens van de gemeente, met hun herkomst "
-        "per bron. Bij hergebruik: vermeld de bron zoals hieronder."
+        else say(
+            "Alle cijfers zijn berekend uit open data en de gegevens van de gemeente, met hun herkomst "
+            "per bron. Bij hergebruik: vermeld de bron zoals hieronder.",
+            "All figures are computed from open data and the municipality's data, with their origin per "
+            "source. When reusing them, cite the source as below.",
+        )
     )
-    built = formatting.date(view.snapshot.built_at)
+    built = language.date(view.snapshot.built_at)
     blocks = (
         Paragraph(intro),
         Bullets(tuple(attributions)),
-        Paragraph(f"Stand van de gegevens: berekend op {built}; gegevens tot en met {view.year}.", "note"),
+        Paragraph(
+            say(
+                "Stand van de gegevens: berekend op {built}; gegevens tot en met {year}.",
+                "State of the data: computed on {built}; data up to and including {year}.",
+                built=built,
+                year=view.year,
+            ),
+            "note",
+        ),
         table(
             f"{section_id}-tabel",
-            "Bronnen met hun nieuwste periode",
-            ("Bron", "Tabel", "Nieuwste periode", "Bronvermelding", "Licentie"),
+            say("Bronnen met hun nieuwste periode", "Sources with their newest period"),
+            (
+                say("Bron", "Source"),
+                say("Tabel", "Table"),
+                say("Nieuwste periode", "Newest period"),
+                say("Bronvermelding", "Attribution"),
+                say("Licentie", "Licence"),
+            ),
             rows,
         ),
     )
-    title = "Waar komen de cijfers vandaan?" if plain else "Bronnen"
+    title = (
+        say("Waar komen de cijfers vandaan?", "Where do the figures come from?")
+        if plain
+        else say("Bronnen", "Sources")
+    )
     return Section(section_id, title, blocks)
 
 
@@ -244,32 +315,72 @@ def method_section(view: View, section_id: str = "verantwoording") -> Section:
     """How the figures were computed and judged."""
     threshold = view.snapshot.threshold
     items = [
-        "Cijfers per 1.000 inwoners zijn berekend met het aantal inwoners op 1 januari van het jaar "
-        "(zoals het CBS doet). Bij elk berekend cijfer hoort een 95%-betrouwbaarheidsinterval "
-        "(exact Poisson-interval voor tellingen, gepubliceerde marges voor enquêtecijfers).",
-        "Een verandering heet alleen 'significant gestegen' of 'significant gedaald' als ze groter is "
-        "dan toeval (5%-niveau; quasi-Poisson-toets met φ op tellingen, z-toets op enquêtemarges). "
-        "Zonder telling of "
-        "marge – zoals bij alleen gepubliceerde waarden – staat er 'te weinig gegevens'.",
-        "Het oordeel 'verbeterd' of 'verslechterd' volgt uit een significante verandering en de richting "
-        "die beter is; anders staat er het significantielabel zelf.",
-        "Trends over meerdere jaren: Mann–Kendall-toets met Sen-helling, vanaf vier jaren met een cijfer.",
-        "Gepubliceerde waarden (uit het programma) en berekende waarden staan naast elkaar; 'overeenkomend' "
-        "betekent dat het verschil binnen de afronding van het gepubliceerde getal valt.",
-        "Het programma legt geen streefwaarden vast; daarom staat er 'geen streefwaarde vastgesteld'.",
-        "Haaldelicten (zoals drugshandel) stijgen als er meer wordt gehandhaafd; een stijging betekent "
-        "dan niet per se meer criminaliteit.",
+        say(
+            "Cijfers per 1.000 inwoners zijn berekend met het aantal inwoners op 1 januari van het jaar "
+            "(zoals het CBS doet). Bij elk berekend cijfer hoort een 95%-betrouwbaarheidsinterval "
+            "(exact Poisson-interval voor tellingen, gepubliceerde marges voor enquêtecijfers).",
+            "Figures per 1,000 inhabitants are computed with the population on 1 January of the year "
+            "(as CBS does). Every computed figure has a 95% confidence interval (exact Poisson interval "
+            "for counts, published margins for survey figures).",
+        ),
+        say(
+            "Een verandering heet alleen 'significant gestegen' of 'significant gedaald' als ze groter is "
+            "dan toeval (5%-niveau; quasi-Poisson-toets met φ op tellingen, z-toets op enquêtemarges). "
+            "Zonder telling of marge – zoals bij alleen gepubliceerde waarden – staat er "
+            "'te weinig gegevens'.",
+            "A change is only called a 'significant rise' or 'significant fall' when it is larger than "
+            "chance (5% level; quasi-Poisson test with φ on counts, z-test on survey margins). Without a "
+            "count or margin – as with published values only – it says 'too little data'.",
+        ),
+        say(
+            "Het oordeel 'verbeterd' of 'verslechterd' volgt uit een significante verandering en de richting "
+            "die beter is; anders staat er het significantielabel zelf.",
+            "The verdict 'improved' or 'worsened' follows from a significant change and the direction that "
+            "is better; otherwise the significance label itself is shown.",
+        ),
+        say(
+            "Trends over meerdere jaren: Mann–Kendall-toets met Sen-helling, vanaf vier jaren met een "
+            "cijfer.",
+            "Trends over several years: Mann–Kendall test with Sen's slope, from four years with a figure.",
+        ),
+        say(
+            "Gepubliceerde waarden (uit het programma) en berekende waarden staan naast elkaar; "
+            "'overeenkomend' betekent dat het verschil binnen de afronding van het gepubliceerde getal valt.",
+            "Published values (from the programme) and computed values are shown side by side; 'matching' "
+            "means the difference is within the rounding of the published number.",
+        ),
+        say(
+            "Het programma legt geen streefwaarden vast; daarom staat er 'geen streefwaarde vastgesteld'.",
+            "The programme sets no targets; that is why it says 'no target set'.",
+        ),
+        say(
+            "Haaldelicten (zoals drugshandel) stijgen als er meer wordt gehandhaafd; een stijging betekent "
+            "dan niet per se meer criminaliteit.",
+            "Enforcement-driven offences (such as drug dealing) rise when there is more enforcement; a rise "
+            "then does not necessarily mean more crime.",
+        ),
     ]
     if view.public:
         items.append(
-            f"Aantallen van 1 tot en met {threshold - 1} zijn afgeschermd (< {threshold}): er wordt dan geen "
-            "cijfer per inwoner, interval of toets getoond. Soms is ook een ander, groter aantal weggelaten "
-            "('afgeschermd'), zodat het kleine aantal niet alsnog uit de totalen van wijk, stadsdeel of "
-            "gemeente uit te rekenen is."
+            say(
+                "Aantallen van 1 tot en met {last} zijn afgeschermd (< {threshold}): er wordt dan geen "
+                "cijfer per inwoner, interval of toets getoond. Soms is ook een ander, groter aantal "
+                "weggelaten ('afgeschermd'), zodat het kleine aantal niet alsnog uit de totalen van wijk, "
+                "stadsdeel of gemeente uit te rekenen is.",
+                "Counts from 1 to {last} are withheld (< {threshold}): no rate, interval or test is shown "
+                "for them. Sometimes another, larger count is left out too ('withheld'), so that the small "
+                "count cannot be worked out from the totals of the ward, district or municipality.",
+                last=threshold - 1,
+                threshold=threshold,
+            )
         )
     else:
         items.append(
-            "Interne versie: kleine aantallen zijn niet afgeschermd. Verspreid dit document niet buiten de "
-            "organisatie."
+            say(
+                "Interne versie: kleine aantallen zijn niet afgeschermd. Verspreid dit document niet buiten "
+                "de organisatie.",
+                "Internal version: small counts are not withheld. Do not distribute this document outside "
+                "the organisation.",
+            )
         )
-    return Section(section_id, "Verantwoording", (Bullets(tuple(items)),))
+    return Section(section_id, say("Verantwoording", "Method"), (Bullets(tuple(items)),))

@@ -9,12 +9,14 @@ do not.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
 
 from veiligstad.definitions.validation import Definitions
 from veiligstad.domain.actions import Action
+from veiligstad.domain.indicators import Indicator
 from veiligstad.domain.programme import Programme
 from veiligstad.errors import NotFound
 from veiligstad.services import monitor
@@ -31,21 +33,26 @@ class View:
     status: list[monitor.StatusRow]
     year: int
     public: bool
+    lang: str = "nl"
 
     @property
     def snapshot(self) -> Snapshot:
         """The snapshot the report is built from."""
         return self.inputs.snapshot
 
-    @property
+    @functools.cached_property
     def definitions(self) -> Definitions:
-        """Programme and catalogue."""
-        return self.inputs.snapshot.definitions
+        """Programme and catalogue, with their texts in the report's language."""
+        return self.inputs.snapshot.definitions.localized(self.lang)
 
     @property
     def programme(self) -> Programme:
-        """The MJP."""
-        return self.inputs.snapshot.definitions.programme
+        """The MJP, with its texts in the report's language."""
+        return self.definitions.programme
+
+    def indicator(self, indicator_id: str) -> Indicator | None:
+        """One definition in force, in the report's language."""
+        return self.definitions.indicator(indicator_id)
 
     @property
     def municipality(self) -> str:
@@ -93,13 +100,13 @@ def check_year(snapshot: Snapshot, year: int) -> int:
     return year
 
 
-def cut(inputs: Inputs, year: int | None, public: bool) -> View:
-    """The view of a report over the values up to ``year`` (default: the newest year)."""
+def cut(inputs: Inputs, year: int | None, public: bool, lang: str = "nl") -> View:
+    """The view of a report over the values up to ``year`` (default: the newest year), in ``lang``."""
     snapshot = inputs.snapshot
     chosen = latest_year(snapshot) if year is None else check_year(snapshot, year)
     frame = snapshot.frame(public)
     values = frame[frame["year"] <= chosen].reset_index(drop=True)
     if "disclosure" not in values.columns:  # the raw values: nothing is withheld
         values = values.assign(suppressed=False, disclosure="")
-    status = monitor.status(values, snapshot.definitions)
-    return View(inputs=inputs, values=values, status=status, year=chosen, public=public)
+    status = monitor.status(values, snapshot.definitions.localized(lang))
+    return View(inputs=inputs, values=values, status=status, year=chosen, public=public, lang=lang)

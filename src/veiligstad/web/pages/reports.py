@@ -3,10 +3,11 @@
 
 ``/rapporten`` lists the voortgangsrapportage, the tussentijdse evaluatie, the gebiedsprofiel
 and the publieksversie, each with a form (year; area for the profile) and two buttons.
-``/rapporten/{soort}.pdf|.html?jaar=&gebied=`` answers with the generated document. The site
+``/rapporten/{soort}.pdf|.html?jaar=&gebied=&lang=`` answers with the generated document, in the
+language of ``?lang=`` or of the page (Dutch or English). The site
 is public: every report is built from the figures after disclosure control and lists only
 public actions. A generated document is kept in the snapshot's memo (per kind, year, area and
-format), so it is built once per state of the warehouse.
+format and language), so it is built once per state of the warehouse.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from veiligstad.errors import BadRequest, NotFound
 from veiligstad.reports import document, html, pdf
 from veiligstad.reports.model import ReportKind
 from veiligstad.reports.view import check_year, latest_year, own_years
-from veiligstad.services import reporting
+from veiligstad.services import reporting, warehouses
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.storage.warehouse import Warehouse
+from veiligstad.web import auth
 from veiligstad.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +64,7 @@ def inputs(request: Request, snapshot: Snapshot, kind: ReportKind, year: int) ->
     """What the report needs besides the snapshot, read once per snapshot, kind and year."""
     key = ("reports", "inputs", kind is ReportKind.MIDTERM, kind is ReportKind.AREA, year)
     if key not in snapshot.memo:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             snapshot.memo[key] = reporting.gather(
                 warehouse,
                 snapshot,
@@ -77,18 +78,25 @@ def inputs(request: Request, snapshot: Snapshot, kind: ReportKind, year: int) ->
 
 
 def generate(
-    request: Request, snapshot: Snapshot, kind: ReportKind, year: int, area: str | None, fmt: str
+    request: Request,
+    snapshot: Snapshot,
+    kind: ReportKind,
+    year: int,
+    area: str | None,
+    fmt: str,
+    lang: str = "nl",
 ) -> bytes:
-    """The document, from the memo or built now (public figures only)."""
-    key = ("reports", kind.value, year, area, fmt)
+    """The document in ``lang``, from the memo or built now (public figures only)."""
+    english = ("en",) if lang == "en" else ()  # a Dutch report keeps its key of before
+    key = ("reports", kind.value, year, area, fmt, *english)
     with _BUILDING:
         if key in snapshot.memo:
             cached: bytes = snapshot.memo[key]
             return cached
         report = document.build(
-            kind, inputs(request, snapshot, kind, year), year=year, area=area, public_only=True
+            kind, inputs(request, snapshot, kind, year), year=year, area=area, public_only=True, lang=lang
         )
-        text_key = ("reports", kind.value, year, area, "html")
+        text_key = ("reports", kind.value, year, area, "html", *english)
         text = snapshot.memo.get(text_key)
         page = text.decode("utf-8") if isinstance(text, bytes) else html.render(report)
         snapshot.memo[text_key] = page.encode("utf-8")
@@ -112,7 +120,7 @@ def report_file(request: Request, name: str, jaar: str | None = None, gebied: st
         )
     if kind is not ReportKind.AREA:
         area = None
-    data = generate(request, snapshot, kind, year, area, fmt)
+    data = generate(request, snapshot, kind, year, area, fmt, auth.viewer(request).lang)
     stem = "-".join([kind.slug, *([area.lower()] if area else []), str(year)])
     if fmt == "html":
         return HTMLResponse(data)
