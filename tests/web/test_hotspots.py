@@ -17,6 +17,7 @@ from httpx import Response
 
 from tests.services.test_emerging import NEW_CENTRE, new_hotspot_values
 from tests.web.spreadsheet import dutch_csv
+from veiligstad.services import gaps
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.settings import Settings
 from veiligstad.web.app import create_app
@@ -276,3 +277,51 @@ def test_api_withholds_the_suppressed_area_and_says_what_was_analysed(client: Te
         refused.json()["detail"]
         == "Te weinig gebieden: 7 gebieden, voor Gi* en LISA zijn er minstens 30 nodig."
     )
+
+
+def test_every_indicator_and_period_with_area_values_can_be_chosen(client: TestClient) -> None:
+    """Enumerates every (indicator, level, period) with values in enough areas: the page offers
+    each (indicator, level and period selects) and the API knows each period; the analysis runs
+    (page and API share it) or is refused with the 30-areas rule. Every programme indicator
+    without such values gets a 404 that says why, on the page and in the API."""
+    assert client.get("/hotspots").status_code == 200
+    snapshot = client.app.state.cache.get()  # type: ignore[attr-defined]
+    found = hotspots.options(snapshot)
+    combos = {(str(i), str(lvl)) for i, lvl in zip(found["indicator_id"], found["level"], strict=True)}
+    assert {("misdrijven-totaal", "buurt"), ("geweldsmisdrijven", "gemeente")} <= combos
+    for indicator_id, level in sorted(combos):
+        periods = sorted(found[(found["indicator_id"] == indicator_id) & (found["level"] == level)]["period"])
+        page = client.get(f"/hotspots?indicator={indicator_id}&niveau={level}")
+        assert page.status_code == 200, (indicator_id, level)
+        soup = soup_of(page)
+        offered = [o["value"] for o in soup.select("#hotspots-periode option")]
+        assert sorted(offered) == periods, (indicator_id, level)  # newest first on the page
+        indicators = {o["value"] for o in soup.select("select[name=indicator] option")}
+        assert indicators == set(found["indicator_id"])
+        areas = int(found[(found["indicator_id"] == indicator_id) & (found["level"] == level)]["areas"].max())
+        api = client.get(f"/api/v1/hotspots?indicator={indicator_id}&niveau={level}&periode={periods[-1]}")
+        assert api.status_code == (200 if areas >= 30 else 409), (indicator_id, level, api.text)
+        unknown = client.get(f"/api/v1/hotspots?indicator={indicator_id}&niveau={level}&periode=1999")
+        assert unknown.status_code == 404
+        assert f"Beschikbare perioden: {', '.join(periods)}." in unknown.json()["detail"]
+    without = [i.id for i in snapshot.definitions.indicators() if i.id not in set(found["indicator_id"])]
+    assert "halt-verwijzingen" in without
+    for indicator_id in without:
+        page = client.get(f"/hotspots?indicator={indicator_id}")
+        assert page.status_code == 404
+        why = gaps.missing_at({}, snapshot.definitions, indicator_id, "buurt")
+        assert why.startswith(("De bron publiceert dit", "De gemeente heeft")), why
+        assert why in soup_of(page).get_text(" ", strip=True), indicator_id
+        api = client.get(f"/api/v1/hotspots?indicator={indicator_id}&niveau=buurt&periode=2023")
+        detail = api.json()["detail"]  # Mariaberg's own survey figures: one buurt, listed
+        assert api.status_code == 404
+        assert f"Geen waarden op dit niveau. {why}" in detail or "Beschikbare perioden: " in detail
+
+
+def test_a_level_the_source_does_not_publish_says_so(client: TestClient) -> None:
+    """Geweldsmisdrijven: CBS 83648NED publishes per gemeente only (services.gaps)."""
+    page = client.get("/hotspots?indicator=geweldsmisdrijven&niveau=buurt")
+    assert page.status_code == 404
+    assert "De bron publiceert dit niet per buurt." in soup_of(page).get_text(" ", strip=True)
+    api = client.get("/api/v1/hotspots?indicator=geweldsmisdrijven&niveau=wijk&periode=2017")
+    assert api.status_code == 404 and "De bron publiceert dit niet per wijk." in api.json()["detail"]

@@ -173,3 +173,22 @@ def _unsourced(indicator: Indicator, missing: dict[str, list[str]]) -> tuple[str
     """Needed measures (numerator, denominator; not the fallbacks) that no open table delivers."""
     needed = [*indicator.numerator, *([indicator.denominator] if indicator.denominator else [])]
     return tuple(m for m in needed if indicator.id in missing.get(m, []))
+
+
+def missing_at(memo: dict[Any, Any], definitions: Definitions, indicator_id: str, level: str) -> str:
+    """For residents: why an indicator has no figures per ``level`` (hotspots page and API).
+
+    The source does not publish them at that level, or they are published but not loaded, or
+    only the gemeente's own file brings them. The remedies are kept in ``memo`` (a snapshot's).
+    """
+    key = ("gaps", "remedies")
+    if key not in memo:
+        memo[key] = remedies(definitions)
+    remedy: Remedy | None = memo[key].get(indicator_id)
+    if remedy is None:
+        return ""
+    if not remedy.published_at(level):
+        return remedy.public_at(level)
+    if remedy.fetchable:
+        return "De bron publiceert dit wel, maar deze cijfers staan nog niet in deze monitor."
+    return "De gemeente heeft deze cijfers per gebied nog niet in deze monitor gezet."

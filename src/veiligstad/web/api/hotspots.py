@@ -31,6 +31,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from veiligstad.errors import BadRequest, NotFound
+from veiligstad.services import gaps
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.spatial.labels import UNDEFINED
 from veiligstad.web.api import indicators
@@ -126,12 +127,16 @@ def _check(snapshot: Snapshot, indicator_id: str, period: str, level: str, munic
     """404 before any computing when there are no public values for the combination."""
     values = snapshot.public_values
     rows = values[(values["indicator_id"] == indicator_id) & (values["level"] == level)]
+    # Periods with a figure (a suppressed one counts: the analysis runs on all registrations);
+    # rows with only a denominator or a published note are no area data.
+    rows = rows[rows["value"].notna() | rows["suppressed"].astype(bool)]
     if municipality is not None:
         codes = set(snapshot.own_areas(level)["code"])
         rows = rows[rows["area_code"].isin(codes)]
     if not (rows["period"] == period).any():
         known = sorted({str(p) for p in rows["period"]})
-        hint = f"Beschikbare perioden: {', '.join(known)}." if known else "Geen waarden op dit niveau."
+        why = gaps.missing_at(snapshot.memo, snapshot.definitions, indicator_id, level)
+        hint = f"Beschikbare perioden: {', '.join(known)}." if known else f"Geen waarden op dit niveau. {why}"
         raise NotFound(f"Geen waarden van '{indicator_id}' voor periode {period} op niveau {level}. {hint}")
 
 

@@ -36,7 +36,7 @@ from fastapi import APIRouter, Request, Response
 from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.errors import BadRequest, NotFound, VeiligstadError
 from veiligstad.reports import charts
-from veiligstad.services import emerging
+from veiligstad.services import emerging, gaps
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.spatial.emerging import MIN_STEPS
 from veiligstad.spatial.labels import MIN_AREAS as MIN_ANALYSED
@@ -129,8 +129,9 @@ def options(snapshot: Snapshot) -> pd.DataFrame:
     """Indicator, level and year with a value in at least :data:`MIN_AREAS` areas with a boundary."""
     key = ("hotspots", "options")
     if key not in snapshot.memo:
+        # Every period with area values: years, and months, quarters or halves where a table
+        # has them per area (47022NED monthly per buurt).
         values = snapshot.values[snapshot.values["value"].notna()]
-        values = values[values["period"].str.fullmatch(r"\d{4}")]
         parts = []
         for level in LEVELS:
             codes = set(level_areas(snapshot, level)["code"])
@@ -167,18 +168,20 @@ def choose(
             raise NotFound(f"Onbekende indicator '{indicator_id}'.", hint=f"Kies een van: {names}.")
         indicator = known
     mine = found[found["indicator_id"] == indicator.id]
+    if level is not None and level not in LEVELS:
+        raise BadRequest(f"Onbekend niveau '{level}'.", hint=f"Kies een van: {', '.join(LEVELS)}.")
     if mine.empty:
         raise NotFound(
-            f"Voor '{indicator.id}' zijn er geen jaren met waarden in minstens {MIN_AREAS} gebieden.",
+            f"Voor '{indicator.id}' zijn er geen perioden met waarden in minstens {MIN_AREAS} gebieden. "
+            + why_missing(snapshot, indicator.id, level or DEFAULT_LEVEL),
             hint=f"Hotspots zijn te zoeken voor: {names}.",
         )
     levels = [lvl for lvl in LEVELS if lvl in set(mine["level"])]
-    if level is not None and level not in LEVELS:
-        raise BadRequest(f"Onbekend niveau '{level}'.", hint=f"Kies een van: {', '.join(LEVELS)}.")
     level = level or (DEFAULT_LEVEL if DEFAULT_LEVEL in levels else levels[0])
     if level not in levels:
         raise NotFound(
-            f"Voor '{indicator.id}' zijn er op niveau {level} te weinig gebieden met een waarde.",
+            f"Voor '{indicator.id}' zijn er op niveau {level} te weinig gebieden met een waarde. "
+            + why_missing(snapshot, indicator.id, level),
             hint=f"Kies een van: {', '.join(levels)}.",
         )
     periods = sorted(mine.loc[mine["level"] == level, "period"])
@@ -195,6 +198,11 @@ def choose(
         )
         raise BadRequest(f"Onbekende of ongeldige maat '{measure}'.", hint=f"Kies een van: {allowed}.")
     return Choice(indicator, level, period or periods[-1], measure)
+
+
+def why_missing(snapshot: Snapshot, indicator_id: str, level: str) -> str:
+    """Why an indicator has no figures per ``level``, in plain Dutch (``services.gaps``)."""
+    return gaps.missing_at(snapshot.memo, snapshot.definitions, indicator_id, level)
 
 
 def analysis(snapshot: Snapshot, url: str, choice: Choice) -> HotspotAnalysis:
