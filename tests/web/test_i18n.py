@@ -63,3 +63,47 @@ def test_definition_texts_are_english_on_english_pages(client: TestClient, path:
     assert shown == [], shown
     dutch_page = BeautifulSoup(client.get(f"{path}?lang=nl").text, "html.parser").get_text(" ")
     assert english not in " ".join(dutch_page.split())
+
+
+def test_report_download_buttons_give_a_report_in_the_page_language(client: TestClient) -> None:
+    page = BeautifulSoup(client.get("/rapporten?lang=en").text, "html.parser")
+    forms = page.select("form.report-form")
+    assert len(forms) == 4
+    assert all(form.select_one('input[name="lang"]')["value"] == "en" for form in forms)
+    english = client.get("/rapporten/publieksversie.html?lang=en")
+    assert english.status_code == 200
+    soup = BeautifulSoup(english.text, "html.parser")
+    assert soup.html is not None and soup.html["lang"] == "en"
+    text = " ".join(soup.get_text(" ").split())
+    assert "Explanation of words" in text and "Safety in Maastricht" in text
+    assert "Uitleg van woorden" not in text and "per 1.000 inwoners" not in text
+    dutch = BeautifulSoup(client.get("/rapporten/publieksversie.html?lang=nl").text, "html.parser")
+    assert dutch.html is not None and dutch.html["lang"] == "nl"
+    assert "Uitleg van woorden" in dutch.get_text(" ")
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_public_pages_explain_their_words_and_keep_method_names_in_how_it_is_calculated(
+    client: TestClient, lang: str
+) -> None:
+    from veiligstad.definitions.glossary import glossary
+
+    hic = glossary().get("hic")
+    page = BeautifulSoup(client.get(f"/indicatoren/schaalscore-hic?lang={lang}").text, "html.parser")
+    words = page.select_one("details#woorden")
+    assert words is not None and words.summary is not None
+    terms = [dt.get_text(strip=True) for dt in words.select("dt")]
+    assert hic.text("term", lang) in terms
+    assert " ".join(hic.text("explanation", lang).split()) in " ".join(words.get_text(" ").split())
+    plain = page.select_one("p.plain-name")
+    assert plain is not None
+    assert ("Inbraken, straatroven en overvallen" if lang == "nl" else "Burglaries, street robberies") in (
+        plain.get_text()
+    )
+    # the test's name only inside an expandable 'Hoe berekend' part
+    for details in page.select("details"):
+        details.decompose()
+    assert "Mann" not in page.get_text(" ")
+    for path in ("/themas/veelvoorkomende-criminaliteit-hic", "/kaart", "/gebieden/BU09350201"):
+        found = BeautifulSoup(client.get(f"{path}?lang={lang}").text, "html.parser")
+        assert found.select_one("details#woorden dl dt") is not None, path

@@ -17,6 +17,7 @@ import pandas as pd
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from veiligstad.definitions.glossary import glossary
 from veiligstad.errors import NotFound
 from veiligstad.reports import charts
 from veiligstad.services import profiles
@@ -252,6 +253,15 @@ def profile_page(request: Request, code: str) -> Response:
     return render(
         request,
         "areas/profile.html",
+        words=glossary().pick(
+            "per-1000-inwoners",
+            "weinig-inwoners",
+            "kleiner-dan-5",
+            "afgeschermd",
+            "buurt-wijk-stadsdeel",
+            "groter-dan-toeval",
+            "veiligheidsmonitor",
+        ),
         title=profile.name,
         stem=f"gebied-{area['code']}",
         tables={

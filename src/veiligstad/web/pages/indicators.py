@@ -17,15 +17,15 @@ import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Request, Response
 
+from veiligstad.definitions.glossary import glossary
 from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.domain.programme import NO_MEASUREMENT
 from veiligstad.engine.compute import REASONS
 from veiligstad.engine.trends import Change
 from veiligstad.errors import BadRequest, NotFound
 from veiligstad.reports import charts
-from veiligstad.services import gaps, monitor, peers, templates, trends
+from veiligstad.services import gaps, monitor, peers, templates, trends, warehouses
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth, downloads, i18n
 from veiligstad.web.templating import number, render
 
@@ -518,6 +518,17 @@ def indicator_page(request: Request, indicator_id: str, niveau: str | None = Non
     return render(
         request,
         "indicators/detail.html",
+        words=glossary().pick(
+            "per-1000-inwoners",
+            "schaalscore",
+            "hic",
+            "interval",
+            "groter-dan-toeval",
+            "basisjaar",
+            "kleiner-dan-5",
+            "weinig-inwoners",
+            "haaldelict",
+        ),
         title=indicator.text("name", auth.viewer(request).lang),
         stem=f"indicator-{indicator.id}",
         tables={
@@ -573,7 +584,7 @@ def template_download(
     if len(jaren or "") > 40 or len(gebied or "") > 20:
         raise BadRequest("Ongeldige jaren of gebiedscode.", hint="Bijvoorbeeld jaren=2021-2026.")
     years = templates.parse_years(jaren or default_template_years(snapshot))
-    with Warehouse.open(request.app.state.cache.url) as warehouse:
+    with warehouses.opened(request.app.state.cache.url) as warehouse:
         template = templates.build(
             warehouse, snapshot.definitions, found.id, years, niveau or None, gebied or None
         )

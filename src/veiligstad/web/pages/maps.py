@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from fastapi import APIRouter, Request, Response
 
+from veiligstad.definitions.glossary import glossary
 from veiligstad.domain.indicators import Indicator
 from veiligstad.engine import disclosure
 from veiligstad.errors import BadRequest, NotFound
@@ -312,6 +313,9 @@ def map_page(
     return render(
         request,
         "maps/index.html",
+        words=glossary().pick(
+            "per-1000-inwoners", "weinig-inwoners", "kleiner-dan-5", "afgeschermd", "buurt-wijk-stadsdeel"
+        ),
         title="Kaart",
         stem=f"kaart-{choice.indicator.id}-{choice.level}-{choice.period or 'geen'}",
         tables={"kaart": table, "beschikbaar": found},

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from fastapi import APIRouter, Request, Response
 
+from veiligstad.definitions.glossary import glossary
 from veiligstad.domain.indicators import Indicator
 from veiligstad.domain.programme import Theme
 from veiligstad.errors import NotFound
@@ -110,6 +111,15 @@ def theme_page(request: Request, theme_id: str) -> Response:
     return render(
         request,
         "themes/detail.html",
+        words=glossary().pick(
+            "speerpunt",
+            "per-1000-inwoners",
+            "schaalscore",
+            "hic",
+            "groter-dan-toeval",
+            "basisjaar",
+            "haaldelict",
+        ),
         title=theme.text("name", auth.viewer(request).lang),
         stem=f"thema-{theme.id}",
         tables={
