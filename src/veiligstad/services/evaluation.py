@@ -315,6 +315,12 @@ def evaluate_year(
     return evaluate(definitions, values, actions, store.load_evaluation(warehouse, year), year)
 
 
+def stored(warehouse: Warehouse, year: int) -> tuple[list[Action], YearEvaluation | None]:
+    """The stored actions and the saved conclusions of ``year`` (``None``: none saved yet), as
+    the evaluation page reads them."""
+    return store.load_actions(warehouse), store.load_evaluation(warehouse, year)
+
+
 def evaluation_frame(evaluation: Evaluation) -> pd.DataFrame:
     """One row per theme and indicator: value, changes, labels and verdicts (download)."""
     rows = []

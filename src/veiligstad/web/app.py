@@ -21,8 +21,8 @@ from veiligstad import __version__
 from veiligstad.services import bootstrap, monitor
 from veiligstad.services.snapshot import SnapshotCache
 from veiligstad.services.snapshot_store import SnapshotStore
+from veiligstad.services.warehouses import Warehouse, set_wait
 from veiligstad.settings import Settings, default_data_dir
-from veiligstad.storage.warehouse import Warehouse, set_wait
 from veiligstad.web import auth, errors
 from veiligstad.web.api import ROUTERS as API_ROUTERS
 from veiligstad.web.api import openapi

@@ -25,8 +25,8 @@ from veiligstad.errors import (
     VeiligstadError,
     WarehouseError,
 )
+from veiligstad.services.warehouses import WarehouseBusy
 from veiligstad.spatial.labels import TooFewAreas
-from veiligstad.storage.warehouse import WarehouseBusy
 from veiligstad.web.templating import render
 
 log = logging.getLogger("veiligstad.web")

@@ -17,7 +17,7 @@ from fastapi import Request
 
 from veiligstad.domain.areas import AreaLevel
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.storage.warehouse import Warehouse
+from veiligstad.services.warehouses import Warehouse
 from veiligstad.web.api.memo import memoised
 from veiligstad.web.api.warehouse import short_lived
 

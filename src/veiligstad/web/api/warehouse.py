@@ -15,7 +15,8 @@ from fastapi import Request
 from starlette.exceptions import HTTPException
 
 from veiligstad.errors import WarehouseError
-from veiligstad.storage.warehouse import Warehouse
+from veiligstad.services import warehouses
+from veiligstad.services.warehouses import Warehouse
 
 log = logging.getLogger("veiligstad.web")
 
@@ -27,7 +28,7 @@ def short_lived(request: Request) -> Iterator[Warehouse]:
     """Open the app's warehouse for one answer; 503 when it cannot be opened now."""
     url: str = request.app.state.cache.url
     try:
-        with Warehouse.open(url) as warehouse:
+        with warehouses.opened(url) as warehouse:
             yield warehouse
     except WarehouseError as exc:
         log.warning("warehouse niet te openen voor de API: %s", exc.message)

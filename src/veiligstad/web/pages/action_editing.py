@@ -30,10 +30,9 @@ from veiligstad.domain.actions import (
 )
 from veiligstad.domain.documents import Confidentiality
 from veiligstad.errors import WarehouseError
-from veiligstad.services import action_files
+from veiligstad.services import action_files, warehouses
 from veiligstad.services import actions as action_service
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth
 from veiligstad.web.pages.action_form import (
     BUSY,
@@ -57,7 +56,7 @@ FORM_POST = [Depends(_analist), Depends(auth.csrf_protected)]
 def _stored(request: Request) -> tuple[list[Action], str]:
     """Every action, read fresh; an empty list and a Dutch notice while the warehouse is busy."""
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             return action_service.list_actions(warehouse), ""
     except WarehouseError:
         return [], BUSY
@@ -162,7 +161,7 @@ def _save(request: Request, viewer: auth.Viewer, values: dict[str, Any], existin
         return edit_page(request, values=values, action=existing, errors=errors, status_code=status_code)
 
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             areas = action_service.area_register(warehouse, values["gebieden"])
             action, errors = checked_action(values, existing, snapshot, areas)
             if action is None:
@@ -196,7 +195,7 @@ def create_action(request: Request, viewer: Analist, form: Submitted) -> Respons
 
 def _existing(request: Request, action_id: str) -> tuple[Action, list[AuditEntry]]:
     """The stored action and its history; ``NotFound`` for an unknown id."""
-    with Warehouse.open(request.app.state.cache.url) as warehouse:
+    with warehouses.opened(request.app.state.cache.url) as warehouse:
         action = action_service.get_action(warehouse, action_id)
         return action, action_service.audit_trail(warehouse, Entity.ACTION, action_id)
 
@@ -239,7 +238,7 @@ def add_progress(request: Request, viewer: Analist, action_id: str, form: Submit
         )
     snapshot: Snapshot = request.app.state.cache.get()
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             action_service.add_progress(
                 warehouse, action_id, note, snapshot.definitions, user=viewer.username or ""
             )
@@ -252,7 +251,7 @@ def add_progress(request: Request, viewer: Analist, action_id: str, form: Submit
 def delete_action(request: Request, viewer: Analist, action_id: str) -> Response:
     """Delete an action; the audit trail keeps it as it was."""
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             action_service.delete_action(warehouse, action_id, user=viewer.username or "", note="dashboard")
     except WarehouseError:
         return busy_page(request)

@@ -20,9 +20,8 @@ from veiligstad.domain.accounts import Role
 from veiligstad.domain.actions import METHOD_LABELS, Action
 from veiligstad.errors import BadRequest, NotFound, WarehouseError
 from veiligstad.services import actions as action_service
-from veiligstad.services import monitor
+from veiligstad.services import monitor, warehouses
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth, errors
 from veiligstad.web.templating import render
 
@@ -48,7 +47,7 @@ def read_actions(request: Request, snapshot: Snapshot) -> list[Action]:
     """
     key = ("actions", "all")
     if key not in snapshot.memo:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             snapshot.memo[key] = action_service.list_actions(warehouse)
     found: list[Action] = snapshot.memo[key]
     return found

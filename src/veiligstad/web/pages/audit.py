@@ -16,7 +16,7 @@ from veiligstad.domain.accounts import Role
 from veiligstad.domain.actions import CHANGE_LABELS, AuditEntry, Entity
 from veiligstad.errors import WarehouseError
 from veiligstad.services import actions as action_service
-from veiligstad.storage.warehouse import Warehouse
+from veiligstad.services import warehouses
 from veiligstad.web import auth
 from veiligstad.web.pages.action_form import BUSY
 from veiligstad.web.templating import render
@@ -60,7 +60,7 @@ def audit_rows(entries: list[AuditEntry], known: set[str]) -> list[dict[str, Any
 def audit_page(request: Request) -> Response:
     """Every change to actions and evaluations: who, when, what; before and after in the download."""
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             entries = action_service.audit_trail(warehouse)
             known = {a.id for a in action_service.list_actions(warehouse)}
         busy = ""

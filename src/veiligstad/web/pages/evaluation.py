@@ -23,10 +23,9 @@ from veiligstad.domain.accounts import Role
 from veiligstad.domain.actions import METHOD_LABELS, Action, ThemeConclusion, YearEvaluation
 from veiligstad.errors import BadRequest, WarehouseError
 from veiligstad.services import evaluation as evaluation_service
+from veiligstad.services import warehouses
 from veiligstad.services.actions import ActionsError
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.storage import actions as store
-from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web import auth, errors
 from veiligstad.web.api.memo import memoised
 from veiligstad.web.pages.action_form import BUSY, Submitted, busy_page, today
@@ -48,8 +47,8 @@ def latest_evaluation() -> Response:
 def _stored(request: Request, year: int) -> tuple[list[Action], YearEvaluation | None]:
     """The actions and the saved conclusions of ``year``, read from the warehouse. Kept in the
     snapshot's memo: a change to either is a new warehouse state, so a new snapshot."""
-    with Warehouse.open(request.app.state.cache.url) as warehouse:
-        return store.load_actions(warehouse), store.load_evaluation(warehouse, year)
+    with warehouses.opened(request.app.state.cache.url) as warehouse:
+        return evaluation_service.stored(warehouse, year)
 
 
 def evaluation_page(
@@ -119,7 +118,7 @@ def save_evaluation(request: Request, viewer: Analist, year: Year, form: Submitt
     theme_ids = [t.id for t in snapshot.definitions.programme.themes]
     written = conclusions_from_form(form, year, theme_ids)
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             saved = evaluation_service.save_conclusions(
                 warehouse, written, snapshot.definitions, user=viewer.username or "", note="dashboard"
             )

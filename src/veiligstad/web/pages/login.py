@@ -15,8 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from veiligstad.domain.accounts import User, normalise_username
 from veiligstad.errors import WarehouseError
-from veiligstad.services import accounts
-from veiligstad.storage.warehouse import Warehouse
+from veiligstad.services import accounts, warehouses
 from veiligstad.web import auth, errors
 from veiligstad.web.pages.internal.access import warehouse_problem
 from veiligstad.web.templating import render
@@ -38,7 +37,7 @@ def safe_target(target: str | None) -> str:
 def _known_accounts(request: Request) -> list[User]:
     """Accounts read fresh, so a just-added user can log in; the snapshot's while a load runs."""
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             return accounts.users(warehouse)
     except WarehouseError:
         return list(request.app.state.cache.get().accounts.values())
@@ -85,7 +84,7 @@ def logout(request: Request) -> Response:
     response: Response = RedirectResponse("/programma", status_code=303)
     if seen.user is not None:
         try:
-            with Warehouse.open(request.app.state.cache.url) as warehouse:
+            with warehouses.opened(request.app.state.cache.url) as warehouse:
                 generation = accounts.end_sessions(warehouse, seen.user.username)
         except WarehouseError as exc:
             message, hint = warehouse_problem(exc)

@@ -17,9 +17,9 @@ from typing import Any
 import pandas as pd
 from fastapi import APIRouter, Request, Response
 
+from veiligstad.services import warehouses
 from veiligstad.services.freshness import SourceStatus
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -65,7 +65,7 @@ def _text(value: Any) -> str:
 
 def read_details(url: str) -> dict[str, dict[str, str]]:
     """Publisher, attribution, licence, origin, file and notes of every current batch."""
-    with Warehouse.open(url) as warehouse:
+    with warehouses.opened(url) as warehouse:
         batches = warehouse.batches()
         current = batches.filter(batches.replaced_by.isnull())
         frame = current.select("source_id", *DETAIL_COLUMNS).to_pandas()

@@ -7,9 +7,8 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Request, Response
 
 from veiligstad.errors import WarehouseError
-from veiligstad.services import observations
+from veiligstad.services import observations, warehouses
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web.pages.internal.access import (
     beheerder,
     records,
@@ -26,7 +25,7 @@ def sources_page(request: Request) -> Response:
     snapshot: Snapshot = request.app.state.cache.get()
     busy = ""
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             history = observations.batch_history(warehouse)
     except WarehouseError as exc:
         history, busy = pd.DataFrame(columns=observations.BATCH_COLUMNS), warehouse_problem(exc)[0]

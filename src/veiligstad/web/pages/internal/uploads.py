@@ -12,9 +12,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 
 from veiligstad.errors import WarehouseError
-from veiligstad.services import templates, uploads
+from veiligstad.services import templates, uploads, warehouses
+from veiligstad.services.adapters import UploadLimits
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.storage.warehouse import Warehouse
+from veiligstad.settings import Settings
 from veiligstad.web import auth
 from veiligstad.web.pages.internal.access import (
     Analist,
@@ -125,6 +126,17 @@ def _file_name(upload: UploadFile) -> str:
     return re.split(r"[\\/]", upload.filename or "")[-1].strip()[:200]
 
 
+def upload_limits(settings: Settings) -> UploadLimits:
+    """The reading limits of the ``VEILIGSTAD_UPLOAD_MAX_*`` settings, as the CLI passes them."""
+    return UploadLimits(
+        max_rows=settings.upload_max_rows,
+        max_columns=settings.upload_max_columns,
+        max_cells=settings.upload_max_cells,
+        max_xlsx_bytes=settings.upload_max_xlsx_bytes,
+        max_xlsx_ratio=settings.upload_max_xlsx_ratio,
+    )
+
+
 def upload_file(
     request: Request,
     viewer: Analist,
@@ -155,7 +167,7 @@ def upload_file(
     if len(data) > MAX_UPLOAD_BYTES:
         return again(_too_large_text(), status_code=413)
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             report = uploads.import_bytes(
                 warehouse,
                 data,
@@ -164,6 +176,7 @@ def upload_file(
                 valid_only=alleen_goede_rijen,
                 loaded_by=viewer.username or "",
                 origin="dashboard /intern/uploads",
+                limits=upload_limits(request.app.state.settings),
             )
     except WarehouseError as exc:
         return again(*warehouse_problem(exc), status_code=503)

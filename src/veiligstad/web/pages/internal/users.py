@@ -14,8 +14,7 @@ from fastapi.responses import RedirectResponse
 
 from veiligstad.domain.accounts import MIN_PASSWORD_LENGTH, Role, User, normalise_username
 from veiligstad.errors import ConfigError, NotFound, WarehouseError
-from veiligstad.services import accounts
-from veiligstad.storage.warehouse import Warehouse
+from veiligstad.services import accounts, warehouses
 from veiligstad.web import auth
 from veiligstad.web.pages.internal.access import (
     Beheerder,
@@ -30,7 +29,7 @@ router = APIRouter(prefix="/intern", include_in_schema=False)
 def _accounts(request: Request) -> tuple[list[User], str]:
     """Accounts read fresh; the snapshot's (and a Dutch notice) while the warehouse is busy."""
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             return accounts.users(warehouse), ""
     except WarehouseError as exc:
         return list(request.app.state.cache.get().accounts.values()), warehouse_problem(exc)[0]
@@ -100,7 +99,7 @@ def save_user(
     if errors:
         return users_page(request, errors=errors, status_code=400, **form)
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             existed = any(u.username == name for u in accounts.users(warehouse))
             user = accounts.add_user(warehouse, name, Role(rol), wachtwoord, created_by=viewer.username or "")
     except ConfigError as exc:
@@ -122,7 +121,7 @@ def delete_user(request: Request, viewer: Beheerder, username: str) -> Response:
         error = "Je kunt je eigen account niet verwijderen; laat een andere beheerder dat doen."
         return users_page(request, errors=[error], status_code=400)
     try:
-        with Warehouse.open(request.app.state.cache.url) as warehouse:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
             accounts.remove_user(warehouse, username)
     except NotFound:
         return users_page(request, errors=[f"Er is geen account '{username}'."], status_code=404)

@@ -19,9 +19,8 @@ from veiligstad.domain.areas import NETHERLANDS, AreaLevel
 from veiligstad.domain.indicators import Indicator
 from veiligstad.engine import disclosure
 from veiligstad.errors import BadRequest, NotFound, WarehouseError
-from veiligstad.services import monitor, observations
+from veiligstad.services import monitor, observations, warehouses
 from veiligstad.services.snapshot import Snapshot, level_order
-from veiligstad.storage.warehouse import Warehouse
 from veiligstad.web.api.memo import memoised
 from veiligstad.web.pages.internal.access import (
     AREA_CODE,
@@ -143,7 +142,7 @@ def _observations(
             if found is not None:
                 kept.move_to_end(key)
         if found is None:
-            with Warehouse.open(request.app.state.cache.url) as warehouse:
+            with warehouses.opened(request.app.state.cache.url) as warehouse:
                 listing = observations.listing(warehouse, measure, area or None)
                 found = (listing, observations.measures(warehouse), records(listing.head(MAX_ROWS)))
             with _listing_lock:
