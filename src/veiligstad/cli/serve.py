@@ -21,6 +21,11 @@ log = logging.getLogger("veiligstad.web")
 #: The app of each worker process (``--workers`` above 1): built from the environment.
 WORKER_APP = "veiligstad.web.app:worker_app"
 
+#: How long uvicorn's parent waits for a worker's answer before it kills and restarts it. Its
+#: default (5 s) is shorter than a worker's start on a busy machine (imports, reading the
+#: stored figures), which then ends in a loop of killed and restarted workers.
+HEALTHCHECK_SECONDS = 60
+
 
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Adres om op te luisteren.")] = "127.0.0.1",
@@ -45,9 +50,8 @@ def serve_command(
     """Start het dashboard en de API (Ctrl+C stopt)."""
     import uvicorn  # the web stack is imported only by this command
 
-    from veiligstad.services import monitor
+    from veiligstad.services import monitor, warehouses
     from veiligstad.services.snapshot import load_or_build
-    from veiligstad.storage import warehouse as storage
 
     settings = Settings()
     # Startup checks: a damaged or foreign file is reported here, in Dutch, and nothing starts.
@@ -61,7 +65,7 @@ def serve_command(
 
         app = create_app(settings, background=True)
         app.state.cache.get()  # the figures, computed (or read) before the server listens
-        storage.set_wait(settings.write_wait_seconds, notify=log.warning)  # while serving: to the log
+        warehouses.set_wait(settings.write_wait_seconds, notify=log.warning)  # while serving: to the log
         out.print(f"{address} (Ctrl+C om te stoppen)", highlight=False)
         uvicorn.run(
             app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=proxy, log_level="warning"
@@ -83,6 +87,7 @@ def serve_command(
         proxy_headers=True,
         forwarded_allow_ips=proxy,
         log_level="warning",
+        timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
     )
 
 

@@ -234,8 +234,9 @@ class SnapshotCache:
 
     def _rebuild(self, previous: Snapshot | None) -> Snapshot | None:
         """The snapshot of the warehouse now: the previous one when only accounts or actions
-        changed, else the stored one of this state, else computed (in the background when
-        ``background`` and there is a previous one to show meanwhile: then ``None``)."""
+        changed, else the stored one of this state, else computed. With ``background`` and a
+        previous one to show meanwhile, reading or computing the new one happens in a thread
+        (then ``None``): the request that noticed the change does not wait for it."""
         # with figures to show, do not wait for another process: show them and try again later
         wait = 0.0 if previous is not None else None
         with Warehouse.open(self.url, wait_seconds=wait) as warehouse:
@@ -247,11 +248,11 @@ class SnapshotCache:
             users = {u.username: u for u in accounts.users(warehouse)}
             if previous is not None and same_data(token, previous.token):  # no recompute
                 return replace(previous, token=token, accounts=users, memo={})
-            definitions = self._definitions()
-            found = self._stored(token, definitions, users)
-            if found is not None:
-                return found
-        if self.background and previous is not None:
+            if not (self.background and previous is not None):
+                found = self._stored(token, self._definitions(), users)
+                if found is not None:
+                    return found
+        if self.background and previous is not None:  # read or compute in a thread
             self._builder = threading.Thread(target=self._build_in_background, daemon=True)
             self._builder.start()
             return None

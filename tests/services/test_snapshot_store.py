@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The snapshot on disk: computed once per warehouse state, read by every other process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import shutil
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from veiligstad.definitions.validation import Definitions
+from veiligstad.domain.accounts import Role
+from veiligstad.services import accounts, snapshot
+from veiligstad.services.snapshot_store import SnapshotStore, data_part
+from veiligstad.storage.warehouse import Batch, Warehouse
+
+
+@pytest.fixture
+def full_url(loaded_url: str, tmp_path: Path) -> str:
+    """A private copy of the loaded warehouse."""
+    target = tmp_path / "copy.duckdb"
+    shutil.copy(Path(loaded_url.removeprefix("duckdb://")), target)
+    return f"duckdb://{target}"
+
+
+@pytest.fixture
+def own_url(loaded_url: str, tmp_path: Path) -> str:
+    """A warehouse with only the area register: its figures are computed in seconds, so the
+    tests that compute several states stay quick (these tests write to it)."""
+    with Warehouse.open(loaded_url) as loaded:
+        rows = loaded.areas().to_pyarrow()
+    url = f"duckdb://{tmp_path / 'copy.duckdb'}"
+    with Warehouse.open(url) as warehouse:
+        warehouse.ensure_schema()
+    new_data(url, rows)
+    return url
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every computation of the figures (``snapshot.build``), by token."""
+    calls: list[str] = []
+    real = snapshot.build
+
+    def build(warehouse: Warehouse, definitions: Definitions, threshold: int) -> snapshot.Snapshot:
+        built = real(warehouse, definitions, threshold)
+        calls.append(built.token)
+        return built
+
+    monkeypatch.setattr(snapshot, "build", build)
+    return calls
+
+
+def _cache(
+    url: str, definitions: Definitions, store: SnapshotStore, **options: bool
+) -> snapshot.SnapshotCache:
+    return snapshot.SnapshotCache(url, lambda: definitions, check_seconds=0, store=store, **options)
+
+
+def new_data(url: str, rows: pa.Table | None = None) -> None:
+    """A data change (a new load of the area register), as an import makes one."""
+    with Warehouse.open(url) as warehouse:
+        rows = warehouse.areas().to_pyarrow() if rows is None else rows
+        now = dt.datetime.now(dt.UTC)
+        count = rows.num_rows
+        mark = secrets.token_hex(4)
+        batch = Batch(
+            *(f"areas@{mark}", "areas", "t", "p", "a", None, "areas.csv", mark), *("", "", "", count, now)
+        )
+        warehouse.replace_areas(rows, batch)
+
+
+def test_a_second_process_reads_the_stored_snapshot_instead_of_computing(
+    full_url: str, definitions: Definitions, tmp_path: Path, counted: list[str]
+) -> None:
+    store = SnapshotStore(tmp_path / "store")
+    first = _cache(full_url, definitions, store).get()
+    assert len(counted) == 1 and len(store.keys()) == 1
+    assert not first.values.empty and first.status
+    second = _cache(full_url, definitions, SnapshotStore(tmp_path / "store")).get()  # "another worker"
+    assert len(counted) == 1  # read, not computed
+    pd.testing.assert_frame_equal(second.values, first.values)
+    pd.testing.assert_frame_equal(second.public_values, first.public_values)
+    pd.testing.assert_frame_equal(second.areas, first.areas)
+    assert second.status == first.status and second.alerts == first.alerts and second.sources == first.sources
+    assert second.geometries == first.geometries and second.token == first.token
+    assert set(second.accounts) == set(first.accounts)  # accounts come from the warehouse, not the file
+    assert (tmp_path / "store").stat().st_mode & 0o777 == 0o700
+
+
+def test_accounts_do_not_change_the_key_data_does(
+    own_url: str, definitions: Definitions, tmp_path: Path, counted: list[str]
+) -> None:
+    store = SnapshotStore(tmp_path / "store")
+    first = _cache(own_url, definitions, store).get()
+    with Warehouse.open(own_url) as warehouse:
+        accounts.add_user(warehouse, "nieuw", Role.RAAD, "een lang wachtwoord")
+    again = _cache(own_url, definitions, store).get()
+    assert len(counted) == 1 and "nieuw" in again.accounts  # same data: read from the store
+    assert store.key(first.token, definitions, 5) != store.key(first.token, definitions, 10)
+    new_data(own_url)
+    changed = _cache(own_url, definitions, store).get()
+    assert data_part(changed.token) != data_part(first.token)
+    assert len(counted) == 2 and len(store.keys()) == 2
+
+
+def test_only_the_newest_states_are_kept_and_a_damaged_file_is_computed_again(
+    own_url: str, definitions: Definitions, tmp_path: Path, counted: list[str]
+) -> None:
+    store = SnapshotStore(tmp_path / "store", keep=1)
+    _cache(own_url, definitions, store).get()
+    new_data(own_url)
+    latest = _cache(own_url, definitions, store).get()
+    (key,) = store.keys()  # the older state was removed
+    assert key == store.key(latest.token, definitions, latest.threshold)
+    store.path(key).write_bytes(b"not a snapshot")
+    assert _cache(own_url, definitions, store).get().token == latest.token
+    assert len(counted) == 3  # computed again; the damaged file was replaced
+    assert store.load(key) is not None
+
+
+def test_two_processes_at_once_compute_only_once(
+    own_url: str, definitions: Definitions, tmp_path: Path, counted: list[str]
+) -> None:
+    """Two caches start together (as two workers do); the store's lock lets one compute."""
+    results: list[snapshot.Snapshot] = []
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(_cache(own_url, definitions, SnapshotStore(tmp_path / "store")).get())
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not failures and len(results) == 2
+    assert len(counted) == 1
+    assert results[0].token == results[1].token
+
+
+def test_in_the_background_the_old_figures_are_served_until_the_new_ones_are_ready(
+    own_url: str, definitions: Definitions, tmp_path: Path, counted: list[str]
+) -> None:
+    cache = _cache(own_url, definitions, SnapshotStore(tmp_path / "store"), background=True)
+    first = cache.get()
+    new_data(own_url)
+    assert cache.get() is first  # answered at once, from the previous figures
+    builder = cache._builder
+    assert builder is not None
+    builder.join(timeout=600)
+    latest = cache.get()
+    assert latest is not first and data_part(latest.token) != data_part(first.token)
+    assert len(counted) == 2
+
+
+def test_load_or_build_reads_what_the_server_stored(
+    own_url: str, definitions: Definitions, tmp_path: Path, counted: list[str]
+) -> None:
+    first = snapshot.load_or_build(own_url, lambda: definitions, 5, tmp_path)
+    again = snapshot.load_or_build(own_url, lambda: definitions, 5, tmp_path)
+    assert len(counted) == 1 and again.token == first.token
+    assert (Path(own_url.removeprefix("duckdb://")).parent / "copy.duckdb.snapshots").is_dir()
