@@ -291,3 +291,19 @@ def test_sigkill_inside_the_load_leaves_the_warehouse_unchanged(url: str, tmp_pa
         report = uploads.import_bytes(warehouse, big.read_bytes(), "groot.csv")
         assert (report.outcome, report.rows_loaded) == ("geladen", 300_000)
         assert int(warehouse.history().filter(lambda t: t.source_id == "upload-groot").count().execute()) == 1
+
+
+def test_the_settings_limits_bound_what_is_read(warehouse: Warehouse) -> None:
+    """The web upload passes the settings' limits like the CLI: VEILIGSTAD_UPLOAD_MAX_ROWS=3
+    refuses a 4-row file."""
+    from veiligstad.settings import Settings
+    from veiligstad.web.pages.internal.uploads import upload_limits
+
+    data = (FIXTURES / "dutch-semicolon.csv").read_bytes()  # 4 data rows
+    small = upload_limits(Settings(upload_max_rows=3))
+    assert small.max_rows == 3 and small.max_columns == Settings().upload_max_columns
+    refused = load(warehouse, data, "Dutch semicolon.csv", limits=small)
+    assert refused.outcome == "geweigerd" and refused.rows_loaded == 0
+    assert any("meer dan 3 rijen" in p.message for p in refused.problems)
+    fits = load(warehouse, data, "Dutch semicolon.csv", limits=upload_limits(Settings(upload_max_rows=4)))
+    assert fits.outcome == "geladen" and fits.rows_loaded == 4

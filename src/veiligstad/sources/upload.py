@@ -103,8 +103,9 @@ _RATIO_FROM = 1024 * 1024
 class UploadLimits:
     """How large a file may be; checked while reading, and for a workbook before reading.
 
-    The defaults protect every caller that passes nothing (the web upload does); the CLI
-    passes the values of the ``VEILIGSTAD_UPLOAD_*`` settings.
+    The defaults protect every caller that passes nothing; the CLI and the web upload pass
+    the values of the ``VEILIGSTAD_UPLOAD_*`` settings (``upload_limits`` in
+    ``cli.import_file`` and ``web.pages.internal.uploads``).
     """
 
     max_rows: int = 2_000_000  # data rows under the header
