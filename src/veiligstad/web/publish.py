@@ -318,7 +318,7 @@ class Site:
     def add(self, lang: str, url: str, choice: bool = False) -> None:
         """Queue a URL; a ``choice`` (an option of a form) may fail without a broken link."""
         path, query, asked = split(html.unescape(url))
-        key = (asked or lang, canonical(path, query))
+        key = (i18n.DEFAULT if _shared(path) else asked or lang, canonical(path, query))
         if choice:
             self.choices.add(key)
         if PRIVATE.match(path) or key in self.seen:
@@ -391,7 +391,7 @@ class Site:
     def resolve(self, lang: str, url: str) -> Resource | None:
         """The published resource a link leads to, through redirects."""
         path, query, asked = split(html.unescape(url))
-        key = (asked or lang, canonical(path, query))
+        key = (i18n.DEFAULT if _shared(path) else asked or lang, canonical(path, query))
         for _ in range(5):
             if key in self.found:
                 return self.found[key]
