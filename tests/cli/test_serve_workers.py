@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""``veiligstad serve --workers 2``: two processes on one port, one stored snapshot, and a data
+change that every worker picks up (on a warehouse with only the area register, so that the
+figures are computed in seconds, not minutes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pyarrow as pa
+import pytest
+
+from veiligstad.storage.warehouse import Batch, Warehouse
+
+#: Every wait of this test is bounded by this (a busy shared machine computes slowly).
+LIMIT = 600.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found.extend(int(child) for child in text)
+    return found
+
+
+def _workers(pid: int) -> list[int]:
+    """The uvicorn worker processes under ``pid`` (spawned Python processes, not the tracker)."""
+    workers = []
+    for child in _children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+        except FileNotFoundError:
+            continue
+        if b"multiprocessing" in command and b"resource_tracker" not in command:
+            workers.append(child)
+    return workers
+
+
+def _get(url: str) -> httpx.Response:
+    return httpx.get(url, timeout=120, headers={"Connection": "close"})  # a new connection each time
+
+
+def _load_areas(url: str, rows: pa.Table, mark: str) -> None:
+    """Load the area register as a new batch whose file hash is ``mark`` (a data change)."""
+    with Warehouse.open(url, wait_seconds=LIMIT) as warehouse:
+        warehouse.ensure_schema()
+        batch = Batch(
+            *(f"areas@{mark}", "areas", "test", "p", "a", None, "areas.csv", mark),
+            *("", "", "", rows.num_rows, dt.datetime.now(dt.UTC)),
+        )
+        warehouse.replace_areas(rows, batch)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc to find the workers")
+def test_two_workers_read_one_snapshot_and_both_see_a_data_change(loaded_url: str, tmp_path: Path) -> None:
+    # only the area register: computing the figures of the full embedded data twice would take
+    # minutes on a busy machine; what is tested here is who computes and who reads
+    with Warehouse.open(loaded_url) as loaded:
+        areas = loaded.areas().to_pyarrow()
+    database = tmp_path / "veiligstad.duckdb"
+    url = f"duckdb://{database}"
+    _load_areas(url, areas, "eerste")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "VEILIGSTAD_DATABASE_URL": url,
+        "VEILIGSTAD_SECRET_KEY": "test-secret-key-not-for-production",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    command = [sys.executable, "-m", "veiligstad", "serve", "--port", str(port), "--workers", "2"]
+    log = tmp_path / "serve.log"
+    with log.open("wb") as errors:
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+    try:
+        started = time.monotonic()
+        while True:
+            assert server.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() - started < LIMIT, "the server did not come up"
+            try:
+                if _get(base + "/programma").status_code == 200 and len(_workers(server.pid)) == 2:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.25)
+        stored = list((tmp_path / "veiligstad.duckdb.snapshots").glob("*.snapshot"))
+        assert len(stored) == 1  # computed once, by the parent, before the workers started
+
+        mark = secrets.token_hex(6)
+        _load_areas(url, areas, mark)
+        changed = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            first = list(pool.map(lambda _: _get(base + "/programma"), range(8)))
+        assert all(answer.status_code == 200 for answer in first)
+        # the old figures are served while the new ones are computed: no answer waits for them
+        assert time.monotonic() - changed < 30
+
+        in_a_row = 0
+        with ThreadPoolExecutor(8) as pool:
+            while in_a_row < 5:  # five rounds of eight parallel new connections all see it
+                assert time.monotonic() - changed < LIMIT, "the new data was not served by every worker"
+                answers = list(pool.map(lambda _: _get(base + "/api/v1/bronnen"), range(8)))
+                assert all(answer.status_code == 200 for answer in answers)
+                in_a_row = in_a_row + 1 if all(mark in answer.text for answer in answers) else 0
+                time.sleep(0.2)
+        assert len(_workers(server.pid)) == 2  # no worker died on the way
+        assert len(list((tmp_path / "veiligstad.duckdb.snapshots").glob("*.snapshot"))) == 2
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
