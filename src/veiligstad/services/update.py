@@ -58,8 +58,11 @@ from veiligstad.sources.cbs_odata import (
 from veiligstad.storage.warehouse import Batch, Warehouse
 
 NATIONAL = "NL"
+#: No open boundary endpoint is defined in the project (no recorded PDOK/CBS answer to build
+#: and test one against): update names the boundary import instead of fetching geometry.
 BOUNDARIES_STEP = (
-    "Gebiedsgrenzen per jaar laden: veiligstad import boundaries BESTAND --year JAAR "
+    "Gebiedsgrenzen per jaar haalt update niet op (er is geen open grenzenbron ingesteld): "
+    "laad de CBS wijk- en buurtkaart met veiligstad import boundaries BESTAND --year JAAR "
     "(zie docs/how-to/update-the-data.md)."
 )
 
