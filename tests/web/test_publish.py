@@ -1,0 +1,233 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""``veiligstad publish``: the public site as files that work without a server.
+
+The site is published once per module (and a second time, which must write nothing). The
+output is checked as files: every link and source in every HTML file leads to a file that
+exists, nothing points to another host, the sitemap lists every page, the published figures
+are the anonymous visitor's (disclosure control) and a sample of pages opened with
+``file://`` in Debian's Chromium loads nothing from elsewhere, draws its charts and has no
+axe-core violations.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Request, sync_playwright
+
+from veiligstad.settings import Settings
+from veiligstad.web import auth, publish
+from veiligstad.web.publish import MANIFEST, Summary
+
+from .test_browser import CHROMIUM, FLAGS
+
+BASE = "https://www.example.org/veiligheid"
+LINK = re.compile(r'\s(?:href|src|action|formaction)="([^"]*)"')
+#: URLs crawled per publish: the whole site takes minutes on a busy 2-core machine (measured in
+#: docs/how-to/publish-a-static-site.md); this part has every kind of file (pages in both
+#: languages, downloads, API JSON, feed, a PDF report) and keeps the test short.
+LIMIT = 130
+#: Pages opened in Chromium: the start page, an indicator (charts), a theme, English, areas.
+SAMPLE = (
+    "index.html",
+    "indicatoren/misdrijven-totaal/index.html",
+    "themas/veelvoorkomende-criminaliteit-hic/index.html",
+    "en/programma/index.html",
+    "gebieden/index.html",
+)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, web_settings: Settings) -> tuple[Path, Summary, Summary]:
+    """The site published twice into one folder: the summaries of both runs."""
+    output = tmp_path_factory.mktemp("site") / "publiek"
+    first = publish.publish(web_settings, output, BASE + "/", limit=LIMIT)
+    second = publish.publish(web_settings, output, BASE, limit=LIMIT)
+    return output, first, second
+
+
+@pytest.fixture(scope="module")
+def pages(site: tuple[Path, Summary, Summary]) -> list[Path]:
+    return sorted(site[0].rglob("*.html"))
+
+
+def test_pages_in_both_languages_and_every_kind_of_file(
+    site: tuple[Path, Summary, Summary], pages: list[Path]
+) -> None:
+    output, first, _ = site
+    names = {p.relative_to(output).as_posix() for p in pages}
+    for page in ("programma", "kaart", "hotspots", "gebieden", "methode", "bronnen", "signalen", "rapporten"):
+        assert f"{page}/index.html" in names
+    assert {"index.html", "en/index.html", "en/programma/index.html"} <= names
+    assert 'lang="en"' in (output / "en/programma/index.html").read_text(encoding="utf-8")
+    assert (output / "signalen.atom").is_file()
+    assert (output / "api/v1/indicatoren.json").is_file()
+    assert (output / "static/vega-bundle.js").is_file()
+    assert (output / "rapporten/publieksversie.pdf").read_bytes().startswith(b"%PDF")
+    assert list(output.rglob("*.csv")) and list(output.rglob("*.xlsx"))
+    assert not any("intern" in name or "inloggen" in name for name in names)
+    assert "inloggen" not in (output / "index.html").read_text(encoding="utf-8").lower()
+    assert first.files == len(json.loads((output / MANIFEST).read_text())["files"])
+    assert first.written == first.files + 1  # and the list of files
+    assert first.not_published == [], first.not_published
+
+
+def test_every_link_leads_to_a_file_and_none_to_another_host(
+    pages: list[Path], site: tuple[Path, Summary, Summary]
+) -> None:
+    output = site[0]
+    broken: list[str] = []
+    external: list[str] = []
+    checked = 0
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "testserver" not in text, page
+        for raw in LINK.findall(text):
+            link = html.unescape(raw)
+            if link.startswith("#") or link.startswith("data:"):
+                continue
+            parts = urlsplit(link)
+            if parts.scheme or link.startswith("//"):
+                external.append(f"{page.relative_to(output)}: {link}")
+                continue
+            assert not link.startswith("/"), f"{page.relative_to(output)}: root-relative link {link}"
+            checked += 1
+            target = (page.parent / unquote(parts.path)).resolve()
+            if not target.is_file() or output.resolve() not in target.parents:
+                broken.append(f"{page.relative_to(output)}: {link}")
+    assert checked > 500
+    assert not broken, f"{len(broken)} broken links, e.g. {broken[:10]}"
+    assert not external, f"links to other hosts: {external[:10]}"
+
+
+def test_the_sitemap_lists_every_page_under_the_base_url(
+    site: tuple[Path, Summary, Summary], pages: list[Path]
+) -> None:
+    output = site[0]
+    listed = set(re.findall(r"<loc>([^<]+)</loc>", (output / "sitemap.xml").read_text(encoding="utf-8")))
+    expected = set()
+    for page in pages:
+        name = page.relative_to(output).as_posix()
+        expected.add(f"{BASE}/{name.removesuffix('index.html')}")
+    assert listed == expected
+    assert f"{BASE}/en/programma/" in listed
+
+
+def test_the_feed_links_to_the_published_pages(site: tuple[Path, Summary, Summary]) -> None:
+    feed = (site[0] / "signalen.atom").read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+)"', feed)
+    assert links and all(link.startswith(BASE + "/") for link in links)
+    published = 0
+    for link in links:  # the partial site of this test leaves some pages out
+        name = link.removeprefix(BASE + "/")
+        target = site[0] / (name + "index.html" if name.endswith("/") or not name else name)
+        published += target.is_file()
+    assert f'href="{BASE}/signalen.atom"' in feed and f'href="{BASE}/signalen/"' in feed
+    assert published >= 2
+
+
+def test_a_second_publish_without_a_data_change_writes_nothing(site: tuple[Path, Summary, Summary]) -> None:
+    _, first, second = site
+    assert (second.written, second.removed) == (0, 0)
+    assert second.unchanged == first.files + 1
+    assert second.files == first.files and second.bytes == first.bytes
+
+
+def test_files_no_longer_in_the_site_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    output = tmp_path / "site"
+    output.mkdir()
+    (output / "eigen.txt").write_text("van de webredactie")
+    with pytest.raises(publish.VeiligstadError, match="niet leeg"):
+        publish.write(output, {"a/index.html": b"x"}, Summary(output))
+    (output / "eigen.txt").unlink()
+    publish.write(output, {"a/index.html": b"x", "b/c/index.html": b"y"}, Summary(output))
+    (output / "eigen.txt").write_text("later toegevoegd")
+    summary = Summary(output)
+    publish.write(output, {"a/index.html": b"z"}, summary)
+    assert (summary.written, summary.removed) == (2, 1)  # a/index.html and the list; b/c/index.html
+    assert not (output / "b").exists() and (output / "eigen.txt").exists()
+    assert (output / "a/index.html").read_bytes() == b"z"
+
+
+def test_published_figures_are_what_an_anonymous_visitor_gets(
+    site: tuple[Path, Summary, Summary], web_app: FastAPI
+) -> None:
+    """Disclosure control: every published CSV is byte for byte the download a visitor without
+    an account gets, and every published API file of values has the same figures."""
+    output, first, _ = site
+    visitors = {"nl": TestClient(web_app), "en": TestClient(web_app)}
+    visitors["en"].cookies.set(auth.LANG_COOKIE, "en")
+    compared = 0
+    for name, (lang, url) in sorted(first.sources.items()):
+        if name.endswith(".csv"):
+            live = visitors[lang].get(url)
+            assert live.status_code == 200, url
+            body = (output / name).read_bytes()
+            assert body == live.content, name
+            compared += 1
+        elif name.endswith(".json") and "/waarden" in name:
+            live = visitors[lang].get(url)
+            published = json.loads((output / name).read_text(encoding="utf-8"))
+            assert list(_figures(published)) == list(_figures(live.json())), name
+            compared += 1
+    assert compared >= 10
+
+
+def _figures(value: object) -> Iterator[object]:
+    """The figures of a JSON answer in order: everything but the text (links point to files)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _figures(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _figures(item)
+    elif not isinstance(value, str):
+        yield value
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Debian chromium is missing: apt-get install chromium (see .ci/run)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def test_sample_pages_from_files_in_chromium(browser: Browser, site: tuple[Path, Summary, Summary]) -> None:
+    """Opened as ``file://``: no request leaves the folder, charts draw, axe finds nothing."""
+    axe = Axe()
+    problems: list[str] = []
+    for name in SAMPLE:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        requests: list[str] = []
+        errors: list[str] = []
+
+        def on_request(request: Request, requests: list[str] = requests) -> None:
+            requests.append(request.url)
+
+        page.on("request", on_request)
+        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+        page.goto((site[0] / name).as_uri(), wait_until="load")
+        if page.locator("div.vega[data-spec]").count():
+            page.wait_for_selector("div.vega.drawn", timeout=30000)
+        assert page.locator("main h1").count() >= 1, f"{name}: no h1"
+        result = axe.run(page)
+        if result.violations_count:
+            problems.append(f"{name}: axe\n{result.generate_report()}")
+        problems += [
+            f"{name}: request outside the folder: {u}" for u in requests if not u.startswith("file://")
+        ]
+        problems += [f"{name}: script error: {e}" for e in errors]
+        context.close()
+    assert not problems, "\n".join(problems)
