@@ -22,20 +22,13 @@ from axe_playwright_python.sync_playwright import Axe
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, ConsoleMessage, Request, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Request
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+# CHROMIUM and FLAGS are imported from here by other browser tests.
+from tests.web.chromium import CHROMIUM as CHROMIUM
+from tests.web.chromium import FLAGS as FLAGS
+from tests.web.chromium import chromium
+
 SKIP = re.compile(r"^/(api/|intern|static|inloggen|uitloggen)|download=|\.(atom|pdf|html)(\?|$)|lang=")
 MAX_PAGES = 400
 #: The richest pages, always opened: every chart kind and the largest tables.
@@ -88,11 +81,8 @@ def public_pages(crawled: tuple[list[str], list[tuple[str, int]]]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: apt-get install chromium (see .ci/run)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,9 @@ import pandas as pd
 
 from veiligstad.reports import language
 
-#: Missing values on a map: light grey, with the reason in the table.
-NO_VALUE = "#d9d9d9"
+#: Missing values on a map: a mid grey, darker than the palest class of every palette here (so
+#: "no figure" never looks like "lowest value"), with the reason in the table.
+NO_VALUE = "#8c8c8c"
 
 #: Hot/cold spot categories (``spatial.hotspots`` labels) → colour (ColorBrewer RdBu, colour-blind
 #: safe), hottest first.
@@ -35,7 +36,12 @@ HOTSPOT_COLOURS = {
     "niet geanalyseerd": NO_VALUE,
 }
 
+#: Nominal chart width in CSS pixels; in a page a chart is as wide as its column (``_spec``).
 WIDTH = 640
+
+#: Text sizes in CSS pixels: a page draws charts at their real size, so this is what a reader
+#: sees, also on a 390 px phone.
+FONT_SIZE = 12
 
 #: Whole years only on a year axis, written without a thousands separator.
 YEAR_AXIS: Final = alt.Axis(format="d", tickMinStep=1)
@@ -295,13 +301,24 @@ def bars(
 
 
 def _spec(chart: alt.TopLevelMixin, lang: str | None = None) -> dict[str, Any]:
-    """The Vega-Lite dict with the number format of the language and an accessible description."""
+    """The Vega-Lite dict with the number format of the language, page sizing and readable text.
+
+    In a page a chart fills the width of its column (``width: "container"``, legend and axes
+    included), so it is never scaled down and its text stays ``FONT_SIZE`` CSS px on a phone.
+    ``printable`` gives a chart a fixed width for paper.
+    """
     spec: dict[str, Any] = chart.to_dict()
+    spec["width"] = "container"
+    spec["autosize"] = {"type": "fit", "contains": "padding"}
+    text = {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE}
     spec["config"] = {
         **spec.get("config", {}),
         "locale": {"number": LOCALES.get(lang or language.current(), LOCALES["nl"])},
         "font": "system-ui, sans-serif",
         "view": {"stroke": None},
+        "axis": text,
+        "legend": {**text, "labelLimit": 220},
+        "title": {"fontSize": FONT_SIZE + 1},
     }
     return spec
 
@@ -319,6 +336,7 @@ PRINT_WIDTH = 540
 def printable(spec: dict[str, Any], *, width: int = PRINT_WIDTH, height: int | None = None) -> dict[str, Any]:
     """A copy of ``spec`` sized for paper: narrower, horizontal axis labels, larger text."""
     out = dict(spec)
+    out.pop("autosize", None)  # paper: the plot is ``width`` wide, axes and legend outside it
     out["width"] = width
     if height is not None:
         out["height"] = height
