@@ -24,6 +24,7 @@ from veiligstad.engine.significance import Signal
 from veiligstad.services import alerts as alert_service
 from veiligstad.services.alerts import KIND_CHANGE, Alert
 from veiligstad.services.snapshot import Snapshot
+from veiligstad.services.snapshot_store import SnapshotStore
 from veiligstad.settings import Settings
 from veiligstad.web.app import create_app
 
@@ -51,9 +52,12 @@ CONSTRUCTED = [
 
 @pytest.fixture(scope="module")
 def alerts_app(web_settings: Settings) -> Iterator[FastAPI]:
-    """An app over the shared warehouse whose snapshot has the constructed alerts."""
+    """An app over the shared warehouse whose snapshot has the constructed alerts. No stored
+    snapshot is read or written (another test's real snapshot of the same warehouse state
+    would otherwise be read instead of computed with the constructed alerts)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(alert_service, "alerts", lambda *_, **__: list(CONSTRUCTED))
+        patch.setattr(SnapshotStore, "for_url", classmethod(lambda *_: None))
         app = create_app(web_settings)
         app.state.cache.get()  # the snapshot is made now, with the constructed alerts
         yield app

@@ -174,7 +174,9 @@ def test_published_unit_mismatch_and_missing_reason(client: TestClient) -> None:
     notes = soup.select_one(".context-notes").get_text(" ", strip=True)  # type: ignore[union-attr]
     assert "Gepubliceerde eenheid wijkt af van de definitie" in notes
     assert "per 1.000 jongeren 12-17 jaar" in notes and "per 10.000 jongeren 12-17 jaar" in notes
-    assert "Geen berekende waarde voor 2017–2021: geen brongegevens geladen meetcodes halt:verwijzingen" in notes
+    assert (
+        "Geen berekende waarde voor 2017–2021: geen brongegevens geladen meetcodes halt:verwijzingen" in notes
+    )
     codes = soup.select_one(".context-notes details.codes")  # raw codes only behind a summary
     assert codes is not None and codes.get_text(" ", strip=True) == "meetcodes halt:verwijzingen"
     # no open table delivers Halt figures: the page points to the template, not to `update`

@@ -16,6 +16,7 @@ from httpx import Response
 from shapely.geometry import LinearRing
 
 from tests.web.spreadsheet import dutch_csv
+from veiligstad.reports.charts import NO_VALUE
 from veiligstad.web.pages import maps
 
 
@@ -74,7 +75,7 @@ def test_suppressed_buurt_is_grey_and_never_a_rate(client: TestClient) -> None:
     assert lanakerveld["properties"]["category"].startswith("geen cijfer")
     spec = json.loads(soup.find("script", id="kaart-choropleth").get_text())
     scale = spec["encoding"]["color"]["scale"]
-    assert scale["range"][scale["domain"].index(lanakerveld["properties"]["category"])] == "#d9d9d9"
+    assert scale["range"][scale["domain"].index(lanakerveld["properties"]["category"])] == NO_VALUE
     row = table_rows(soup)["BU09350304"]
     assert row[1] == "< 5" and row[2] == "–" and "afgeschermd" in row[4]
     csv = dutch_csv(client.get("/kaart?download=kaart&format=csv").content)

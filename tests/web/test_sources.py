@@ -112,10 +112,10 @@ def test_english_version(client: TestClient) -> None:
 
 def test_unreadable_warehouse_leaves_out_the_details(web_app: FastAPI, tmp_path: Path) -> None:
     snapshot = dataclasses.replace(web_app.state.cache.get(), memo={})
+    damaged = tmp_path / "x.duckdb"
+    damaged.write_bytes(b"not a DuckDB file" * 100)  # opening it fails (WarehouseCorrupt)
     broken = SimpleNamespace(
-        app=SimpleNamespace(
-            state=SimpleNamespace(cache=SimpleNamespace(url=f"duckdb://{tmp_path}/missing/dir/x.duckdb"))
-        )
+        app=SimpleNamespace(state=SimpleNamespace(cache=SimpleNamespace(url=f"duckdb://{damaged}")))
     )
     assert sources.batch_details(broken, snapshot) == {}  # type: ignore[arg-type]
     assert ("sources", "details") not in snapshot.memo  # tried again next time
