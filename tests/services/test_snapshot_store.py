@@ -7,6 +7,8 @@ import datetime as dt
 import secrets
 import shutil
 import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -15,8 +17,8 @@ import pytest
 
 from veiligstad.definitions.validation import Definitions
 from veiligstad.domain.accounts import Role
-from veiligstad.services import accounts, snapshot
-from veiligstad.services.snapshot_store import SnapshotStore, data_part
+from veiligstad.services import accounts, freshness, snapshot
+from veiligstad.services.snapshot_store import SnapshotStore, data_part, data_state
 from veiligstad.storage.warehouse import Batch, Warehouse
 
 
@@ -169,3 +171,100 @@ def test_load_or_build_reads_what_the_server_stored(
     again = snapshot.load_or_build(own_url, lambda: definitions, 5, tmp_path)
     assert len(counted) == 1 and again.token == first.token
     assert (Path(own_url.removeprefix("duckdb://")).parent / "copy.duckdb.snapshots").is_dir()
+
+
+def _swap_current_batch(url: str) -> None:
+    """What a bundle from another machine can do: make the older area batch current again. The
+    number of batches and the newest load stay the same, only which batch is current changes."""
+    with Warehouse.open(url) as warehouse:
+        rows = warehouse.batches().filter(lambda b: b.source_id == "areas").order_by("loaded_at").to_pyarrow()
+        older, newer = rows["batch_id"].to_pylist()[-2:]
+        with warehouse.transaction():
+            warehouse.con.raw_sql(f"UPDATE batches SET replaced_by = '{older}' WHERE batch_id = '{newer}'")
+            warehouse.con.raw_sql(f"UPDATE batches SET replaced_by = NULL WHERE batch_id = '{older}'")
+
+
+def test_the_key_changes_with_the_data_the_definitions_and_the_threshold(
+    own_url: str, definitions: Definitions, tmp_path: Path, counted: list[str]
+) -> None:
+    new_data(own_url)
+    store = SnapshotStore(tmp_path / "store")
+    cache = _cache(own_url, definitions, store)
+    first = cache.get()
+    with Warehouse.open(own_url) as warehouse:
+        before = warehouse.state()
+    _swap_current_batch(own_url)
+    with Warehouse.open(own_url) as warehouse:
+        assert data_part(warehouse.state()) == data_part(before)  # the old key did not see it
+        assert data_state(warehouse) != data_part(first.token)
+    swapped = cache.get()
+    assert data_part(swapped.token) != data_part(first.token) and len(counted) == 2  # not served stale
+    key = store.key(first.token, definitions, 5)
+    assert store.key(first.token, definitions, 10) != key
+    retitled = replace(definitions, programme=definitions.programme.model_copy(update={"title": "Ander"}))
+    assert store.key(first.token, retitled, 5) != key
+    assert store.key(swapped.token, definitions, 5) != key
+    next_day = first.token.rsplit("|", 1)[0] + "|2099-01-01"
+    assert store.key(next_day, definitions, 5) == key  # the day: only the sources are judged again
+
+
+def test_on_a_new_day_the_sources_are_judged_again_without_computing(
+    own_url: str,
+    definitions: Definitions,
+    tmp_path: Path,
+    counted: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = SnapshotStore(tmp_path / "store")
+    cache = _cache(own_url, definitions, store)
+    first = cache.get()
+    judged: list[dt.date | None] = []
+    real = freshness.source_status
+
+    def source_status(warehouse: Warehouse, today: dt.date | None = None) -> list[freshness.SourceStatus]:
+        judged.append(today)
+        return real(warehouse, today=today)
+
+    monkeypatch.setattr(freshness, "source_status", source_status)
+    later = dt.date(2099, 1, 1)
+    monkeypatch.setattr(snapshot, "today", lambda: later)
+    again = cache.get()  # the file did not change, the day did
+    assert again.day == later and again.token != first.token and judged == [later]
+    assert all(s.outdated for s in again.sources if s.newest_period_end is not None)
+    other = _cache(own_url, definitions, store).get()  # another process reads the stored file
+    assert other.day == later and judged == [later, later] and len(counted) == 1
+
+
+def test_in_the_background_accounts_are_current_and_a_write_during_the_computation_is_seen(
+    own_url: str, definitions: Definitions, tmp_path: Path, counted: list[str]
+) -> None:
+    store = SnapshotStore(tmp_path / "store")
+    cache = _cache(own_url, definitions, store, background=True)
+    first = cache.get()
+    go = threading.Event()
+    saving = store.save
+
+    def held(key: str, parts: dict[str, object]) -> None:  # computed, not yet stored and served
+        assert go.wait(timeout=600)
+        saving(key, parts)
+
+    store.save = held  # type: ignore[method-assign]
+    new_data(own_url)
+    assert cache.get() is first and cache.building
+    with Warehouse.open(own_url) as warehouse:
+        accounts.add_user(warehouse, "nieuw", Role.RAAD, "een lang wachtwoord")
+    meanwhile = cache.get(fresh=True)  # e.g. the page after a save: checked although building
+    assert "nieuw" in meanwhile.accounts and data_part(meanwhile.token) == data_part(first.token)
+    assert meanwhile.token != first.token  # the page cache does not answer from before the change
+    new_data(own_url)  # a second load after the first was computed, before it is served
+    go.set()
+    builder = cache._builder
+    assert builder is not None
+    builder.join(timeout=600)
+    with Warehouse.open(own_url) as warehouse:
+        now = data_state(warehouse)
+    deadline = time.monotonic() + 600
+    while data_part(cache.get().token) != now:  # the second load is computed too, not missed
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert "nieuw" in cache.get(fresh=True).accounts and len(counted) == 3

@@ -16,7 +16,13 @@ happened, and no new, empty warehouse is made.
 With a ``SnapshotStore`` the computed parts are kept on disk per data state, so other processes
 (``serve --workers N``, the CLI through ``load_or_build``) read them instead of computing them
 again. With ``background`` (``serve``) a data change is computed in a thread while the previous
-snapshot is served, so the first answer after an import does not wait for it.
+snapshot is served, so the first answer after an import does not wait for it; meanwhile the
+accounts and the action programme are read afresh, as after any other change.
+
+The token of a snapshot (``state_token``) says what it holds: the data state
+(``snapshot_store.data_state``), the accounts and action parts of ``Warehouse.state`` and the
+day (UTC) for which the sources' staleness was judged. Cached answers are keyed by it, so it
+changes whenever anything a page shows may change, also at midnight.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ from veiligstad.engine import disclosure
 from veiligstad.errors import VeiligstadError, WarehouseError
 from veiligstad.services import accounts, freshness, monitor
 from veiligstad.services import alerts as alert_service
-from veiligstad.services.snapshot_store import SnapshotStore
+from veiligstad.services.snapshot_store import SnapshotStore, data_state
 from veiligstad.storage.warehouse import Warehouse, WarehouseCorrupt, WarehouseMissing, fingerprint
 
 log = logging.getLogger("veiligstad.web")
@@ -93,6 +99,45 @@ class Snapshot:
         """The values as the viewer may see them."""
         return self.public_values if public else self.values
 
+    @property
+    def day(self) -> dt.date:
+        """The day (UTC) for which the sources' staleness was judged (the token's last part)."""
+        return token_day(self.token)
+
+
+def today() -> dt.date:
+    """Today (UTC), the day the sources' staleness is judged on."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def state_token(warehouse: Warehouse, day: dt.date | None = None) -> str:
+    """``<data state>|<accounts>|<action changes>|<day>``: changes with every load (also one that
+    only makes an older version of a source current again), every account and action change and
+    every day."""
+    _, accounts_part, changes = warehouse.state().split("|", 2)
+    return f"{data_state(warehouse)}|{accounts_part}|{changes}|{(day or today()).isoformat()}"
+
+
+def token_day(token: str) -> dt.date:
+    """The day of a token (``state_token``).
+
+    >>> token_day("3@x#ab|1@y|0|2026-12-02")
+    datetime.date(2026, 12, 2)
+    """
+    return dt.date.fromisoformat(token.rsplit("|", 1)[-1])
+
+
+def interim_token(current: str, previous: str) -> str:
+    """The token of the previous figures served with the current accounts and actions while new
+    figures are computed: the previous data part and day, the current rest.
+
+    >>> interim_token("4@b#2|2@z|7|2026-12-03", "3@a#1|1@y|5|2026-12-02")
+    '3@a#1|2@z|7|2026-12-02'
+    """
+    data, *_, day = previous.split("|")
+    _, accounts_part, changes, _ = current.split("|")
+    return f"{data}|{accounts_part}|{changes}|{day}"
+
 
 def _clockwise(geometry: str) -> dict[str, Any]:
     """GeoJSON with clockwise outer rings, as d3-geo (Vega) needs them."""
@@ -102,7 +147,7 @@ def _clockwise(geometry: str) -> dict[str, Any]:
 
 def build(warehouse: Warehouse, definitions: Definitions, threshold: int) -> Snapshot:
     """Compute everything once from an open warehouse."""
-    token = warehouse.state()
+    token = state_token(warehouse)
     values = monitor.indicator_values(warehouse, definitions)
     kinds = {i.id: i.kind for i in definitions.indicators()}
     table = warehouse.areas()
@@ -119,7 +164,7 @@ def build(warehouse: Warehouse, definitions: Definitions, threshold: int) -> Sna
         status=monitor.status(public, definitions),
         areas=areas,
         geometries=geometries,
-        sources=freshness.source_status(warehouse),
+        sources=freshness.source_status(warehouse, today=token_day(token)),
         alerts=alert_service.alerts(warehouse, definitions, values=public),
         accounts={u.username: u for u in accounts.users(warehouse)},
         threshold=threshold,
@@ -165,37 +210,40 @@ class SnapshotCache:
     def get(self, *, fresh: bool = False) -> Snapshot:
         """The snapshot, rebuilt first when the warehouse changed since the last check (at
         most every ``check_seconds``; with ``fresh`` now: a page that shows what was just
-        saved, in this process or another).
+        saved, in this process or another) or the day changed.
+
+        While new figures are computed in the background the previous ones are served; with
+        ``fresh`` the warehouse is still checked then, so accounts and actions are current.
 
         Raises ``WarehouseError`` while the warehouse file is missing or damaged."""
         current = self._snapshot
-        if current is not None and self.building:  # new figures are on their way
+        if current is not None and not fresh and self.building:  # new figures are on their way
             return current
-        if not fresh and time.monotonic() - self._checked < self.check_seconds:
+        if not fresh and self._recent(current):
             self._raise_fault()
             if current is not None:
                 return current
         with self._lock:
-            if self._snapshot is not None and self.building:
+            if self._snapshot is not None and not fresh and self.building:
                 return self._snapshot
-            if not fresh and time.monotonic() - self._checked < self.check_seconds:
+            if not fresh and self._recent(self._snapshot):
                 self._raise_fault()
                 if self._snapshot is not None:
                     return self._snapshot
             self._checked = time.monotonic()
+            # taken before reading: a write after this moment is noticed by the next check
             token = fingerprint(self.url)
             if (
                 self._fault is None
                 and self._snapshot is not None
                 and token is not None
                 and token == self._file_token
+                and self._snapshot.day == today()
             ):
                 return self._snapshot
             try:
-                rebuilt = self._rebuild(self._snapshot)
-                if rebuilt is not None:  # None: computed in the background
-                    self._snapshot = rebuilt
-                    self._file_token = fingerprint(self.url)
+                self._snapshot = self._rebuild(self._snapshot)
+                self._file_token = token
                 if self._fault is not None:
                     log.warning("het warehouse is weer bruikbaar (%s)", self.url)
                 self._fault = None
@@ -212,6 +260,12 @@ class SnapshotCache:
                     raise
             assert self._snapshot is not None
             return self._snapshot
+
+    def _recent(self, current: Snapshot | None) -> bool:
+        """Whether the last check is recent enough to answer without one (same day too)."""
+        if time.monotonic() - self._checked >= self.check_seconds:
+            return False
+        return current is None or current.day == today()
 
     @property
     def building(self) -> bool:
@@ -232,39 +286,55 @@ class SnapshotCache:
         if fault is not None:  # a new instance each time: no traceback grows on a shared one
             raise type(fault)(fault.message, hint=fault.hint)
 
-    def _rebuild(self, previous: Snapshot | None) -> Snapshot | None:
-        """The snapshot of the warehouse now: the previous one when only accounts or actions
-        changed, else the stored one of this state, else computed. With ``background`` and a
-        previous one to show meanwhile, reading or computing the new one happens in a thread
-        (then ``None``): the request that noticed the change does not wait for it."""
+    def _rebuild(self, previous: Snapshot | None) -> Snapshot:
+        """The snapshot of the warehouse now: the previous one with the current accounts and
+        actions when the data are the same (the sources judged again on a new day), else the
+        stored one of this state, else computed. With ``background`` and a previous one to show
+        meanwhile, reading or computing the new figures happens in a thread, and the previous
+        figures are served with the current accounts and actions until they are ready."""
         # with figures to show, do not wait for another process: show them and try again later
         wait = 0.0 if previous is not None else None
         with Warehouse.open(self.url, wait_seconds=wait) as warehouse:
             if self._prepare is not None:
                 self._prepare(warehouse)
-            token = warehouse.state()
+            token = state_token(warehouse)
             if previous is not None and token == previous.token:
                 return previous
             users = {u.username: u for u in accounts.users(warehouse)}
             if previous is not None and same_data(token, previous.token):  # no recompute
-                return replace(previous, token=token, accounts=users, memo={})
+                sources = previous.sources
+                if token_day(token) != previous.day:  # staleness is judged per day
+                    sources = freshness.source_status(warehouse, today=token_day(token))
+                return replace(previous, token=token, accounts=users, sources=sources, memo={})
             if not (self.background and previous is not None):
-                found = self._stored(token, self._definitions(), users)
+                found = self._stored(warehouse, token, self._definitions(), users)
                 if found is not None:
                     return found
         if self.background and previous is not None:  # read or compute in a thread
-            self._builder = threading.Thread(target=self._build_in_background, daemon=True)
-            self._builder.start()
-            return None
+            if not self.building:
+                self._builder = threading.Thread(target=self._build_in_background, daemon=True)
+                self._builder.start()
+            interim = interim_token(token, previous.token)
+            if interim == previous.token:
+                return previous
+            return replace(previous, token=interim, accounts=users, memo={})
         return self._compute(None)
 
-    def _stored(self, token: str, definitions: Definitions, users: dict[str, User]) -> Snapshot | None:
+    def _stored(
+        self, warehouse: Warehouse, token: str, definitions: Definitions, users: dict[str, User]
+    ) -> Snapshot | None:
+        """The stored figures of this state, if any; the sources judged again when they were
+        judged on another day than the token's."""
         if self.store is None:
             return None
         parts = self.store.load(self.store.key(token, definitions, self.threshold))
         if parts is None:
             return None
         parts.pop("key", None)
+        day = token_day(token)
+        if parts.get("sources_day") != day:
+            parts["sources"] = freshness.source_status(warehouse, today=day)
+        parts.pop("sources_day", None)
         return Snapshot(definitions=definitions, accounts=users, token=token, **parts)
 
     def _compute(self, wait: float | None) -> Snapshot:
@@ -275,20 +345,21 @@ class SnapshotCache:
                 if self._prepare is not None:
                     self._prepare(warehouse)
                 definitions = self._definitions()
-                token = warehouse.state()
+                token = state_token(warehouse)
                 users = {u.username: u for u in accounts.users(warehouse)}
-                found = self._stored(token, definitions, users)
+                found = self._stored(warehouse, token, definitions, users)
                 if found is not None:
                     return found
                 started = time.perf_counter()
                 built = build(warehouse, definitions, self.threshold)
             log.info("cijfers berekend in %.1f s", time.perf_counter() - started)
             if self.store is not None:
-                key = self.store.key(token, definitions, self.threshold)
+                key = self.store.key(built.token, definitions, self.threshold)
                 self.store.save(key, stored_parts(built))
         return built
 
     def _build_in_background(self) -> None:
+        token = fingerprint(self.url)  # before reading: a later write is noticed by the next check
         try:
             built = self._compute(None)
         except Exception as exc:  # the previous figures stay; the next check tries again
@@ -299,7 +370,7 @@ class SnapshotCache:
             return
         with self._lock:
             self._snapshot = built
-            self._file_token = fingerprint(self.url)
+            self._file_token = token
             self._checked = time.monotonic()
             self.last_error = None
 
@@ -319,8 +390,8 @@ STORED = (
 
 
 def stored_parts(snap: Snapshot) -> dict[str, Any]:
-    """What ``SnapshotStore`` keeps of a snapshot."""
-    return {name: getattr(snap, name) for name in STORED}
+    """What ``SnapshotStore`` keeps of a snapshot (and the day its sources were judged on)."""
+    return {**{name: getattr(snap, name) for name in STORED}, "sources_day": snap.day}
 
 
 def load_or_build(
@@ -334,11 +405,13 @@ def load_or_build(
 
 
 def same_data(token: str, other: str) -> bool:
-    """Whether two warehouse states hold the same observations (their first part, see
-    ``Warehouse.state``), so that the figures need not be computed again.
+    """Whether two snapshot tokens hold the same data (their first part, see ``state_token``),
+    so that the figures need not be computed again.
 
-    >>> same_data("3@2026-01-01|1@x|0", "3@2026-01-01|2@y|5"), same_data("3@a|1|0", "4@b|1|0")
-    (True, False)
+    >>> same_data("3@2026-01-01#a|1@x|0|2026-12-02", "3@2026-01-01#a|2@y|5|2026-12-03")
+    True
+    >>> same_data("3@a#1|1|0|2026-12-02", "3@a#2|1|0|2026-12-02")
+    False
     """
     return token.split("|", 1)[0] == other.split("|", 1)[0]
 

@@ -6,10 +6,14 @@ Computing the figures of a warehouse takes seconds (tens of seconds on a busy ma
 ``indicator`` in the CLI. The first process that needs the figures of a warehouse state
 computes them and writes them here; the others read the file (about a second).
 
-One file per state: ``<folder>/<key>.snapshot``, where the key is a hash of the data part of
-the warehouse state (``Warehouse.state``: batches, not accounts or actions), the definitions
-(programme and catalogue), the disclosure threshold, the veiligstad version and the format
-of the file. Written atomically (``files.write_atomically``): a reader never sees half a file.
+One file per state: ``<folder>/<key>.snapshot``, where the key is a hash of the data state
+(``data_state``: every batch with what replaced it, and the area count; not accounts or actions),
+the definitions (programme and catalogue), the refresh rules, the disclosure threshold, the
+veiligstad version and the format of the file. The one part of the figures that depends on the
+date, how out of date each source is (``freshness.source_status``), is not in the key: a process
+that reads a file written on another day computes that part again (milliseconds), and a running
+server does so when the day changes (the snapshot's token carries the day). Written
+atomically (``files.write_atomically``): a reader never sees half a file.
 While one process computes, the others wait for the lock file ``<folder>/.lock`` (an
 advisory ``flock``) and then read what it wrote. At most ``keep`` files are kept, the
 newest; older states are removed.
@@ -39,11 +43,13 @@ from urllib.parse import urlparse
 from veiligstad import __version__
 from veiligstad.definitions.validation import Definitions
 from veiligstad.files import write_atomically
+from veiligstad.services import freshness
+from veiligstad.storage.warehouse import Warehouse
 
 log = logging.getLogger("veiligstad.web")
 
 #: Changes whenever the content of a stored snapshot changes shape.
-FORMAT = "1"
+FORMAT = "2"
 SUFFIX = ".snapshot"
 KEEP = 3
 
@@ -57,11 +63,31 @@ def definitions_hash(definitions: Definitions) -> str:
     return digest.hexdigest()
 
 
-def data_part(token: str) -> str:
-    """The part of a warehouse state that the figures depend on (see ``Warehouse.state``).
+def refresh_hash() -> str:
+    """A hash of the refresh rules (they decide when a source is out of date)."""
+    return hashlib.sha256(freshness.refresh_path().read_bytes()).hexdigest()
 
-    >>> data_part("3@2026-01-01|1@x|0")
-    '3@2026-01-01'
+
+def data_state(warehouse: Warehouse) -> str:
+    """What the figures depend on in the warehouse: ``<batches>@<newest load>#<hash>``, the hash
+    over every batch (id, what replaced it, when it was loaded) and the number of areas.
+
+    The data part of ``Warehouse.state`` (batch count and newest load) stays the same when a
+    bundle brings back an older version of a source (the same batches, only which one is current
+    changes) or replaces a batch under its own id; this does not."""
+    batches = warehouse.batches().select("batch_id", "replaced_by", "loaded_at").to_pyarrow().to_pylist()
+    areas = int(warehouse.areas().count().execute())
+    rows = sorted((str(r["batch_id"]), str(r["replaced_by"]), str(r["loaded_at"])) for r in batches)
+    digest = hashlib.sha256(repr((rows, areas)).encode()).hexdigest()[:16]
+    newest = max((r["loaded_at"] for r in batches if r["loaded_at"] is not None), default=None)
+    return f"{len(rows)}@{newest}#{digest}"
+
+
+def data_part(token: str) -> str:
+    """The part of a snapshot token that the figures depend on (``data_state``).
+
+    >>> data_part("3@2026-01-01#ab12|1@x|0|2026-12-02")
+    '3@2026-01-01#ab12'
     """
     return token.split("|", 1)[0]
 
@@ -101,7 +127,14 @@ class SnapshotStore:
     @staticmethod
     def key(token: str, definitions: Definitions, threshold: int) -> str:
         """The name of the snapshot of this warehouse state, definitions and threshold."""
-        parts = [FORMAT, __version__, data_part(token), definitions_hash(definitions), str(threshold)]
+        parts = [
+            FORMAT,
+            __version__,
+            data_part(token),
+            definitions_hash(definitions),
+            refresh_hash(),
+            str(threshold),
+        ]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
     def path(self, key: str) -> Path:
