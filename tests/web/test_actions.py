@@ -25,6 +25,7 @@ from tests.web.conftest import PASSWORD, csrf_token, log_in, served
 from tests.web.spreadsheet import dutch_csv
 from tests.web.test_browser import CHROMIUM, FLAGS
 from veiligstad.domain.accounts import Role
+from veiligstad.domain.actions import Action
 from veiligstad.services import action_files, actions, monitor
 from veiligstad.settings import Settings
 from veiligstad.storage.warehouse import Warehouse
@@ -233,6 +234,38 @@ def test_internal_list_shows_internal_actions_too(analist: TestClient) -> None:
     assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
     ids = {item["id"] for item in yaml.safe_load(exported.text)["actions"]}
     assert ids >= {APP, YOUTH, INTERNAL}
+
+
+def test_the_internal_list_is_read_once_per_state_and_shows_another_workers_change_at_once(
+    actions_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(actions_settings)  # the default check interval: the list asks for a check itself
+    analist = log_in(TestClient(app, follow_redirects=False), Role.ANALIST)
+    reads: list[str] = []
+    real = actions.list_actions
+
+    def counted(warehouse: Warehouse) -> list[Action]:
+        reads.append(warehouse.url)
+        return real(warehouse)
+
+    monkeypatch.setattr(actions, "list_actions", counted)
+
+    def listed() -> set[str]:
+        return {str(tr["data-action"]) for tr in _soup(analist, "/intern/acties").select("tr[data-action]")}
+
+    before = listed()
+    assert listed() == before and len(reads) == 1  # the second request reads no warehouse
+    url = actions_settings.resolved_database_url()
+    copy_id = "2024-kopie-van-een-andere-werker"
+    with Warehouse.open(url) as warehouse:  # another worker (or the CLI) saves an action
+        copy = actions.revised(actions.get_action(warehouse, APP), id=copy_id, title="Kopie")
+        actions.save_action(warehouse, copy, monitor.load_definitions(), user="analist", create_only=True)
+    try:
+        assert listed() == before | {copy_id} and len(reads) == 2  # at once, not after 2 s
+    finally:
+        with Warehouse.open(url) as warehouse:
+            actions.delete_action(warehouse, copy_id, user="analist")
+    assert listed() == before
 
 
 def _form(**changes: object) -> dict[str, object]:

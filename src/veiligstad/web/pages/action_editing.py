@@ -44,6 +44,7 @@ from veiligstad.web.pages.action_form import (
     posted_values,
     today,
 )
+from veiligstad.web.pages.actions import read_actions
 from veiligstad.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -54,10 +55,16 @@ FORM_POST = [Depends(_analist), Depends(auth.csrf_protected)]
 
 
 def _stored(request: Request) -> tuple[list[Action], str]:
-    """Every action, read fresh; an empty list and a Dutch notice while the warehouse is busy."""
+    """Every action as the warehouse holds it now: read once per warehouse state (the snapshot's
+    memo; every saved change writes an audit entry, so a new state), after asking the snapshot
+    cache to check the warehouse now, so a change saved by any worker shows at once. An empty
+    list and a Dutch notice while the warehouse is busy.
+
+    Only for showing: a save checks the version of the action in the warehouse itself
+    (``_existing`` and ``save_action``), never this list."""
     try:
-        with warehouses.opened(request.app.state.cache.url) as warehouse:
-            return action_service.list_actions(warehouse), ""
+        snapshot: Snapshot = request.app.state.cache.get(fresh=True)
+        return read_actions(request, snapshot), ""
     except WarehouseError:
         return [], BUSY
 

@@ -23,6 +23,7 @@ from veiligstad.services import actions as action_service
 from veiligstad.services import monitor, warehouses
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.web import auth, errors
+from veiligstad.web.api.memo import memoised
 from veiligstad.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -41,16 +42,18 @@ actions:
 
 
 def read_actions(request: Request, snapshot: Snapshot) -> list[Action]:
-    """Every stored action, read once per snapshot (a short-lived connection).
+    """Every stored action, read once per snapshot (a short-lived connection; the list is shared:
+    do not change it).
 
     Raises ``WarehouseError`` while the warehouse cannot be opened (another process writes).
     """
-    key = ("actions", "all")
-    if key not in snapshot.memo:
-        with warehouses.opened(request.app.state.cache.url) as warehouse:
-            snapshot.memo[key] = action_service.list_actions(warehouse)
-    found: list[Action] = snapshot.memo[key]
-    return found
+    url = request.app.state.cache.url
+
+    def read() -> list[Action]:
+        with warehouses.opened(url) as warehouse:
+            return action_service.list_actions(warehouse)
+
+    return memoised(snapshot, ("actions", "all"), list, read)  # concurrent first requests read once
 
 
 @dataclass(frozen=True)
