@@ -150,3 +150,14 @@ def test_in_english(alerts_client: TestClient) -> None:
         "Registered crime",
     ):
         assert phrase in text, phrase
+
+
+def test_phi_and_the_test_names_only_behind_hoe_berekend(client: TestClient) -> None:
+    soup = soup_of(client.get("/signalen?sinds="))
+    how = soup.select_one("details#hoe-berekend")
+    assert how is not None and "Benjamini–Hochberg" in how.get_text()
+    for details in soup.select("details"):
+        details.decompose()
+    text = soup.get_text(" ", strip=True)
+    assert [w for w in ("φ", "Benjamini", "quasi-Poisson", "Gi*", "Mann") if w in text] == []
+    assert "gewoon schommelt" in text

@@ -325,3 +325,41 @@ def test_a_level_the_source_does_not_publish_says_so(client: TestClient) -> None
     assert "De bron publiceert dit niet per buurt." in soup_of(page).get_text(" ", strip=True)
     api = client.get("/api/v1/hotspots?indicator=geweldsmisdrijven&niveau=wijk&periode=2017")
     assert api.status_code == 404 and "De bron publiceert dit niet per wijk." in api.json()["detail"]
+
+
+#: Technical names that the public sees only inside an expandable "Hoe berekend" part.
+TECHNICAL = ("Gi*", "pseudo-p", "FDR", "Mann", "LISA", "Benjamini", "p-waarde", "Moran")
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_plain_summary_on_top_and_the_method_behind_hoe_berekend(client: TestClient, lang: str) -> None:
+    soup = soup_of(client.get(f"/hotspots?lang={lang}"))
+    summary = soup.select_one("#hotspots-kort")
+    assert summary is not None
+    text = summary.get_text(" ", strip=True)
+    high = "Buurten waar dit cijfer samen met de buren opvallend hoog" if lang == "nl" else "Neighbourhoods"
+    assert high in text and "Binnenstad" in text
+    assert soup.select_one("script#hotspots-gi") is not None  # the map stays on top
+    how = soup.select_one("details#hoe-berekend")
+    assert how is not None and how.select_one("table.hotspots") is not None
+    assert how.select_one("dl.glossary-technical dt#woord-gi-ster") is not None
+    assert soup.select_one("details#woorden dt#woord-hotspot") is not None
+    for details in soup.select("details"):
+        details.decompose()
+    for script in soup.select("script"):
+        script.decompose()
+    open_text = soup.get_text(" ", strip=True)
+    assert [word for word in TECHNICAL if word in open_text] == []
+
+
+def test_a_hotspot_with_few_inhabitants_says_so() -> None:
+    table = pd.DataFrame(
+        {
+            "gebied": ["Klein", "Groot"],
+            "categorie": ["hotspot 95%", "coldspot 90%"],
+            "opmerkingen": ["weinig inwoners (< 200)", None],
+        }
+    )
+    summary = hotspots.plain_summary(table)
+    assert summary["hot"] == [{"name": "Klein", "few": True}]
+    assert summary["cold"] == [{"name": "Groot", "few": False}]

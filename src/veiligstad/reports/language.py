@@ -152,6 +152,7 @@ LABELS.update(
         "cijfer per inwoners": "rate per inhabitants",
         "aantal registraties": "number of registrations",
         "waarde": "value",
+        "z en p niet getoond: afgeschermd aantal in de buurt": "z and p not shown: withheld count nearby",
         "Een hotspot is een buurteffect: het gebied en zijn buren hebben samen een hogere waarde dan je "
         "bij toeval verwacht (Getis–Ord Gi*). Een gebied met een hoge waarde tussen lage buren is dus "
         "geen hotspot; een gebied met een gemiddelde waarde tussen hoge buren kan het wel zijn.": (
@@ -270,6 +271,43 @@ def _theme_verdict(first: str, total: str, rest: str) -> str:
     return ", ".join([f"{first} of {total} {noun} {head}", *tail])
 
 
+#: The engine's technical notes on a test (dispersion φ, funnel limits), word for word, longest first.
+_TECHNICAL = (
+    (
+        "trechtergrens met overdispersie (Spiegelhalter 2005: additieve random effects τ²)",
+        "funnel limit with overdispersion (Spiegelhalter 2005: additive random effects τ²)",
+    ),
+    (
+        "quasi-Poisson-scoretoets (variantie = φ × gemiddelde)",
+        "quasi-Poisson score test (variance = φ × mean)",
+    ),
+    ("niet te schatten; Poisson-variatie aangenomen", "cannot be estimated; Poisson variation assumed"),
+    ("geschat uit de z-scores van", "estimated from the z-scores of"),
+    ("gemeenten in de grootteklasse", "municipalities in the size class"),
+    ("gemeenten in Nederland", "municipalities in the Netherlands"),
+    ("gepoold: mediaan van", "pooled: median of"),
+    ("gemeenten met een eigen reeks", "municipalities with their own series"),
+    ("inclusief de vergeleken jaren", "including the compared years"),
+    ("eigen reeks", "own series"),
+    ("winsorisatie", "winsorisation"),
+    (" zonder ", " without "),
+    (" en ", " and "),
+    (" jaar)", " years)"),
+    (" jaar,", " years,"),
+)
+
+
+def technical(text: str) -> str:
+    """An engine note on a test (``φ = 7,5 (eigen reeks …)``) in English, numbers included.
+
+    >>> technical("φ = 104,6 (eigen reeks 2010–2024 zonder 2017 en 2018, 12 jaar)")
+    'φ = 104.6 (own series 2010–2024 without 2017 and 2018, 12 years)'
+    """
+    for dutch, english in _TECHNICAL:
+        text = text.replace(dutch, english)
+    return re.sub(r"(\d),(\d)", r"\1.\2", text)
+
+
 def label(text: str) -> str:
     """A Dutch text from the engine or services in the current language (unchanged in Dutch).
 
@@ -297,9 +335,21 @@ def label(text: str) -> str:
             return english(match)
         if rest.startswith("; "):
             return f"{english(match)}; {label(rest[2:])}"
+    if text.startswith(("φ = ", "trechtergrens", "quasi-Poisson", "niet te schatten")):
+        return technical(text)
     if "; " in text:
         return "; ".join(label(part) for part in text.split("; "))
     return text
+
+
+def label_in(text: str, lang: str) -> str:
+    """:func:`label` in ``lang``, for a page that is not built inside :func:`using`.
+
+    >>> label_in("weinig inwoners (< 200)", "en"), label_in("weinig inwoners (< 200)", "nl")
+    ('few inhabitants (< 200)', 'weinig inwoners (< 200)')
+    """
+    with using(lang):
+        return label(text)
 
 
 def number(value: float | int | None, decimals: int = 0) -> str:

@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from fastapi import APIRouter, Request, Response
 
+from veiligstad.definitions.glossary import glossary
 from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.errors import BadRequest, NotFound, VeiligstadError
-from veiligstad.reports import charts
+from veiligstad.reports import charts, language
 from veiligstad.services import emerging, gaps
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.spatial.emerging import MIN_STEPS
@@ -63,6 +64,10 @@ WITHHELD = "afgeschermd"
 #: Label of the service (:mod:`veiligstad.services.hotspots`), kept here so that the page module
 #: does not import PySAL (seconds) when the app starts.
 NOT_ANALYSED = "niet geanalyseerd"
+#: A level's areas in plain Dutch (the page's summary: "buurten waar … opvallend hoog ligt").
+LEVEL_PLURALS = {"buurt": "buurten", "wijk": "wijken", "stadsdeel": "stadsdelen", "gemeente": "gemeenten"}
+#: The flag the service puts on an area with few inhabitants (its rate is uncertain).
+FEW_RESIDENTS = "weinig inwoners"
 #: Width of each map in pixels (the legend comes on top of it).
 MAP_WIDTH = 340
 
@@ -462,8 +467,37 @@ def hotspots_page(
         gi_explanation=explanation,
         lisa_note=lisa_note,
         explanation=emerging.EXPLANATION,
+        plain=plain_summary(table),
+        LEVEL_PLURALS=LEVEL_PLURALS,
+        words=glossary().pick("hotspot", "weinig-inwoners", "kleiner-dan-5", "afgeschermd"),
+        technical=glossary().pick("gi-ster", "pseudo-p", "fdr", "mann-kendall"),
+        engine_text=lambda text: language.label_in(str(text or ""), viewer(request).lang),
         **maps(snapshot, choice, table, part, viewer(request).lang),
     )
+
+
+def plain_summary(table: pd.DataFrame | None) -> dict[str, list[dict[str, Any]]]:
+    """The areas that are a hotspot or a coldspot (any confidence), strongest first, each with
+    whether it has few inhabitants: the plain-Dutch summary at the top of the page.
+
+    >>> table = pd.DataFrame({"gebied": ["A", "B", "C"], "categorie": ["hotspot 90%", "hotspot 99%",
+    ...     "coldspot 95%"], "opmerkingen": ["weinig inwoners (< 200)", "", ""]})
+    >>> summary = plain_summary(table)
+    >>> [(r["name"], r["few"]) for r in summary["hot"]], [r["name"] for r in summary["cold"]]
+    ([('B', False), ('A', True)], ['C'])
+    """
+    out: dict[str, list[dict[str, Any]]] = {"hot": [], "cold": []}
+    if table is None:
+        return out
+    for kind, side in (("hot", "hotspot"), ("cold", "coldspot")):
+        rows = table[table["categorie"].astype(str).str.startswith(side)]
+        strength = rows["categorie"].astype(str).str.extract(r"(\d+)")[0].astype(float)
+        rows = rows.assign(strength=strength).sort_values("strength", ascending=False, kind="stable")
+        out[kind] = [
+            {"name": str(r["gebied"]), "few": FEW_RESIDENTS in str(r["opmerkingen"] or "")}
+            for r in rows.to_dict(orient="records")
+        ]
+    return out
 
 
 def public_counts(result: HotspotAnalysis, table: pd.DataFrame | None) -> dict[str, int]:

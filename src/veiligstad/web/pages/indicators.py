@@ -23,7 +23,7 @@ from veiligstad.domain.programme import NO_MEASUREMENT
 from veiligstad.engine.compute import REASONS
 from veiligstad.engine.trends import Change
 from veiligstad.errors import BadRequest, NotFound
-from veiligstad.reports import charts
+from veiligstad.reports import charts, language
 from veiligstad.services import gaps, monitor, peers, templates, trends, warehouses
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.web import auth, downloads, i18n
@@ -549,6 +549,7 @@ def indicator_page(request: Request, indicator_id: str, niveau: str | None = Non
         theme=programme.theme(item.theme) if item and item.theme else None,
         published=item.published if item else None,
         template_years=default_template_years(snapshot),
+        engine_text=lambda text: language.label_in(str(text or ""), lang),
     )
 
 

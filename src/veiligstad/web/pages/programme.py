@@ -7,17 +7,21 @@ import pandas as pd
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from veiligstad.definitions.glossary import glossary
+from veiligstad.reports import language
 from veiligstad.services import monitor
 from veiligstad.services.snapshot import Snapshot
+from veiligstad.web import auth
 from veiligstad.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def home() -> Response:
-    """The programme is the start page."""
-    return RedirectResponse("/programma", status_code=307)
+def home(request: Request) -> Response:
+    """The programme is the start page (the query, e.g. ``?lang=en``, goes along)."""
+    query = request.url.query
+    return RedirectResponse("/programma" + (f"?{query}" if query else ""), status_code=307)
 
 
 def status_table(snapshot: Snapshot) -> pd.DataFrame:
@@ -72,4 +76,16 @@ def programme_page(request: Request) -> Response:
         by_theme=by_theme,
         verdicts=verdicts,
         theme_verdicts=theme_verdicts,
+        words=glossary().pick(
+            "speerpunt",
+            "per-1000-inwoners",
+            "schaalscore",
+            "hic",
+            "groter-dan-toeval",
+            "nog-niet-te-zeggen",
+            "basisjaar",
+            "haaldelict",
+            "veiligheidsmonitor",
+        ),
+        engine_text=lambda text: language.label_in(str(text or ""), auth.viewer(request).lang),
     )
