@@ -467,3 +467,15 @@ def test_concurrent_first_requests_build_once() -> None:
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: ask(), range(4)))
     assert results == ["built"] * 4 and len(calls) == 1
+
+
+def test_a_missing_value_says_what_fills_it(client: TestClient) -> None:
+    """Beside the reason code and text, ``remedy`` says (without commands) what fills the gap."""
+    items = get(client, "/indicatoren/schaalscore-overlast/waarden?gebied=GM0935")["items"]
+    missing = [i for i in items if i["value"] is None and not i["suppressed"]]
+    assert missing, "expected a missing value"
+    for item in missing:
+        assert item["reason"] and item["remedy"], item
+        assert "veiligstad" not in item["remedy"] and "`" not in item["remedy"]
+    present = [i for i in items if i["value"] is not None]
+    assert all(i["remedy"] is None for i in present)

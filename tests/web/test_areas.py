@@ -268,3 +268,16 @@ def test_key_figures_withhold_small_counts() -> None:
     assert figures.loc["kwb:pct-65-plus", "waarde"] == 2.0  # a percentage is not a count
     summed = profiles.key_figures(context, "SD1", ["BU1", "BU2"], threshold=5).set_index("meting")
     assert summed.loc["inwoners", "waarde"] == 43.0 and summed.loc["inwoners", "jaar"] == 2024
+
+
+def test_an_indicator_without_figures_at_this_level_says_why_and_what_fills_it(client: TestClient) -> None:
+    """Geweldsmisdrijven (CBS: per gemeente only) on a buurt profile: no claim that the figure
+    does not exist, but why it is not here and what fills it, without commands."""
+    soup = BeautifulSoup(client.get("/gebieden/BU09350000").text, "html.parser")
+    gaps = soup.select_one("ul.level-gaps")
+    assert gaps is not None
+    item = next(li for li in gaps.select("li") if li.select_one("a[href='/indicatoren/geweldsmisdrijven']"))
+    text = item.get_text(" ", strip=True)
+    assert "De bron publiceert dit niet per buurt." in text and "invulsjabloon" in text
+    assert "veiligstad" not in text
+    assert item.select_one("a[href*='gebied=BU09350000']") is not None

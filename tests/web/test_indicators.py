@@ -14,7 +14,9 @@ from bs4 import BeautifulSoup, Tag
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.web.conftest import log_in
 from tests.web.spreadsheet import dutch_csv
+from veiligstad.domain.accounts import Role
 from veiligstad.web.templating import number
 
 PAGE = "/indicatoren/misdrijven-totaal"
@@ -363,3 +365,26 @@ def test_english_page(client: TestClient) -> None:
     assert "100,000 to 150,000 inhabitants" in text
     rows = body_rows(section(soup, "ontwikkeling").find("table"))  # type: ignore[arg-type]
     assert rows["2023"][0] == "63.9"
+
+
+def test_a_level_without_figures_says_why_and_what_fills_it(client: TestClient) -> None:
+    """Geweldsmisdrijven: CBS publishes it per gemeente only (services.gaps): the indicator page
+    says so per level, offers the fill-in template of that level and names no command."""
+    soup = BeautifulSoup(client.get("/indicatoren/geweldsmisdrijven").text, "html.parser")
+    buurt = soup.select_one("#gaten-per-niveau li#gat-buurt")
+    assert buurt is not None
+    text = buurt.get_text(" ", strip=True)
+    assert "De bron publiceert dit niet per buurt." in text
+    assert "Eigen cijfers per buurt kunnen erin met het invulsjabloon." in text
+    assert buurt.select_one("a[href*='niveau=buurt']") is not None
+    assert "veiligstad" not in text and buurt.select_one("details") is None  # public: no commands
+    english = BeautifulSoup(client.get("/indicatoren/geweldsmisdrijven?lang=en").text, "html.parser")
+    gap = english.select_one("li#gat-wijk")
+    assert gap is not None and "The source does not publish this per ward." in gap.get_text(" ", strip=True)
+
+
+def test_an_analyst_sees_the_command_behind_a_gap(web_app: FastAPI) -> None:
+    analyst = log_in(TestClient(web_app, follow_redirects=False), Role.ANALIST)
+    soup = BeautifulSoup(analyst.get("/indicatoren/geweldsmisdrijven").text, "html.parser")
+    advice = soup.select_one("li#gat-buurt details")
+    assert advice is not None and "veiligstad template geweldsmisdrijven" in advice.get_text()

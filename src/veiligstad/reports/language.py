@@ -130,6 +130,14 @@ LABELS = {
     "De gemeente heeft nog geen nieuwer cijfer in deze monitor gezet.": (
         "The municipality has not yet put a newer figure in this monitor."
     ),
+    "De bron publiceert dit wel, maar deze cijfers staan nog niet in deze monitor.": (
+        "The source does publish this, but these figures are not yet in this monitor."
+    ),
+    "De gemeente heeft deze cijfers per gebied nog niet in deze monitor gezet.": (
+        "The municipality has not yet put these figures per area in this monitor."
+    ),
+    "De beheerder haalt ze op uit de open bron.": "The administrator fetches them from the open source.",
+    "Ze komen erin met het invulsjabloon.": "They come in with the fill-in template.",
     "Het programma stelt voor dit thema geen effectindicatoren vast. Het volgt de uitvoering met de "
     "acties en met onderzoek en analyses; daarom staat hier geen oordeel in cijfers.": (
         "The programme sets no effect indicators for this theme. It follows the implementation through "
@@ -232,6 +240,14 @@ PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     ),
     (re.compile(r"geen brongegevens geladen \(([^)]+)\)"), lambda m: f"no source data loaded ({m[1]})"),
     (re.compile(r"weinig inwoners \(< (\d+)\)"), lambda m: f"few inhabitants (< {m[1]})"),
+    (
+        re.compile(r"De bron publiceert dit niet per (\w+)\."),
+        lambda m: f"The source does not publish this per {LABELS.get(m[1], m[1])}.",
+    ),
+    (
+        re.compile(r"Eigen cijfers per (\w+) kunnen erin met het invulsjabloon\."),
+        lambda m: f"Own figures per {LABELS.get(m[1], m[1])} can be added with the fill-in template.",
+    ),
     (
         re.compile(r"niet-woongebied: minder dan (\d+) inwoners, niet geanalyseerd bij cijfers per inwoner"),
         lambda m: (

@@ -104,6 +104,20 @@ class Remedy:
             return self.public()
         return f"De bron publiceert dit niet per {level}."
 
+    def fill_at(self, level: str) -> str:
+        """For residents: what fills the figures per ``level``, without commands.
+
+        >>> Remedy("geweldsmisdrijven", ("83648NED",), (), ("gemeente",)).fill_at("wijk")
+        'Eigen cijfers per wijk kunnen erin met het invulsjabloon.'
+        >>> Remedy("winkeldiefstallen", ("47018NED",), (), ("gemeente", "buurt")).fill_at("buurt")
+        'De beheerder haalt ze op uit de open bron.'
+        """
+        if not self.published_at(level):
+            return f"Eigen cijfers per {level} kunnen erin met het invulsjabloon."
+        if self.fetchable:
+            return "De beheerder haalt ze op uit de open bron."
+        return "Ze komen erin met het invulsjabloon."
+
     def public(self) -> str:
         """For residents: why there is no newer figure, without commands.
 
@@ -175,16 +189,45 @@ def _unsourced(indicator: Indicator, missing: dict[str, list[str]]) -> tuple[str
     return tuple(m for m in needed if indicator.id in missing.get(m, []))
 
 
+@dataclass(frozen=True)
+class LevelGap:
+    """Why an indicator has no figures per area level, and what fills them."""
+
+    level: str
+    #: For residents: why (:func:`missing_at`): never "does not exist" when it is only not loaded.
+    why: str
+    #: For residents: what fills it, without commands (:meth:`Remedy.fill_at`).
+    fill: str
+    #: For analysts: the commands (:meth:`Remedy.advice_at`).
+    advice: str
+
+
+def _remedies(memo: dict[Any, Any], definitions: Definitions) -> dict[str, Remedy]:
+    """:func:`remedies`, once per ``memo`` (a snapshot's)."""
+    key = ("gaps", "remedies")
+    if key not in memo:
+        memo[key] = remedies(definitions)
+    found: dict[str, Remedy] = memo[key]
+    return found
+
+
+def gap_at(memo: dict[Any, Any], definitions: Definitions, indicator_id: str, level: str) -> LevelGap | None:
+    """The gap of a programme indicator at ``level`` (None: not a programme indicator)."""
+    remedy = _remedies(memo, definitions).get(indicator_id)
+    if remedy is None:
+        return None
+    why = missing_at(memo, definitions, indicator_id, level)
+    return LevelGap(level, why, remedy.fill_at(level), remedy.advice_at(level))
+
+
 def missing_at(memo: dict[Any, Any], definitions: Definitions, indicator_id: str, level: str) -> str:
-    """For residents: why an indicator has no figures per ``level`` (hotspots page and API).
+    """For residents: why an indicator has no figures per ``level`` (hotspots, indicator and area
+    pages, and the API).
 
     The source does not publish them at that level, or they are published but not loaded, or
     only the gemeente's own file brings them. The remedies are kept in ``memo`` (a snapshot's).
     """
-    key = ("gaps", "remedies")
-    if key not in memo:
-        memo[key] = remedies(definitions)
-    remedy: Remedy | None = memo[key].get(indicator_id)
+    remedy = _remedies(memo, definitions).get(indicator_id)
     if remedy is None:
         return ""
     if not remedy.published_at(level):

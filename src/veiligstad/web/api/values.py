@@ -7,11 +7,14 @@ Public figures only: where a count is below the disclosure threshold the row say
 A larger count withheld so that a small one cannot be worked out from the totals (the wijk
 minus its other buurten) says ``suppression: "secundair"`` and ``disclosure: "afgeschermd"``,
 with the same fields ``null``. A missing value is never 0:
-``reason`` and ``reason_text`` say why it is missing.
+``reason`` and ``reason_text`` say why it is missing, and ``remedy`` (programme indicators)
+why the level has no figure and what fills it, in plain Dutch without commands
+(:mod:`veiligstad.services.gaps`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import pandas as pd
@@ -20,7 +23,7 @@ from pydantic import Field
 
 from veiligstad.domain.areas import AreaLevel
 from veiligstad.domain.indicators import Indicator
-from veiligstad.services import monitor
+from veiligstad.services import gaps, monitor
 from veiligstad.services.snapshot import Snapshot, level_order
 from veiligstad.web.api import areas, indicators, provenance
 from veiligstad.web.api.memo import memoised
@@ -101,6 +104,12 @@ class Value(Resource):
     provisional: bool = Field(description="Voorlopige cijfers (recente maanden).")
     reason: str | None = Field(description="Code van de reden waarom de waarde ontbreekt.")
     reason_text: str | None
+    remedy: str | None = Field(
+        default=None,
+        description="Bij een ontbrekende waarde van een programma-indicator: waarom er op dit niveau "
+        "geen cijfer is en wat het aanvult, in gewone taal (bijvoorbeeld 'De bron publiceert dit niet "
+        "per buurt. Eigen cijfers per buurt kunnen erin met het invulsjabloon.').",
+    )
     suppressed: bool = Field(
         description="Afgeschermd: een telling onder de drempel, of een telling die wordt weggelaten "
         "zodat een kleine telling elders niet uit de totalen terug te rekenen is."
@@ -138,6 +147,13 @@ class ValueTable:
         self.frame = own.sort_values(columns).drop(columns="_order").reset_index(drop=True)
         self.indicator = indicator
         self._built: dict[int, Value] = {}
+        self._memo = snapshot.memo
+        self._definitions = snapshot.definitions
+
+    def remedy(self, level: str) -> str | None:
+        """Why a value is missing at ``level`` and what fills it (programme indicators only)."""
+        gap = gaps.gap_at(self._memo, self._definitions, self.indicator.id, level) if level else None
+        return f"{gap.why} {gap.fill}".strip() if gap is not None and gap.why else None
 
     def positions(self, area: str | None, level: AreaLevel | None, period: str | None) -> list[int]:
         """Positions of the rows that pass the filters, in display order."""
@@ -155,7 +171,7 @@ class ValueTable:
         """The API values at these positions (converted once each)."""
         new = [p for p in positions if p not in self._built]
         for position, row in zip(new, records(self.frame.iloc[new]), strict=True):
-            self._built[position] = value(row, self.indicator, sources)
+            self._built[position] = value(row, self.indicator, sources, self.remedy)
         return [self._built[p] for p in positions]
 
 
@@ -191,10 +207,16 @@ def _ref(source_id: str, batch_id: str, role: str) -> SourceRef:
     )
 
 
-def value(row: dict[str, Any], indicator: Indicator, sources: provenance.SourceIndex) -> Value:
-    """The API form of one public value row."""
+def value(
+    row: dict[str, Any],
+    indicator: Indicator,
+    sources: provenance.SourceIndex,
+    remedy: Callable[[str], str | None] | None = None,
+) -> Value:
+    """The API form of one public value row (``remedy``: what fills a missing value, per level)."""
     suppressed = flag(row["suppressed"])
     reason = text(row["reason"])
+    missing = number(row["value"]) is None and not suppressed
     return Value(
         indicator_id=indicator.id,
         area_code=str(row["area_code"]),
@@ -218,6 +240,7 @@ def value(row: dict[str, Any], indicator: Indicator, sources: provenance.SourceI
         provisional=flag(row["provisional"]),
         reason=reason,
         reason_text=monitor.reason_text(reason, indicator) or None,
+        remedy=remedy(text(row["level"]) or "") if remedy is not None and missing else None,
         suppressed=suppressed,
         suppression=text(row.get("suppression")) if suppressed else None,
         disclosure=text(row["disclosure"]) if suppressed else None,

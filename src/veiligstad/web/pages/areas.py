@@ -18,9 +18,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from veiligstad.definitions.glossary import glossary
+from veiligstad.domain.accounts import Role
 from veiligstad.errors import NotFound
-from veiligstad.reports import charts
-from veiligstad.services import profiles
+from veiligstad.reports import charts, language
+from veiligstad.services import gaps, profiles
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.web import i18n
 from veiligstad.web.auth import viewer
@@ -279,4 +280,23 @@ def profile_page(request: Request, code: str) -> Response:
         gemeenten=gemeenten(snapshot) if area["level"] == "land" else [],
         level_names=LEVEL_PLURAL,
         this_area=i18n.translate(THIS_AREA, lang),
+        gaps=level_gaps(snapshot, profile, str(area["level"])),
+        engine_text=lambda text: language.label_in(str(text or ""), lang),
+        analyst=viewer(request).allows(Role.ANALIST),
     )
+
+
+#: Levels whose missing figures ``services.gaps`` explains (the country has no programme gaps).
+GAP_LEVELS = ("gemeente", "stadsdeel", "wijk", "buurt")
+
+
+def level_gaps(snapshot: Snapshot, profile: profiles.Profile, level: str) -> dict[str, gaps.LevelGap]:
+    """Indicator id → why it has no figure at this area's level and what fills it."""
+    if level not in GAP_LEVELS:
+        return {}
+    out = {}
+    for figure in profile.without_data:
+        gap = gaps.gap_at(snapshot.memo, snapshot.definitions, figure.indicator.id, level)
+        if gap is not None and gap.why:
+            out[figure.indicator.id] = gap
+    return out

@@ -18,6 +18,7 @@ import pandas as pd
 from fastapi import APIRouter, Request, Response
 
 from veiligstad.definitions.glossary import glossary
+from veiligstad.domain.accounts import Role
 from veiligstad.domain.indicators import Indicator, IndicatorKind
 from veiligstad.domain.programme import NO_MEASUREMENT
 from veiligstad.engine.compute import REASONS
@@ -492,9 +493,12 @@ def _areas(
         table = area_table(snapshot, indicator, level, year) if year and level in levels else pd.DataFrame()
         spec = area_map(snapshot, table, indicator, lang, translate) if not table.empty else None
         quintiles = not table.empty and table["waarde"].nunique() >= MIN_QUINTILE_AREAS
+        missing = [lvl for lvl in LEVELS if lvl not in levels]
+        found = [gaps.gap_at(snapshot.memo, snapshot.definitions, indicator.id, lvl) for lvl in missing]
         snapshot.memo[key] = {
             "year": year,
             "levels": levels,
+            "gaps": [gap for gap in found if gap is not None],
             "level": level,
             "table": table,
             "spec": spec,
@@ -550,6 +554,7 @@ def indicator_page(request: Request, indicator_id: str, niveau: str | None = Non
         published=item.published if item else None,
         template_years=default_template_years(snapshot),
         engine_text=lambda text: language.label_in(str(text or ""), lang),
+        analyst=auth.viewer(request).allows(Role.ANALIST),
     )
 
 
