@@ -90,9 +90,64 @@ def current_user() -> str:
         return ""
 
 
+def json_text(data: Any) -> str:
+    """Machine output as text (without the final newline)."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
 def print_json(data: Any) -> None:
     """Machine output on stdout."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.write(json_text(data) + "\n")
+
+
+class Answers:
+    """What ``status`` and ``indicator`` printed for the warehouse and definitions in force,
+    stored per data state (``services.answers``): a command that finds its answer prints it
+    without loading pandas, Ibis or the figures; one that does not computes it and stores it.
+
+    An answer is ``{"text": blocks for render.show, "json": the --json output}``."""
+
+    def __init__(self, settings: Settings) -> None:
+        from veiligstad.services import answers
+
+        self._answers = answers
+        self.url = settings.resolved_database_url()
+        self.store = answers.AnswerStore.for_url(self.url)
+        #: The data state when the command started; ``None``: not quickly readable (no answers).
+        self.state = answers.data_state(self.url) if self.store is not None else None
+        context = "\n".join(
+            [
+                answers.file_stamp(settings.programme),
+                answers.file_stamp(settings.catalogue),
+                str(settings.disclosure_threshold),
+            ]
+        )
+        self.key = None if self.state is None else answers.AnswerStore.key(self.state, context)
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        """The stored answer ``name``, if any."""
+        if self.store is None or self.key is None:
+            return None
+        found = self.store.get(self.key, name)
+        if not isinstance(found, dict):
+            return None
+        return found if isinstance(found.get("text"), list) and isinstance(found.get("json"), str) else None
+
+    def save(self, answers: dict[str, dict[str, Any]]) -> None:
+        """Store ``answers`` (name → answer) when the data did not change while they were computed."""
+        if self.store is None or self.key is None:
+            return
+        if self._answers.data_state(self.url) != self.state:  # an import ran meanwhile
+            return
+        self.store.save(self.key, answers)
+
+
+def print_answer(answer: dict[str, Any], json_output: bool) -> None:
+    """Print a stored or just computed answer (see ``Answers``)."""
+    if json_output:
+        sys.stdout.write(answer["json"] + "\n")
+        return
+    render.show(console(), answer["text"])
 
 
 @contextmanager

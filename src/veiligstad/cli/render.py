@@ -136,14 +136,9 @@ def _computed_text(row: StatusRow) -> str:
     return f"{text} {span}" if span else text
 
 
-def _status_table(rows: list[StatusRow], baseline_year: int) -> Table:
-    table = Table(show_lines=True, expand=False)
-    table.add_column("Indicator (eenheid, richting)", ratio=3)
-    table.add_column(f"Basis {baseline_year}", justify="right", no_wrap=True)
-    table.add_column("Laatste", justify="right", no_wrap=True)
-    table.add_column("Verandering en signaal", ratio=2)
-    table.add_column("Laatst berekend [95%-interval]", ratio=2)
-    table.add_column("Gepubliceerd vs berekend", ratio=2)
+def _status_cells(rows: list[StatusRow]) -> list[list[str]]:
+    """The cells of the status table, one list per indicator."""
+    cells = []
     for row in rows:
         decimals = row.indicator.decimals
         label = row.indicator.name + (" (haaldelict)" if row.indicator.haaldelict else "")
@@ -161,72 +156,128 @@ def _status_table(rows: list[StatusRow], baseline_year: int) -> Table:
             note = f"let op: het MJP publiceert '{row.published_unit}'"
             reconciliation = note if reconciliation == formatting.MISSING else f"{reconciliation}; {note}"
         same = (row.latest_year, row.latest_source) == (row.baseline_year, row.baseline_source)
-        table.add_row(
-            f"{label}\n[dim]{row.indicator.unit}, {_direction(row.indicator)}[/dim]",
-            _point_text(row.baseline_year, row.baseline_value, row.baseline_source, decimals),
-            "= basis"
-            if same
-            else _point_text(row.latest_year, row.latest_value, row.latest_source, decimals),
-            change_text,
-            _computed_text(row),
-            reconciliation,
+        cells.append(
+            [
+                f"{label}\n[dim]{row.indicator.unit}, {_direction(row.indicator)}[/dim]",
+                _point_text(row.baseline_year, row.baseline_value, row.baseline_source, decimals),
+                "= basis"
+                if same
+                else _point_text(row.latest_year, row.latest_value, row.latest_source, decimals),
+                change_text,
+                _computed_text(row),
+                reconciliation,
+            ]
         )
+    return cells
+
+
+def _status_table(cells: list[list[str]], baseline_year: int) -> Table:
+    table = Table(show_lines=True, expand=False)
+    table.add_column("Indicator (eenheid, richting)", ratio=3)
+    table.add_column(f"Basis {baseline_year}", justify="right", no_wrap=True)
+    table.add_column("Laatste", justify="right", no_wrap=True)
+    table.add_column("Verandering en signaal", ratio=2)
+    table.add_column("Laatst berekend [95%-interval]", ratio=2)
+    table.add_column("Gepubliceerd vs berekend", ratio=2)
+    for row in cells:
+        table.add_row(*row)
     return table
+
+
+#: What a command prints, as plain data (stored by ``services.answers``, shown by :func:`show`):
+#: ``{"line": text}`` (Rich markup), ``{"plain": text}`` (as it is), ``{"blank": True}``,
+#: ``{"status_table": {"baseline_year": year, "rows": cells}}``, ``{"series_table": cells}``.
+Block = dict[str, Any]
+
+
+def show(out: Console, blocks: list[Block]) -> None:
+    """Print what :func:`status_blocks` or :func:`series_blocks` describe."""
+    for block in blocks:
+        if "line" in block:
+            out.print(block["line"])
+        elif "plain" in block:
+            out.print(block["plain"], markup=False, highlight=False)
+        elif "status_table" in block:
+            spec = block["status_table"]
+            out.print(_status_table(spec["rows"], spec["baseline_year"]))
+        elif "series_table" in block:
+            out.print(_series_table(block["series_table"]))
+        else:
+            out.print()
 
 
 def status(out: Console, definitions: Definitions, rows: list[StatusRow]) -> None:
     """The programme status, per theme."""
+    show(out, status_blocks(definitions, rows))
+
+
+def status_blocks(definitions: Definitions, rows: list[StatusRow]) -> list[Block]:
+    """The programme status, per theme, as blocks for :func:`show`."""
     from veiligstad.services.monitor import NO_EFFECT_INDICATORS, theme_verdict
 
     prog = definitions.programme
-    out.print(f"[bold]{prog.title}[/bold] — {prog.municipality} {prog.municipality_name}")
+    title = f"[bold]{prog.title}[/bold] — {prog.municipality} {prog.municipality_name}"
+    blocks: list[Block] = [{"line": title}]
     if prog.decision is not None:
-        out.print(
-            f"Vastgesteld: {prog.decision.body}, {formatting.date(prog.decision.date)} "
-            f"({prog.legal_basis}). Periode {prog.period_start}-{prog.period_end}, "
-            f"basisjaar {prog.baseline_year}."
+        blocks.append(
+            {
+                "line": f"Vastgesteld: {prog.decision.body}, {formatting.date(prog.decision.date)} "
+                f"({prog.legal_basis}). Periode {prog.period_start}-{prog.period_end}, "
+                f"basisjaar {prog.baseline_year}."
+            }
         )
         votes = prog.decision.votes_for
         if votes.total_stated is not None and votes.total_stated != votes.count_stated:
-            out.print(
-                f"Let op: het besluit noemt {votes.count_stated} stemmen voor ({len(votes.members)} namen) "
-                f"en concludeert '{votes.total_stated} stemmen voor'; beide zijn vastgelegd."
+            blocks.append(
+                {
+                    "line": f"Let op: het besluit noemt {votes.count_stated} stemmen voor "
+                    f"({len(votes.members)} namen) "
+                    f"en concludeert '{votes.total_stated} stemmen voor'; beide zijn vastgelegd."
+                }
             )
     for theme in prog.themes:
         theme_rows = [r for r in rows if r.theme_id == theme.id]
-        out.print()
-        out.print(f"[bold]{theme.kind.value.capitalize()}: {theme.name}[/bold]")
+        blocks.append({"blank": True})
+        blocks.append({"line": f"[bold]{theme.kind.value.capitalize()}: {theme.name}[/bold]"})
         if not theme_rows:
-            out.print(f"  {NO_EFFECT_INDICATORS}")
+            blocks.append({"line": f"  {NO_EFFECT_INDICATORS}"})
             continue
-        out.print(_status_table(theme_rows, prog.baseline_year))
-        out.print(f"  Oordeel over dit thema: {theme_verdict(theme_rows).text()}.")
+        table = {"baseline_year": prog.baseline_year, "rows": _status_cells(theme_rows)}
+        blocks.append({"status_table": table})
+        blocks.append({"line": f"  Oordeel over dit thema: {theme_verdict(theme_rows).text()}."})
     context = [r for r in rows if r.theme_id is None]
     if context:
-        out.print()
-        out.print("[bold]Context (geen MJP-indicator)[/bold]")
-        out.print(_status_table(context, prog.baseline_year))
-    gaps(out, rows)
-    out.print()
-    out.print(
-        "* = gepubliceerd in het MJP (zonder telling; geen toets mogelijk). Berekend = door veiligstad "
-        "uit registraties en bevolking op 1 januari. Signaal: quasi-Poisson-toets met φ (tellingen) "
-        "of marges "
-        "(enquête), 5%-niveau. Details per indicator: veiligstad indicator ID."
+        blocks.append({"blank": True})
+        blocks.append({"line": "[bold]Context (geen MJP-indicator)[/bold]"})
+        blocks.append({"status_table": {"baseline_year": prog.baseline_year, "rows": _status_cells(context)}})
+    blocks.extend(_gap_blocks(rows))
+    blocks.append({"blank": True})
+    blocks.append(
+        {
+            "line": "* = gepubliceerd in het MJP (zonder telling; geen toets mogelijk). Berekend = door "
+            "veiligstad uit registraties en bevolking op 1 januari. Signaal: quasi-Poisson-toets met φ "
+            "(tellingen) of marges "
+            "(enquête), 5%-niveau. Details per indicator: veiligstad indicator ID."
+        }
     )
-    out.print(f"{ATTRIBUTION}; {prog.title}.")
+    blocks.append({"line": f"{ATTRIBUTION}; {prog.title}."})
+    return blocks
 
 
 def gaps(out: Console, rows: list[StatusRow]) -> None:
     """Per indicator with a missing figure: what fills it (``services.gaps``)."""
+    show(out, _gap_blocks(rows))
+
+
+def _gap_blocks(rows: list[StatusRow]) -> list[Block]:
     missing = [r for r in rows if r.has_gap and r.remedy is not None]
     if not missing:
-        return
-    out.print()
-    out.print("[bold]Ontbrekende cijfers aanvullen[/bold]")
+        return []
+    blocks: list[Block] = [{"blank": True}, {"line": "[bold]Ontbrekende cijfers aanvullen[/bold]"}]
     for row in missing:
         assert row.remedy is not None
-        out.print(f"  {row.indicator.name}: {row.remedy.advice()}", markup=False, highlight=False)
+        blocks.append({"plain": f"  {row.indicator.name}: {row.remedy.advice()}"})
+    return blocks
 
 
 def status_json(definitions: Definitions, rows: list[StatusRow]) -> dict[str, Any]:
@@ -282,30 +333,49 @@ def _missing(value: Any) -> bool:
 
 def series(out: Console, indicator: Indicator, area: Area, rows: pd.DataFrame) -> None:
     """One indicator's series for one area."""
-    from veiligstad.services.monitor import reason_text
+    show(out, series_blocks(indicator, area, rows))
 
-    out.print(f"[bold]{indicator.name}[/bold] — {area.display_name} ({area.code}, {area.level.label})")
-    out.print(f"{indicator.description} Eenheid: {indicator.unit}; {_direction(indicator)}.")
-    if indicator.haaldelict:
-        out.print("Haaldelict: een stijging kan op meer handhaving wijzen, niet op meer criminaliteit.")
-    if rows.empty:
-        out.print("Geen waarden voor dit gebied.")
-        return
-    d = indicator.decimals
+
+SERIES_HEADERS = (
+    "Periode",
+    "Waarde",
+    "95%-interval",
+    "Teller",
+    "Noemer",
+    "Gepubliceerd",
+    "Vergelijking",
+    "Opmerking",
+)
+
+
+def _series_table(cells: list[list[str]]) -> Table:
     table = Table()
-    for header in (
-        "Periode",
-        "Waarde",
-        "95%-interval",
-        "Teller",
-        "Noemer",
-        "Gepubliceerd",
-        "Vergelijking",
-        "Opmerking",
-    ):
+    for header in SERIES_HEADERS:
         table.add_column(
             header, justify="right" if header in {"Waarde", "Teller", "Noemer", "Gepubliceerd"} else "left"
         )
+    for row in cells:
+        table.add_row(*row)
+    return table
+
+
+def series_blocks(indicator: Indicator, area: Area, rows: pd.DataFrame) -> list[Block]:
+    """One indicator's series for one area, as blocks for :func:`show`."""
+    from veiligstad.services.monitor import reason_text
+
+    blocks: list[Block] = [
+        {"line": f"[bold]{indicator.name}[/bold] — {area.display_name} ({area.code}, {area.level.label})"},
+        {"line": f"{indicator.description} Eenheid: {indicator.unit}; {_direction(indicator)}."},
+    ]
+    if indicator.haaldelict:
+        blocks.append(
+            {"line": "Haaldelict: een stijging kan op meer handhaving wijzen, niet op meer criminaliteit."}
+        )
+    if rows.empty:
+        blocks.append({"line": "Geen waarden voor dit gebied."})
+        return blocks
+    d = indicator.decimals
+    cells = []
     for _, row in rows.iterrows():
         notes = []
         if row["approximate"] is True and row["denominator_year"] != row["year"]:
@@ -322,18 +392,21 @@ def series(out: Console, indicator: Indicator, area: Area, rows: pd.DataFrame) -
         published = (
             "GM" if row["published_status"] == "GM" else formatting.number(_float(row["published_value"]), d)
         )
-        table.add_row(
-            str(row["period"]),
-            formatting.number(_float(row["value"]), d),
-            formatting.interval(_float(row["ci_low"]), _float(row["ci_high"]), d),
-            formatting.number(_float(row["numerator"])),
-            formatting.number(_float(row["denominator"])),
-            published if published != formatting.MISSING else "",
-            str(row["reconciliation"]),
-            "; ".join(notes),
+        cells.append(
+            [
+                str(row["period"]),
+                formatting.number(_float(row["value"]), d),
+                formatting.interval(_float(row["ci_low"]), _float(row["ci_high"]), d),
+                formatting.number(_float(row["numerator"])),
+                formatting.number(_float(row["denominator"])),
+                published if published != formatting.MISSING else "",
+                str(row["reconciliation"]),
+                "; ".join(notes),
+            ]
         )
-    out.print(table)
-    out.print(f"Bron: {indicator.source}.")
+    blocks.append({"series_table": cells})
+    blocks.append({"line": f"Bron: {indicator.source}."})
+    return blocks
 
 
 def series_json(indicator: Indicator, area: Area, rows: pd.DataFrame) -> dict[str, Any]:

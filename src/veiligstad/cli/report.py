@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,8 +13,10 @@ from veiligstad.cli import render
 from veiligstad.cli.common import console, handled, open_warehouse
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.errors import BadRequest, VeiligstadError
-from veiligstad.reports.model import ReportKind
 from veiligstad.settings import Settings
+
+if TYPE_CHECKING:  # the report stack (charts, SciPy) loads only when a report is made
+    from veiligstad.reports.model import ReportKind
 
 #: Output formats by file extension.
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
@@ -40,6 +42,8 @@ LANGUAGES = ("nl", "en")
 
 def check_options(kind: ReportKind, area: str | None, internal: bool, lang: str = "nl") -> None:
     """Options that do not fit the kind of report, before any work is done."""
+    from veiligstad.reports.model import ReportKind
+
     if lang not in LANGUAGES:
         raise BadRequest(
             f"Onbekende taal '{lang}' voor een rapport.",
@@ -99,6 +103,7 @@ def report_command(
     """Maak een rapport als PDF of HTML: voortgangsrapportage, tussentijdse evaluatie, gebiedsprofiel
     of publieksversie."""
     from veiligstad.reports import document, html, pdf
+    from veiligstad.reports.model import ReportKind
     from veiligstad.reports.view import check_year, latest_year
     from veiligstad.services import reporting, snapshot
 
