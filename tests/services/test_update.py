@@ -305,3 +305,33 @@ def test_a_page_served_twice_is_caught_before_storing(fresh: Warehouse, definiti
     assert _source(fresh, "cbs-47018ned-gm0935") == []
     assert _outcomes(report)["47022NED"] == "geladen"  # the other tables go ahead
     del plan
+
+
+def test_pages_are_read_ahead_in_order_and_errors_arrive_in_their_place() -> None:
+    """``prefetched``: the producer thread keeps the order, stays at most ``ahead`` items in
+    front, hands its exception over after the items before it, and stops when the consumer
+    stops early."""
+    import threading
+
+    produced: list[int] = []
+
+    def numbers(fail_at: int | None = None) -> Iterator[int]:
+        for n in range(10):
+            if n == fail_at:
+                raise update.SourceUnavailable("weg")
+            produced.append(n)
+            yield n
+
+    assert list(update.prefetched(numbers())) == list(range(10))
+    seen = []
+    with pytest.raises(update.SourceUnavailable, match="weg"):
+        for n in update.prefetched(numbers(fail_at=4)):
+            seen.append(n)
+    assert seen == [0, 1, 2, 3]
+    produced.clear()
+    stream = update.prefetched(numbers(), ahead=2)
+    assert next(stream) == 0
+    time.sleep(0.3)
+    assert len(produced) <= 4  # one handed over, two queued, one waiting to be put
+    stream.close()
+    assert not [t for t in threading.enumerate() if t.name == "veiligstad-prefetch"]

@@ -240,7 +240,7 @@ KILLER = textwrap.dedent(
         original = getattr(Warehouse, name)
         def wrapped(self, *args):
             result = original(self, *args)
-            if name != "stage" or args[0].num_rows > 1000:
+            if name != "loadable" or args[0].num_rows > 1000:
                 Path(marker).write_text(name)
                 time.sleep(120)
             return result
@@ -264,7 +264,7 @@ def _big_file(path: Path, version: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("point", ["stage", "_record"])
+@pytest.mark.parametrize("point", ["loadable", "_record"])  # rows handed to the backend; in the transaction
 def test_sigkill_inside_the_load_leaves_the_warehouse_unchanged(url: str, tmp_path: Path, point: str) -> None:
     big = tmp_path / "groot.csv"
     _big_file(big, 1)

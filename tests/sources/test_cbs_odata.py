@@ -207,3 +207,93 @@ def test_v4_observations_read_with_measure_codes() -> None:
     assert set(frame["period_type"]) == {"kwartaal", "jaar"}  # kept as separate rows
     assert frame["period"].iloc[0] == "1996Q1" and frame["value"].iloc[0] == 5.5
     assert frame["area_code"].iloc[0] == "T001081"
+
+
+def _pages_both_ways(table: str, municipality: str | None) -> tuple[list[object], list[object], object]:
+    """Every page of a table read as Arrow (``page_tables``) and as rows (``pages``)."""
+    from veiligstad.sources.cbs_odata import PageParser, _period_or_none, period_requests
+
+    definition = load_definition(table)
+    with ODataClient(definition.base_url, transport=recorded_transport()) as client:
+        metadata = client.metadata(definition)
+        keys = [
+            code.key
+            for code in metadata.periods
+            if (period := _period_or_none(code.key)) is not None
+            and period.type in definition.period_types
+            and (FIXTURES / table / f"TypedDataSet_{period.year}.json").is_file()  # recorded years
+        ]
+        typed, plain = [], []
+        for url, params in period_requests(definition, metadata, municipality, keys):
+            parser = PageParser(definition, metadata, municipality)
+            typed += list(client.page_tables(url, params, parser.fields))
+            plain += list(client.pages(url, params))
+    return typed, plain, PageParser(definition, metadata, municipality)
+
+
+@pytest.mark.parametrize("table", ["47018NED", "47022NED", "85146NED", "85984NED"])
+def test_typed_pages_give_the_same_observations_as_rows(table: str) -> None:
+    """The recorded pages (indented JSON, paging, withheld cells, margins, a table without a
+    time dimension) read by pyarrow's JSON reader as columns: the same observations as the
+    rows read by orjson, and not a single page needed the fallback."""
+    import pyarrow as pa
+
+    typed, plain, parser = _pages_both_ways(table, "GM0935")
+    assert typed and all(isinstance(page, pa.Table) for page in typed)
+    first = [parser.parse(page).to_pylist() for page in typed]  # type: ignore[attr-defined]
+    withheld = parser.withheld  # type: ignore[attr-defined]
+    second = [parser.parse(page).to_pylist() for page in plain]  # type: ignore[attr-defined]
+    assert first == second and sum(map(len, first)) > 0
+    assert parser.withheld == 2 * withheld  # type: ignore[attr-defined]
+
+
+def test_untyped_cells_and_odd_bodies_fall_back_to_rows() -> None:
+    """Text in a number field (an untyped data set: ``" 12"``, ``"."``) cannot be read as typed
+    columns: that page comes as rows and is normalised as before (12, withheld). A body
+    without a ``value`` list or without JSON is the same Dutch error as in ``pages``."""
+    import pyarrow as pa
+
+    from veiligstad.sources.cbs_odata import PageParser
+
+    definition = load_definition("47018NED")
+    bodies = {
+        "untyped": {
+            "value": [
+                {
+                    "SoortMisdrijf": "0.0.0 ",
+                    "WijkenEnBuurten": "GM0935    ",
+                    "Perioden": "2023JJ00",
+                    "GeregistreerdeMisdrijven_1": " 12",
+                },
+                {
+                    "SoortMisdrijf": "1.1.1 ",
+                    "WijkenEnBuurten": "GM0935    ",
+                    "Perioden": "2023JJ00",
+                    "GeregistreerdeMisdrijven_1": ".",
+                },
+            ]
+        },
+        "novalue": {"odata.metadata": "x"},
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        name = request.url.path.rsplit("/", 1)[-1]
+        if name == "broken":
+            return httpx.Response(200, content=b"<html>niet json</html>")
+        return httpx.Response(200, content=json.dumps(bodies[name]).encode())
+
+    with ODataClient(definition.base_url, transport=recorded_transport()) as recorded:
+        metadata = recorded.metadata(definition)
+    parser = PageParser(definition, metadata, "GM0935")
+    with ODataClient(definition.base_url, transport=httpx.MockTransport(handler)) as client:
+        (page,) = list(client.page_tables("untyped", None, parser.fields))
+        assert isinstance(page, list) and not isinstance(page, pa.Table)
+        rows = parser.parse(page).to_pylist()
+        assert [(r["measure"], r["value"]) for r in rows] == [
+            ("misdrijven:0.0.0", 12.0),
+            ("misdrijven:1.1.1", None),
+        ]
+        with pytest.raises(DataError, match="geen 'value'-lijst"):
+            list(client.page_tables("novalue", None, parser.fields))
+        with pytest.raises(DataError, match="geen geldige JSON"):
+            list(client.page_tables("broken", None, parser.fields))

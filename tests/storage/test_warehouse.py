@@ -199,3 +199,68 @@ def test_an_empty_cell_loaded_later_does_not_hide_a_known_figure(empty_url: str)
         )
         warehouse.replace_source(corrected, _rows(3.0, corrected))
         assert list(warehouse.current_observations().value.execute()) == [3.0]
+
+
+def _settings(warehouse: Warehouse) -> tuple[object, ...] | None:
+    if warehouse.postgres:
+        return None
+    found = warehouse.con.raw_sql(
+        "SELECT current_setting('threads'), current_setting('preserve_insertion_order')"
+    ).fetchone()
+    return tuple(found) if found else None
+
+
+def test_dictionary_encoded_rows_load_as_they_are_and_leave_nothing_behind(empty_url: str) -> None:
+    """``veiligstad update`` hands over dictionary-encoded Arrow (int32 and int8 indices, several
+    chunks): DuckDB reads it directly, PostgreSQL by COPY. Text, empty strings, withheld cells
+    and years arrive unchanged; no scratch table or registered view stays, and DuckDB's thread
+    and insertion-order settings are what they were."""
+    batch = _batch("dict", "v1")
+    text = pa.dictionary(pa.int32(), pa.string())
+    chunks = []
+    for values in ([1.0, None], [2.5]):
+        n = len(values)
+        chunks.append(
+            pa.table(
+                {
+                    "measure": pa.array(["misdrijven:1.1.1", "misdrijven:0.0.0"][:n], text),
+                    "area_code": pa.array(["BU09350000", "GM0935"][:n], text),
+                    "period": pa.array(["2023"] * n, text),
+                    "period_type": pa.array(["jaar"] * n, text),
+                    "year": pa.array([2023] * n, pa.int32()),
+                    "value": pa.array(values, pa.float64()),
+                    "unit": pa.array([""] * n, text),
+                    "status": pa.array(["voorlopig"] * n, text),
+                    "source_id": pa.DictionaryArray.from_arrays(
+                        pa.array([0] * n, pa.int8()), pa.array([batch.source_id])
+                    ),
+                    "batch_id": pa.DictionaryArray.from_arrays(
+                        pa.array([0] * n, pa.int8()), pa.array([batch.batch_id])
+                    ),
+                }
+            )
+        )
+    rows = pa.concat_tables([chunks[0], chunks[1].rename_columns(chunks[0].column_names)])
+    with Warehouse.open(empty_url) as warehouse:
+        warehouse.ensure_schema()
+        before = _settings(warehouse)
+        assert warehouse.replace_source(batch, rows)
+        stored = warehouse.observations().order_by("value").to_pyarrow().to_pylist()
+        assert [(r["measure"], r["area_code"], r["value"], r["unit"], r["year"]) for r in stored] == [
+            ("misdrijven:1.1.1", "BU09350000", 1.0, "", 2023),
+            ("misdrijven:1.1.1", "BU09350000", 2.5, "", 2023),
+            ("misdrijven:0.0.0", "GM0935", None, "", 2023),
+        ]
+        assert {(r["status"], r["source_id"], r["batch_id"]) for r in stored} == {
+            ("voorlopig", "dict", "dict@v1")
+        }
+        assert not [t for t in warehouse.con.list_tables() if t.startswith(("_stage_", "_arrow_"))]
+        assert _settings(warehouse) == before
+        # A load that fails inside its transaction (a year that is no number) writes nothing
+        # and still restores the settings.
+        bad = rows.set_column(4, "year", pa.array(["2023", "x", "2023"]))
+        with pytest.raises(Exception, match=r"(?i)conver|cast|invalid"):
+            warehouse.replace_source(_batch("dict", "v2"), bad)
+        assert warehouse.observations().count().execute() == 3
+        assert warehouse.batches().count().execute() == 1
+        assert _settings(warehouse) == before

