@@ -26,6 +26,12 @@ PAGES = (
     "/indicatoren/schaalscore-hic",
     "/gebieden/WK093500",
     "/gebieden/BU09350000",
+    "/gebieden/GM0935",
+    "/gebieden/SD093501",
+    "/indicatoren",
+    "/indicatoren/geweldsmisdrijven",
+    "/themas/veelvoorkomende-criminaliteit-hic",
+    "/kaart",
 )
 
 #: Dutch words and phrases that an English page never needs.

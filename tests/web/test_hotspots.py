@@ -363,3 +363,13 @@ def test_a_hotspot_with_few_inhabitants_says_so() -> None:
     summary = hotspots.plain_summary(table)
     assert summary["hot"] == [{"name": "Klein", "few": True}]
     assert summary["cold"] == [{"name": "Groot", "few": False}]
+
+
+def test_a_missing_level_also_says_what_fills_it(client: TestClient) -> None:
+    page = soup_of(client.get("/hotspots?indicator=geweldsmisdrijven&niveau=buurt")).get_text(" ", strip=True)
+    assert (
+        "De bron publiceert dit niet per buurt. Eigen cijfers per buurt kunnen erin met het invulsjabloon."
+        in page
+    )
+    api = client.get("/api/v1/hotspots?indicator=geweldsmisdrijven&niveau=wijk&periode=2017").json()["detail"]
+    assert "Eigen cijfers per wijk kunnen erin met het invulsjabloon." in api and "veiligstad" not in api

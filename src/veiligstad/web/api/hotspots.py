@@ -135,7 +135,8 @@ def _check(snapshot: Snapshot, indicator_id: str, period: str, level: str, munic
         rows = rows[rows["area_code"].isin(codes)]
     if not (rows["period"] == period).any():
         known = sorted({str(p) for p in rows["period"]})
-        why = gaps.missing_at(snapshot.memo, snapshot.definitions, indicator_id, level)
+        gap = gaps.gap_at(snapshot.memo, snapshot.definitions, indicator_id, level)
+        why = f"{gap.why} {gap.fill}" if gap is not None and gap.why else ""
         hint = f"Beschikbare perioden: {', '.join(known)}." if known else f"Geen waarden op dit niveau. {why}"
         raise NotFound(f"Geen waarden van '{indicator_id}' voor periode {period} op niveau {level}. {hint}")
 

@@ -206,8 +206,10 @@ def choose(
 
 
 def why_missing(snapshot: Snapshot, indicator_id: str, level: str) -> str:
-    """Why an indicator has no figures per ``level``, in plain Dutch (``services.gaps``)."""
-    return gaps.missing_at(snapshot.memo, snapshot.definitions, indicator_id, level)
+    """Why an indicator has no figures per ``level`` and what fills them, in plain Dutch without
+    commands (``services.gaps``)."""
+    gap = gaps.gap_at(snapshot.memo, snapshot.definitions, indicator_id, level)
+    return f"{gap.why} {gap.fill}" if gap is not None and gap.why else ""
 
 
 def analysis(snapshot: Snapshot, url: str, choice: Choice) -> HotspotAnalysis:
