@@ -4,11 +4,22 @@
 With ``--workers N`` uvicorn runs N processes on one port. The figures are computed once
 (here, before the workers start, or by the first worker after an import) and kept on disk
 per warehouse state (``services.snapshot_store``); every worker reads them from there.
+
+Where the system can fork (Linux, macOS), the workers are forked from this process after it has
+imported the web app, instead of each starting a new Python that imports it again (tens of
+seconds on a busy machine, long enough for uvicorn to kill a starting worker). This process
+never connects to the warehouse itself: the startup checks and the figures run in a forked
+child first, so no worker inherits a database connection or its threads.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import sys
+import traceback
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -25,6 +36,51 @@ WORKER_APP = "veiligstad.web.app:worker_app"
 #: default (5 s) is shorter than a worker's start on a busy machine (imports, reading the
 #: stored figures), which then ends in a loop of killed and restarted workers.
 HEALTHCHECK_SECONDS = 60
+
+
+def in_child(work: Callable[[], None], meanwhile: Callable[[], object]) -> None:
+    """Run ``work`` in a forked child while this process runs ``meanwhile``, then wait for the
+    child; its exit code (a Dutch error already shown by ``handled``) ends this command too."""
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 0
+        try:
+            handled(work)()
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            code = 130
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    try:
+        meanwhile()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        raise typer.Exit(code)
+
+
+def can_fork() -> bool:
+    """Whether uvicorn's workers can be forked from this process (see the module docstring)."""
+    from uvicorn import _subprocess
+
+    return hasattr(os, "fork") and hasattr(_subprocess, "spawn")
+
+
+def fork_workers() -> None:
+    """Import the web app once, here, and let uvicorn fork its workers from this process instead
+    of spawning new interpreters that each import it again."""
+    from uvicorn import _subprocess
+
+    import veiligstad.web.app  # noqa: F401  (the forked workers have it)
+
+    _subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
 
 
 def serve_command(
@@ -54,10 +110,24 @@ def serve_command(
     from veiligstad.services.snapshot import load_or_build
 
     settings = Settings()
-    # Startup checks: a damaged or foreign file is reported here, in Dutch, and nothing starts.
-    with open_warehouse(settings) as warehouse:  # first use: load the embedded data with a progress bar
-        warehouse.verify()  # read every table once
+
+    def prepared() -> None:
+        # Startup checks: a damaged or foreign file is reported here, in Dutch, and nothing starts.
+        with open_warehouse(settings) as warehouse:  # first use: the embedded data, with a progress bar
+            warehouse.verify()  # read every table once
+        if workers > 1:
+            load_or_build(  # computed once, here; the workers read the stored figures
+                settings.resolved_database_url(),
+                lambda: monitor.load_definitions(settings.programme, settings.catalogue),
+                settings.disclosure_threshold,
+                default_data_dir(),
+            )
+
     settings.resolved_secret_key()  # made once here, not by N workers at the same time
+    if workers > 1 and can_fork():  # this process stays without a warehouse connection
+        in_child(prepared, meanwhile=fork_workers)  # checks and figures while the web app is imported
+    else:
+        prepared()
     out = console()
     address = f"veiligstad draait op http://{host}:{port}/"
     if workers == 1:
@@ -71,12 +141,6 @@ def serve_command(
             app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=proxy, log_level="warning"
         )
         return
-    load_or_build(  # computed once, here; the workers read the stored figures
-        settings.resolved_database_url(),
-        lambda: monitor.load_definitions(settings.programme, settings.catalogue),
-        settings.disclosure_threshold,
-        default_data_dir(),
-    )
     out.print(f"{address} met {workers} processen (Ctrl+C om te stoppen)", highlight=False)
     uvicorn.run(
         WORKER_APP,
