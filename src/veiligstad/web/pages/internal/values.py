@@ -2,8 +2,8 @@
 """Intern: raw values without disclosure control, and the observations below them (analist).
 
 Computed once per snapshot (its memo): each indicator's rows, sorted and with the public
-disclosure, the default indicator, and the recent observation listings (read from the
-warehouse). A request only filters a small table and renders it.
+disclosure, the default indicator, the recently asked filtered tables, and the recent
+observation listings (read from the warehouse). A request mostly renders what is kept.
 """
 
 from __future__ import annotations
@@ -92,6 +92,34 @@ def raw_values(snapshot: Snapshot, indicator_id: str, level: str, period: str, s
         "openbaar_afgeschermd",
     ]
     return frame.loc[chosen, columns].reset_index(drop=True)
+
+
+#: Filtered tables kept per snapshot (the most recently asked indicator, level, period, scope).
+TABLES_KEPT = 64
+
+#: A filtered table of raw values and its first ``MAX_ROWS`` as records.
+Table = tuple[pd.DataFrame, list[dict[str, Any]]]
+
+
+def _table(snapshot: Snapshot, indicator_id: str, level: str, period: str, scope: str) -> Table:
+    """``raw_values`` and its first rows as records, once per snapshot for each choice asked (the
+    last ``TABLES_KEPT``): filtering and converting them was most of a request's time."""
+    kept: OrderedDict[tuple[str, str, str, str], Table] = memoised(
+        snapshot, (__name__, "tables"), OrderedDict, OrderedDict
+    )
+    key = (indicator_id, level, period, scope)
+    with _listing_lock:
+        found = kept.get(key)
+        if found is not None:
+            kept.move_to_end(key)
+            return found
+    values = raw_values(snapshot, indicator_id, level, period, scope)
+    found = (values, records(values.head(MAX_ROWS)))
+    with _listing_lock:
+        kept[key] = found
+        while len(kept) > TABLES_KEPT:
+            kept.popitem(last=False)
+    return found
 
 
 def default_indicator(snapshot: Snapshot) -> Indicator:
@@ -192,7 +220,7 @@ def raw_values_page(
     periods = _periods(snapshot, chosen.id)
     period = periode if "periode" in request.query_params else _latest_computed(snapshot, chosen.id)
     scope = "alle" if bereik == "alle" else "eigen"
-    values = raw_values(snapshot, chosen.id, niveau, period, scope)
+    values, rows = _table(snapshot, chosen.id, niveau, period, scope)
     measure = maat.strip() or chosen.numerator[0]
     listing, known_measures, listed, busy = _observations(request, snapshot, measure, area)
     return render(
@@ -209,7 +237,7 @@ def raw_values_page(
         period=period,
         period_known=not period or period in periods,
         scope=scope,
-        rows=records(values.head(MAX_ROWS)),
+        rows=rows,
         total=len(values),
         reason_text=lambda code: monitor.reason_text(code, chosen),
         measures=sorted({*known_measures, *chosen.all_measures}),
