@@ -501,9 +501,9 @@ def fetch_pages(
         """The request's pages are all read: its figures must be unique."""
         nonlocal rows, withheld
         parser = parsers[index]
-        check_unique(mine, table.table_id)
-        pieces.extend(mine)
-        mine.clear()
+        if mine:
+            pieces.append(check_unique(mine, table.table_id))
+            mine.clear()
         rows += parser.rows
         withheld += parser.withheld
         for year, codes in parser.unknown.items():
@@ -667,12 +667,16 @@ def load_table(
     return outcome
 
 
-def check_unique(pieces: list[pa.Table], table_id: str) -> None:
-    """One figure per measure, area and period (a paging error would repeat rows)."""
-    if not pieces:
-        return
+def check_unique(pieces: list[pa.Table], table_id: str) -> pa.Table:
+    """One figure per measure, area and period (a paging error would repeat rows).
+
+    Returns the pieces as one table whose chunks share one dictionary per column: every page
+    has its own dictionary of area codes (nearly one entry per row on a national page), so
+    the request's rows keep 4 bytes of area code each instead of ~18.
+    """
     names = ["measure", "area_code", "period"]
-    keys = pa.concat_tables([p.select(names) for p in pieces]).unify_dictionaries()
+    table = pa.concat_tables(pieces).unify_dictionaries()
+    keys = table.select(names)
     combined = np.zeros(keys.num_rows, dtype=np.int64)
     for name in names:
         column = keys.column(name)
@@ -687,6 +691,7 @@ def check_unique(pieces: list[pa.Table], table_id: str) -> None:
             "periode komen vaker voor. Deze tabel is niet gewijzigd.",
             hint="De server leverde rijen dubbel (paginering); probeer het later opnieuw.",
         )
+    return table
 
 
 def kept_rows(warehouse: Warehouse, source: str, refetched: list[str]) -> pa.Table:

@@ -7,11 +7,12 @@ admits one writing process at a time: ``Warehouse.open`` waits for it, within a 
 (``VEILIGSTAD_WRITE_WAIT_SECONDS`` at the edges, see ``set_wait``), and then says which
 process holds the file.
 
-Loads are atomic. Ibis has no transaction API, so a load first writes its rows to a
-scratch table and then, in one backend transaction, moves the source's current rows to
-``observations_history``, inserts the staged rows and records the batch. A corrected
-file therefore replaces the earlier version, and the earlier version stays in the
-history with its batch record (``replaced_by``).
+Loads are atomic. In one backend transaction a load moves the source's current rows to
+``observations_history``, inserts the new rows and records the batch. The new rows come
+from the caller's Arrow table: DuckDB reads it directly (registered on the connection,
+``loadable``); PostgreSQL from a scratch table filled with COPY before the transaction.
+A corrected file therefore replaces the earlier version, and the earlier version stays in
+the history with its batch record (``replaced_by``).
 
 A scratch table belongs to its writer: ``_stage_<host>_<pid>_<start>_<random>`` names the
 host, process id and process start time. Only the writer drops it, or a later open once
