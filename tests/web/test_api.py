@@ -121,6 +121,10 @@ def test_an_indicator_without_data_says_why_and_shows_no_zero(client: TestClient
     overlast = next(i for i in statuses if i["indicator_id"] == "schaalscore-overlast")
     assert overlast["computed"] is None
     assert overlast["reason"] == "geen brongegevens geladen"
+    assert overlast["remedy"] in (
+        "Nieuwere cijfers zijn gepubliceerd, maar staan nog niet in deze monitor.",
+        "De gemeente heeft nog geen nieuwer cijfer in deze monitor gezet.",
+    )
     assert overlast["latest"] == {"year": 2021, "value": 17.1, "source": "gepubliceerd"}
     assert overlast["significance"]["label"] == "te weinig gegevens"
 

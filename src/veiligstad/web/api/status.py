@@ -83,6 +83,11 @@ class IndicatorStatus(Resource):
     )
     note: str | None
     reason: str | None = Field(description="Waarom er geen berekende waarde is.")
+    remedy: str | None = Field(
+        default=None,
+        description="Waar een cijfer ontbreekt (geen berekende waarde of niets nieuwers dan het "
+        "basisjaar): wat het aanvult, in gewone taal zonder commando's.",
+    )
     published_unit: str | None = Field(description="Eenheid in het programma als die afwijkt.")
     links: IndicatorLinks
 
@@ -146,6 +151,7 @@ def indicator_status(row: monitor.StatusRow) -> IndicatorStatus:
         verdict=monitor.verdict(indicator, comparison),
         note=text(row.note),
         reason=text(row.reason),
+        remedy=row.remedy.public() if row.remedy is not None and row.has_gap else None,
         published_unit=text(row.published_unit),
         links=indicator_links(indicator.id),
     )
