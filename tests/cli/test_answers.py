@@ -135,5 +135,8 @@ def test_code_stamp_follows_the_files(tmp_path: Path) -> None:
     (tmp_path / "__pycache__").mkdir()
     (tmp_path / "__pycache__" / "a.pyc").write_bytes(b"\0")
     assert code_stamp(tmp_path) == first
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "page.py").write_text("y = 1\n")  # a layer the answers do not use
+    assert code_stamp(tmp_path) == first
     (tmp_path / "a.py").write_text("x = 22\n")
     assert code_stamp(tmp_path) != first

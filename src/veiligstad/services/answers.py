@@ -18,8 +18,8 @@ The key covers everything the answer depends on:
   way, which waits, reports the fault or loads the embedded data on first use;
 - what the caller adds (the CLI: the content of the programme and catalogue files in force);
 - the veiligstad version and the code itself (``code_stamp``: size and modification time of
-  every file of the package), so that a changed rule or text is never answered from an old
-  file.
+  every file of the package but the web and report layers), so that a changed rule or text is
+  never answered from an old file.
 
 Written whole or not at all (``files.write_atomically``); at most ``KEEP`` files are kept, the
 most recently used. An unreadable file is ignored and replaced. Only for DuckDB files: for
@@ -90,9 +90,14 @@ def data_state(url: str) -> str | None:
     return f"{len(batches)}#{digest}"
 
 
+#: Top folders of the package that the answers cannot depend on: the layers above the services
+#: (an import-linter contract keeps the services from importing them).
+UNRELATED = frozenset({"web", "reports"})
+
+
 def code_stamp(root: Path = PACKAGE) -> str:
-    """Size and modification time of every file of the package (code, templates, embedded
-    definitions), hashed: a changed file gives another stamp. A few milliseconds."""
+    """Size and modification time of every file of the package (code, embedded definitions and
+    data) except ``UNRELATED``, hashed: a changed file gives another stamp. A few milliseconds."""
     entries: list[str] = []
     pending = [root]
     while pending:
@@ -105,7 +110,8 @@ def code_stamp(root: Path = PACKAGE) -> str:
             if item.name == "__pycache__" or item.name.startswith("."):
                 continue
             if item.is_dir(follow_symlinks=False):
-                pending.append(Path(item.path))
+                if not (folder == root and item.name in UNRELATED):
+                    pending.append(Path(item.path))
                 continue
             try:
                 stat = item.stat()
