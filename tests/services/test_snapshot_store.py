@@ -268,3 +268,35 @@ def test_in_the_background_accounts_are_current_and_a_write_during_the_computati
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert "nieuw" in cache.get(fresh=True).accounts and len(counted) == 3
+
+
+def test_fresh_requests_at_once_share_a_check_and_each_sees_what_was_saved_before_it(
+    own_url: str, definitions: Definitions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a file to look at (PostgreSQL) every check opens the warehouse; twenty requests
+    that each waited for their own check made a queue of seconds."""
+    monkeypatch.setattr(snapshot, "fingerprint", lambda _url: None)  # as on PostgreSQL
+    cache = _cache(own_url, definitions, SnapshotStore(tmp_path / "store"))
+    cache.get()
+    checks: list[bool] = []
+    real = cache._rebuild
+    opened = threading.Event()
+
+    def rebuild(previous: snapshot.Snapshot | None) -> snapshot.Snapshot:
+        checks.append(True)
+        assert opened.wait(timeout=600)
+        return real(previous)
+
+    monkeypatch.setattr(cache, "_rebuild", rebuild)
+    with Warehouse.open(own_url) as warehouse:
+        accounts.add_user(warehouse, "nieuw", Role.RAAD, "een lang wachtwoord")
+    results: list[snapshot.Snapshot] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get(fresh=True))) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)  # all ten asked while the first check is open
+    opened.set()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert len(results) == 10 and all("nieuw" in found.accounts for found in results)
+    assert len(checks) <= 2  # the first, and one for every request that arrived during it

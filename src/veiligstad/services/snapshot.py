@@ -203,6 +203,7 @@ class SnapshotCache:
         self._snapshot: Snapshot | None = None
         self._file_token: str | None = None
         self._checked = 0.0
+        self._check_began = -1.0  # when the last check in ``get`` began (not a background build)
         self._builder: threading.Thread | None = None
         self.last_error: Exception | None = None
         self._fault: WarehouseError | None = None  # the warehouse is gone or damaged
@@ -215,7 +216,12 @@ class SnapshotCache:
         While new figures are computed in the background the previous ones are served; with
         ``fresh`` the warehouse is still checked then, so accounts and actions are current.
 
+        Concurrent ``fresh`` requests share a check: one that began after a request arrived is
+        fresh enough for it (without a file to look at, on PostgreSQL, every check opens the
+        warehouse, and twenty requests each waiting for their own made a queue of seconds).
+
         Raises ``WarehouseError`` while the warehouse file is missing or damaged."""
+        asked = time.monotonic()
         current = self._snapshot
         if current is not None and not fresh and self.building:  # new figures are on their way
             return current
@@ -230,7 +236,10 @@ class SnapshotCache:
                 self._raise_fault()
                 if self._snapshot is not None:
                     return self._snapshot
-            self._checked = time.monotonic()
+            if fresh and self._check_began >= asked and self._snapshot is not None:  # checked since
+                self._raise_fault()
+                return self._snapshot
+            self._checked = self._check_began = time.monotonic()
             # taken before reading: a write after this moment is noticed by the next check
             token = fingerprint(self.url)
             if (
