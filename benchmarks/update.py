@@ -23,6 +23,7 @@ all values); a mismatch exits with code 1.
 
     uv run python benchmarks/update.py                      # scale 1: 12.9 M observations
     uv run python benchmarks/update.py --scale 0.05 --gemeenten 20
+    uv run python benchmarks/update.py --scale 0.002 --gemeenten 1 --in-process   # the test's check
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -336,6 +338,11 @@ def _status_mb(key: str) -> float:
 
 def child(impl: str, port: int, database: Path, gemeenten: list[str]) -> None:
     """One run in this process; prints a JSON line."""
+    print(json.dumps(measure(impl, port, database, gemeenten)))
+
+
+def measure(impl: str, port: int, database: Path, gemeenten: list[str]) -> dict[str, Any]:
+    """One run in this process: its figures and what it stored."""
     sys.path.insert(0, str(ROOT / "src"))
     from veiligstad.services import cbs_import, monitor, update
     from veiligstad.sources.cbs_odata import ODataClient, load_definition
@@ -373,21 +380,17 @@ def child(impl: str, port: int, database: Path, gemeenten: list[str]) -> None:
         stats = obs.aggregate(
             rows=obs.count(), withheld=obs.value.isnull().sum(), total=obs.value.sum()
         ).to_pandas()
-    print(
-        json.dumps(
-            {
-                "impl": impl,
-                "seconds": seconds,
-                "cpu_seconds": cpu,
-                "peak_mb": _status_mb("VmHWM"),
-                "start_mb": start_mb,
-                "load": [round(load_start, 2), round(os.getloadavg()[0], 2)],
-                "rows": int(stats["rows"].iloc[0]),
-                "withheld": int(stats["withheld"].iloc[0]),
-                "total": float(stats["total"].iloc[0]),
-            }
-        )
-    )
+    return {
+        "impl": impl,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_mb": _status_mb("VmHWM"),
+        "start_mb": start_mb,
+        "load": [round(load_start, 2), round(os.getloadavg()[0], 2)],
+        "rows": int(stats["rows"].iloc[0]),
+        "withheld": int(stats["withheld"].iloc[0]),
+        "total": float(stats["total"].iloc[0]),
+    }
 
 
 def spawn(impl: str, port: int, tmp: Path, gemeenten: list[str]) -> dict[str, Any]:
@@ -409,6 +412,12 @@ def main() -> None:
     p.add_argument("--gemeenten", type=int, default=10, help="gemeenten for the per-gemeente runs")
     p.add_argument("--skip-baseline", action="store_true", help="only the national update run")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="server thread and every run in this process (the test's quick check; figures and peaks "
+        "are not comparable: the server shares the process and the peak accumulates)",
+    )
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, help=argparse.SUPPRESS)
     p.add_argument("--database", type=Path, help=argparse.SUPPRESS)
@@ -421,11 +430,22 @@ def main() -> None:
     all_areas = areas(args.scale)
     codes = crime_codes()
     gemeenten = sorted({a for a in all_areas if a.startswith("GM")})[: args.gemeenten]
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    server = context.Process(target=_serve, args=(args.scale, args.seed, send), daemon=True)
-    server.start()
-    port = receive.recv()
+    stop: Callable[[], None]
+    if args.in_process:  # no interpreter start-ups besides this one
+        local = RecordedServer(args.scale, args.seed)
+        port = local.start()
+        stop = local.stop
+    else:
+        context = multiprocessing.get_context("spawn")
+        receive, send = context.Pipe(duplex=False)
+        server = context.Process(target=_serve, args=(args.scale, args.seed, send), daemon=True)
+        server.start()
+        port = receive.recv()
+
+        def stop() -> None:
+            server.terminate()
+            server.join()
+
     runs: list[dict[str, Any]] = []
     failures = []
     try:
@@ -435,7 +455,10 @@ def main() -> None:
             if not args.skip_baseline:
                 plan += [("import-cbs-gemeenten", gemeenten), ("update-gemeenten", gemeenten)]
             for impl, only in plan:
-                run = spawn(impl, port, tmp, only or [])
+                if args.in_process:
+                    run = measure(impl, port, tmp / f"{impl}.duckdb", only or [])
+                else:
+                    run = spawn(impl, port, tmp, only or [])
                 want = expected(args.seed, all_areas, codes, set(only) if only else None)
                 run["expected_rows"] = want.rows
                 run["ok"] = (
@@ -450,8 +473,7 @@ def main() -> None:
                 run["obs_per_s"] = run["rows"] / run["seconds"] if run["seconds"] else 0.0
                 runs.append(run)
     finally:
-        server.terminate()
-        server.join()
+        stop()
     if args.json:
         print(json.dumps({"scale": args.scale, "seed": args.seed, "areas": len(all_areas), "runs": runs}))
     else:
