@@ -12,8 +12,10 @@ axe-core violations.
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -23,7 +25,9 @@ from axe_playwright_python.sync_playwright import Axe
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Request, sync_playwright
+from typer.testing import CliRunner
 
+from veiligstad.cli.main import app
 from veiligstad.settings import Settings
 from veiligstad.web import auth, publish
 from veiligstad.web.publish import MANIFEST, Summary
@@ -32,9 +36,9 @@ from .test_browser import CHROMIUM, FLAGS
 
 BASE = "https://www.example.org/veiligheid"
 LINK = re.compile(r'\s(?:href|src|action|formaction)="([^"]*)"')
-#: URLs crawled per publish: the whole site takes minutes on a busy 2-core machine (measured in
-#: docs/how-to/publish-a-static-site.md); this part has every kind of file (pages in both
-#: languages, downloads, API JSON, feed, a PDF report) and keeps the test short.
+#: URLs crawled per publish: the whole site (about 21,500 URLs) takes minutes on a busy 2-core
+#: machine (benchmarks/publish.py); this part has every kind of file (pages in both languages,
+#: downloads, API JSON, feed, a PDF report) and keeps the test short.
 LIMIT = 130
 #: Pages opened in Chromium: the start page, an indicator (charts), a theme, English, areas.
 SAMPLE = (
@@ -48,10 +52,12 @@ SAMPLE = (
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, web_settings: Settings) -> tuple[Path, Summary, Summary]:
-    """The site published twice into one folder: the summaries of both runs."""
+    """The site published twice into one folder: the summaries of both runs. The first renders
+    in two worker processes, the second in this process: a second publish that writes nothing
+    shows that both give the same bytes."""
     output = tmp_path_factory.mktemp("site") / "publiek"
-    first = publish.publish(web_settings, output, BASE + "/", limit=LIMIT)
-    second = publish.publish(web_settings, output, BASE, limit=LIMIT)
+    first = publish.publish(web_settings, output, BASE + "/", limit=LIMIT, workers=2)
+    second = publish.publish(web_settings, output, BASE, limit=LIMIT, workers=1)
     return output, first, second
 
 
@@ -137,6 +143,7 @@ def test_the_feed_links_to_the_published_pages(site: tuple[Path, Summary, Summar
 
 def test_a_second_publish_without_a_data_change_writes_nothing(site: tuple[Path, Summary, Summary]) -> None:
     _, first, second = site
+    assert (first.workers, second.workers) == (2, 1)  # the same bytes from workers and in-process
     assert (second.written, second.removed) == (0, 0)
     assert second.unchanged == first.files + 1
     assert second.files == first.files and second.bytes == first.bytes
@@ -156,6 +163,43 @@ def test_files_no_longer_in_the_site_are_removed_and_nothing_else(tmp_path: Path
     assert (summary.written, summary.removed) == (2, 1)  # a/index.html and the list; b/c/index.html
     assert not (output / "b").exists() and (output / "eigen.txt").exists()
     assert (output / "a/index.html").read_bytes() == b"z"
+
+
+def test_an_output_that_is_a_file_or_cannot_be_written_is_refused_in_dutch(
+    tmp_path: Path, web_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before any work: a file instead of a folder, or a folder under a file."""
+    existing = tmp_path / "site.html"
+    existing.write_text("x")
+    with pytest.raises(publish.VeiligstadError, match="is een bestand, geen map"):
+        publish.publish(web_settings, existing)
+    with pytest.raises(publish.VeiligstadError, match="een deel van het pad is een bestand"):
+        publish.publish(web_settings, existing / "publiek")
+    monkeypatch.setenv("VEILIGSTAD_DATABASE_URL", web_settings.resolved_database_url())
+    result = CliRunner().invoke(app, ["publish", "--output", str(existing)])
+    assert result.exit_code == 1
+    assert "is een bestand, geen map" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.usefixtures("site")
+def test_the_publish_benchmark_runs_at_a_tiny_scale(tmp_path: Path, web_settings: Settings) -> None:
+    """``benchmarks/publish.py`` on the tests' warehouse, 25 URLs in one process: the figures it
+    prints are there and the second publish writes nothing. (After ``site``: the figures of the
+    warehouse are stored then, and the benchmark reads them instead of computing them.)"""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "publish.py"
+    spec = importlib.util.spec_from_file_location("publish_benchmark", path)
+    assert spec is not None and spec.loader is not None
+    benchmark = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = benchmark
+    spec.loader.exec_module(benchmark)
+    figures = tmp_path / "figures.json"
+    args = ["--limit", "25", "--workers", "1", "--database", web_settings.resolved_database_url()]
+    result = benchmark.main([*args, "--json", str(figures)])
+    first, second = result["runs"]
+    assert first["urls"] == 25 and first["files"] > 10 and first["written"] == first["files"] + 1
+    assert (second["written"], second["unchanged"]) == (0, first["files"] + 1)
+    assert result["peak_mb"] > 50 and {"cijfers", "pagina's", "schrijven"} <= set(first["stages"])
+    assert json.loads(figures.read_text())["runs"][0]["files"] == first["files"]
 
 
 def test_published_figures_are_what_an_anonymous_visitor_gets(

@@ -26,6 +26,10 @@ def publish_command(
             help="Webadres waar de map komt te staan; dan ook sitemap.xml en absolute links in de feed.",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Processen die de pagina's maken (standaard: één per kern)."),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Schrijf de openbare site als statische bestanden (twee talen, downloads, API, feed, rapporten)."""
@@ -35,7 +39,7 @@ def publish_command(
     with open_warehouse(settings, quiet=json_output):  # first use: load the embedded data with a progress bar
         pass
     with render.progress(json_output, label="publiceren") as step:
-        summary = publish(settings, output, base_url, step)
+        summary = publish(settings, output, base_url, step, workers=workers)
     if json_output:
         print_json(
             {
@@ -47,6 +51,9 @@ def publish_command(
                 "unchanged": summary.unchanged,
                 "removed": summary.removed,
                 "seconds": round(summary.seconds, 1),
+                "urls": summary.urls,
+                "workers": summary.workers,
+                "stages": {name: round(seconds, 1) for name, seconds in summary.stages.items()},
                 "not_published": summary.not_published,
             }
         )

@@ -3,8 +3,12 @@
 
 Every public page is rendered by the app itself, in-process, as an anonymous visitor would
 get it (the same disclosure control, no account), in Dutch and in English; the crawl starts
-at ``/programma`` and the public API and follows every link. Links are rewritten to relative
-file paths, so the folder works from any web server or a file share, without Python:
+at ``/programma`` and the public API and follows every link. The app is called as an ASGI
+application (``Renderer``: no HTTP, no test client); the figures are computed once and stored
+(``services.snapshot_store``), and with ``workers`` > 1 that many processes read them once and
+render URLs side by side while this process takes their answers in the order of the queue.
+Links are rewritten to relative file paths, so the folder works from any web server or a file
+share, without Python:
 
 - a page ``/x/y`` becomes ``x/y/index.html``, its English version ``en/x/y/index.html``;
 - a query becomes folders: ``/kaart?indicator=a`` → ``kaart/indicator-a/index.html``;
@@ -27,24 +31,28 @@ last loaded, so a publish without a data change writes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import errno
 import functools
 import html
 import io
 import json
+import multiprocessing
+import os
+import queue
 import re
 import time
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
 from email.message import Message
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from xml.sax.saxutils import escape
-
-from fastapi.testclient import TestClient
 
 from veiligstad.errors import VeiligstadError
 from veiligstad.files import write_atomically
@@ -56,6 +64,9 @@ from veiligstad.services.warehouses import Warehouse
 from veiligstad.settings import Settings, default_data_dir
 from veiligstad.web import auth, i18n
 from veiligstad.web.app import create_app
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 #: Where the crawl starts: the pages, the API's lists and the feed.
 START = (
@@ -78,8 +89,9 @@ PRIVATE = re.compile(r"^/(intern(/|$)|inloggen|uitloggen)")
 MAX_OPTIONS = 40
 #: The list of files of the last publish, so that only those are ever removed.
 MANIFEST = ".veiligstad-site.json"
-#: The host the in-process client uses; absolute links to it are links into the site.
-HOST = "http://testserver"
+#: The host the in-process requests name; absolute links to it are links into the site.
+HOST_NAME = "testserver"
+HOST = f"http://{HOST_NAME}"
 #: Link attributes in HTML (values are root-relative paths).
 ATTRIBUTE = re.compile(r'(\s(?:href|src|action|formaction)=")(/[^"/][^"]*|/)(")')
 ANCHOR = re.compile(r'<a\b[^>]*\shref="(/[^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
@@ -102,6 +114,9 @@ class Summary:
     not_published: list[str] = field(default_factory=list)
     slowest: list[tuple[float, str]] = field(default_factory=list)  # seconds, URL
     sources: dict[str, tuple[str, str]] = field(default_factory=dict)  # file → language, URL
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    urls: int = 0  # URLs crawled (pages, downloads, files, redirects)
+    workers: int = 1  # processes that rendered them
 
 
 @dataclass
@@ -120,13 +135,17 @@ class PinnedCache(SnapshotCache):
     moment it was computed: two publishes of the same data give the same bytes."""
 
     _pinned: Snapshot | None = None
+    #: The date to give the snapshot (a worker gets the one its parent read); ``None``: read it.
+    stamp: dt.datetime | None = None
 
     def get(self, *args: Any, **kwargs: Any) -> Snapshot:
         if self._pinned is None:
             snapshot = super().get(*args, **kwargs)
-            with Warehouse.open(self.url) as warehouse:
-                loaded = warehouse.batches().loaded_at.max().execute()
-            stamp = _utc(loaded) if loaded is not None else snapshot.built_at
+            stamp = self.stamp
+            if stamp is None:
+                with Warehouse.open(self.url) as warehouse:
+                    loaded = warehouse.batches().loaded_at.max().execute()
+                stamp = _utc(loaded) if loaded is not None else snapshot.built_at
             self._pinned = replace(snapshot, built_at=stamp)
         return self._pinned
 
@@ -298,11 +317,145 @@ def parse_form(text: str) -> Element | None:
     return parser.root.find("form")
 
 
-class Site:
-    """A crawl of the app, then the rewritten files."""
+@dataclass
+class Answer:
+    """What the app answered to one GET: status, headers (lower-case names) and body."""
 
-    def __init__(self, clients: dict[str, TestClient], progress: Progress, limit: int | None = None) -> None:
-        self.clients = clients
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Outcome:
+    """One URL rendered and sorted: a redirect, a missing page or a resource with its links."""
+
+    status: int
+    location: str | None = None
+    resource: Resource | None = None
+    links: list[tuple[str, str, bool]] = field(default_factory=list)  # lang, URL, choice
+
+
+class Renderer:
+    """The app answering GET requests in this process as an anonymous visitor's browser would
+    ask them (host, language cookie), without HTTP, a test client or a cookie jar: one event
+    loop for all requests."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+
+    def close(self) -> None:
+        self.loop.close()
+
+    def get(self, lang: str, url: str) -> Answer:
+        return self.loop.run_until_complete(self._get(lang, url))
+
+    async def _get(self, lang: str, url: str) -> Answer:
+        parts = urlsplit(url)
+        headers = [(b"host", HOST_NAME.encode()), (b"accept", b"*/*"), (b"user-agent", b"veiligstad-publish")]
+        if lang != i18n.DEFAULT:
+            headers.append((b"cookie", f"{auth.LANG_COOKIE}={lang}".encode()))
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "path": unquote(parts.path or "/"),
+            "raw_path": (parts.path or "/").encode(),
+            "root_path": "",
+            "scheme": "http",
+            "query_string": parts.query.encode(),
+            "headers": headers,
+            "client": ("127.0.0.1", 50000),
+            "server": (HOST_NAME, 80),
+            "extensions": {},
+            "state": {},
+        }
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+        asked = False
+        complete = asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            nonlocal asked
+            if not asked:  # the request (no body), then nothing until the answer is complete
+                asked = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await complete.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    complete.set()
+
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            complete.set()
+        found = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])}
+        return Answer(int(start.get("status", 500)), found, b"".join(chunks))
+
+
+def sort(lang: str, url: str, answer: Answer) -> Outcome:
+    """Where a fetched URL goes in the site (its file and kind) and the links it holds."""
+    path, query, _ = split(url)
+    if 300 <= answer.status < 400 and "location" in answer.headers:
+        return Outcome(answer.status, location=answer.headers["location"])
+    if answer.status != 200:
+        return Outcome(answer.status)
+    media = answer.headers.get("content-type", "").split(";")[0]
+    name = _attachment(answer.headers.get("content-disposition", ""))
+    download = [(k, v) for k, v in query if k not in ("download", "format")]
+    prefix = "" if lang == i18n.DEFAULT else f"{lang}/"
+    if name and any(k == "download" for k, _ in query):
+        folder = page_folder(path, download)
+        target, kind = prefix + (f"{folder}/{name}" if folder else name), "file"
+    elif media == "text/html" and not PurePosixPath(path).suffix:
+        folder = page_folder(path, query)
+        target, kind = prefix + (f"{folder}/index.html" if folder else "index.html"), "page"
+    elif media == "application/json" and path.startswith("/api/") and not path.endswith("openapi.json"):
+        suffix = "" if path.endswith(".json") else ".json"
+        target, kind = file_path(path, query, suffix), "json"
+    else:
+        kind = "feed" if media == "application/atom+xml" else "file"
+        target = file_path(path, query)
+    outcome = Outcome(200, resource=Resource(lang, url, target, answer.body, kind))
+    if kind == "page":
+        text = answer.body.decode("utf-8")
+        outcome.links += [(lang, m.group(2).split("#")[0], False) for m in ATTRIBUTE.finditer(text)]
+        for form in GET_FORM.findall(text):
+            outcome.links += [(lang, choice, True) for choice in _choices(form)]
+    elif kind == "json":
+        outcome.links += [
+            (lang, v, False) for v in _strings(json.loads(answer.body)) if v.startswith("/api/")
+        ]
+    return outcome
+
+
+def affinity(url: str) -> int:
+    """A number that is the same for a page, its downloads, its other language and the PDF and
+    web page of one report: they share the figures a worker computes once (charts, analyses)."""
+    path, query, _ = split(url)
+    pure = PurePosixPath(path)
+    stem = str(pure.with_suffix("")) if pure.suffix in (".pdf", ".html") else path
+    key = canonical(stem, [(k, v) for k, v in query if k not in ("download", "format")])
+    return zlib.crc32(key.encode())
+
+
+class Site:
+    """A crawl of the app, then the rewritten files.
+
+    The crawl is breadth first from ``START``; URLs are rendered by ``render`` (in this process)
+    or by a ``Workers`` pool, but their results are taken in the order of the queue, so the
+    site (and a partial one, with ``limit``) is the same whichever renders it."""
+
+    def __init__(self, languages: tuple[str, ...], progress: Progress, limit: int | None = None) -> None:
+        self.languages = languages
         self.progress = progress
         self.limit = limit
         self.found: dict[tuple[str, str], Resource] = {}
@@ -326,65 +479,82 @@ class Site:
         self.seen.add(key)
         self.queue.append(key)
 
-    def crawl(self) -> None:
-        for lang in self.clients:
+    def start(self) -> None:
+        for lang in self.languages:
             for url in START:
                 self.add(lang, url)
+
+    def _end(self) -> int:
+        return len(self.queue) if self.limit is None else min(len(self.queue), self.limit)
+
+    def crawl(self, render: Callable[[str, str], Outcome]) -> None:
+        """Render every URL in this process."""
+        self.start()
         done = 0
-        while self.queue and (self.limit is None or done < self.limit):
-            lang, url = self.queue.pop(0)
+        while done < self._end():
+            lang, url = self.queue[done]
             began = time.perf_counter()
-            self.fetch(lang, url)
+            self.take(lang, url, None if self.alias(lang, url) else render(lang, url))
             self.timings.append((time.perf_counter() - began, f"{lang} {url}"))
             done += 1
-            self.progress("pagina's", done, done + len(self.queue))
+            self.progress("pagina's", done, self._end())
 
-    def fetch(self, lang: str, url: str) -> None:
-        path, query, _ = split(url)
-        shared = _shared(path)
-        if shared and lang != i18n.DEFAULT:  # one copy, fetched in Dutch
+    def crawl_with(self, workers: Workers, lookahead: int = 512) -> None:
+        """Render the URLs in ``workers``, each worker at most two URLs ahead; the results are
+        taken in the order of the queue."""
+        self.start()
+        done = 0
+        sent: set[int] = set()
+        results: dict[int, Outcome | None] = {}
+        busy = [0] * workers.size
+        began: dict[int, float] = {}
+        while done < self._end():
+            for position in range(done, min(self._end(), done + lookahead)):
+                if position in sent:
+                    continue
+                lang, url = self.queue[position]
+                if self.alias(lang, url):
+                    sent.add(position)
+                    results[position] = None
+                    continue
+                worker = affinity(url) % workers.size
+                if busy[worker] < 2:
+                    workers.send(worker, position, lang, url)
+                    busy[worker] += 1
+                    began[position] = time.perf_counter()
+                    sent.add(position)
+                if min(busy) >= 2:
+                    break
+            if done not in results:  # wait for one answer, then send more
+                worker, position, outcome = workers.receive()
+                busy[worker] -= 1
+                results[position] = outcome
+                lang, url = self.queue[position]
+                self.timings.append((time.perf_counter() - began.pop(position), f"{lang} {url}"))
+            while done in results:
+                lang, url = self.queue[done]
+                self.take(lang, url, results.pop(done))
+                done += 1
+                self.progress("pagina's", done, self._end())
+
+    def alias(self, lang: str, url: str) -> bool:
+        """A resource with one copy: not rendered again in another language."""
+        return lang != i18n.DEFAULT and _shared(split(url)[0])
+
+    def take(self, lang: str, url: str, outcome: Outcome | None) -> None:
+        """Record what a URL gave (``None``: the one copy of a shared resource) and queue its links."""
+        if outcome is None:
             self.aliases[(lang, url)] = (i18n.DEFAULT, url)
             self.add(i18n.DEFAULT, url)
-            return
-        response = self.clients[lang].get(url)
-        if response.is_redirect:
-            location = response.headers["location"]
-            self.aliases[(lang, url)] = (lang, canonical(*split(location)[:2]))
-            self.add(lang, location)
-            return
-        if response.status_code != 200:
-            self.missing[(lang, url)] = response.status_code
-            return
-        media = response.headers.get("content-type", "").split(";")[0]
-        name = _attachment(response.headers.get("content-disposition", ""))
-        download = [(k, v) for k, v in query if k not in ("download", "format")]
-        prefix = "" if lang == i18n.DEFAULT else f"{lang}/"
-        if name and any(k == "download" for k, _ in query):
-            folder = page_folder(path, download)
-            target, kind = prefix + (f"{folder}/{name}" if folder else name), "file"
-        elif media == "text/html" and not PurePosixPath(path).suffix:
-            folder = page_folder(path, query)
-            target, kind = prefix + (f"{folder}/index.html" if folder else "index.html"), "page"
-        elif media == "application/json" and path.startswith("/api/") and not path.endswith("openapi.json"):
-            suffix = "" if path.endswith(".json") else ".json"
-            target, kind = file_path(path, query, suffix), "json"
+        elif outcome.location is not None:
+            self.aliases[(lang, url)] = (lang, canonical(*split(outcome.location)[:2]))
+            self.add(lang, outcome.location)
+        elif outcome.resource is None:
+            self.missing[(lang, url)] = outcome.status
         else:
-            kind = "feed" if media == "application/atom+xml" else "file"
-            target = file_path(path, query)
-        self.found[(lang, url)] = Resource(lang, url, target, response.content, kind)
-        if kind == "page":
-            self.links(lang, response.text)
-        elif kind == "json":
-            for value in _strings(response.json()):
-                if value.startswith("/api/"):
-                    self.add(lang, value)
-
-    def links(self, lang: str, text: str) -> None:
-        for match in ATTRIBUTE.finditer(text):
-            self.add(lang, match.group(2).split("#")[0])
-        for form in GET_FORM.findall(text):
-            for url in _choices(form):
-                self.add(lang, url, choice=True)
+            self.found[(lang, url)] = outcome.resource
+            for link_lang, link, choice in outcome.links:
+                self.add(link_lang, link, choice)
 
     # --- output --------------------------------------------------------------------------
 
@@ -668,6 +838,48 @@ def _previous(output: Path) -> set[str]:
     return set()
 
 
+_WHY = {
+    errno.EACCES: "geen schrijfrechten",
+    errno.EPERM: "geen schrijfrechten",
+    errno.EROFS: "het bestandssysteem is alleen-lezen",
+    errno.ENOTDIR: "een deel van het pad is een bestand",
+    errno.EEXIST: "een deel van het pad is een bestand",
+    errno.ENOSPC: "de schijf is vol",
+    errno.EDQUOT: "het schijfquotum is op",
+}
+
+
+def _cannot_write(where: Path, exc: OSError) -> VeiligstadError:
+    why = _WHY.get(exc.errno or 0, exc.strerror or str(exc))
+    return VeiligstadError(
+        f"Kan niet schrijven in {where}: {why}.",
+        hint="Kies met --output een map waarin u mag schrijven (leeg, of een eerder gepubliceerde site).",
+    )
+
+
+def check_writable(output: Path) -> None:
+    """Refuse, in Dutch and before the work, an output that is a file or cannot be written.
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as file:
+    ...     check_writable(Path(file.name))
+    Traceback (most recent call last):
+    veiligstad.errors.VeiligstadError: ... is een bestand, geen map.
+    """
+    if output.exists() and not output.is_dir():
+        raise VeiligstadError(
+            f"{output} is een bestand, geen map.",
+            hint="Geef met --output een map: een nieuwe, een lege of een eerder gepubliceerde site.",
+        )
+    probe = output / f".veiligstad-toets-{os.getpid()}"
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise _cannot_write(output, exc) from exc
+
+
 def _put(body: bytes, raw: BinaryIO) -> None:
     raw.write(body)
 
@@ -685,7 +897,10 @@ def write(output: Path, files: dict[str, bytes], summary: Summary) -> None:
         if same:
             summary.unchanged += 1
         else:
-            write_atomically(target, functools.partial(_put, body))
+            try:
+                write_atomically(target, functools.partial(_put, body))
+            except OSError as exc:
+                raise _cannot_write(target.parent, exc) from exc
             summary.written += 1
     for name in sorted(previous - set(files)):
         target = output / name
@@ -701,20 +916,13 @@ def write(output: Path, files: dict[str, bytes], summary: Summary) -> None:
     summary.pages = sum(1 for name in files if name.endswith(".html"))
 
 
-def publish(
-    settings: Settings,
-    output: Path,
-    base_url: str | None = None,
-    progress: Progress = no_progress,
-    limit: int | None = None,
-) -> Summary:
-    """Write the public site into ``output``; see the module docstring. With ``limit`` only the
-    first that many URLs of the crawl (breadth first) are published, and links to the others
-    are left out (their words kept): a quick partial site, for tests and trials."""
-    started = time.perf_counter()
-    base = check_base_url(base_url)
-    output = output.resolve()
-    _previous(output)  # refuse a foreign folder before the work
+class PublishFailed(VeiligstadError):
+    """A page of the site could not be rendered."""
+
+
+def _site_app(settings: Settings, stamp: dt.datetime | None) -> tuple[PinnedCache, ASGIApp]:
+    """The app as the anonymous visitor gets it, over a snapshot dated ``stamp`` (or the newest
+    data load), computed once or read from the snapshot store."""
     url = settings.resolved_database_url()
     cache = PinnedCache(
         url,
@@ -724,13 +932,138 @@ def publish(
         prepare=_prepare,
         store=SnapshotStore.for_url(url, default_data_dir()),  # the server's figures, when stored
     )
-    app = create_app(settings, cache=cache)
-    with TestClient(app, follow_redirects=False) as dutch, TestClient(app, follow_redirects=False) as english:
-        english.cookies.set(auth.LANG_COOKIE, "en")
-        site = Site({i18n.DEFAULT: dutch, "en": english}, progress, limit)
-        site.crawl()
+    cache.stamp = stamp
+    return cache, create_app(settings, cache=cache)
+
+
+def _render(renderer: Renderer, lang: str, url: str) -> Outcome:
+    try:
+        return sort(lang, url, renderer.get(lang, url))
+    except Exception as exc:  # the app's own error, with the URL that caused it
+        raise PublishFailed(
+            f"De pagina {url} ({lang}) kon niet worden gemaakt: {type(exc).__name__}: {exc}",
+            hint="Dit is een fout in veiligstad; meld hem met de uitvoer van --debug.",
+        ) from exc
+
+
+def _work(settings: Settings, stamp: dt.datetime, inbox: Any, outbox: Any, index: int) -> None:
+    """One worker process: the app over the stored snapshot; renders what ``inbox`` sends."""
+    try:
+        cache, app = _site_app(settings, stamp)
+        cache.get()
+        renderer = Renderer(app)
+    except BaseException as exc:
+        outbox.put((index, -1, f"{type(exc).__name__}: {exc}"))
+        return
+    while (task := inbox.get()) is not None:
+        position, lang, url = task
+        try:
+            outbox.put((index, position, _render(renderer, lang, url)))
+        except VeiligstadError as exc:
+            outbox.put((index, position, exc.message if hasattr(exc, "message") else str(exc)))
+    renderer.close()
+
+
+class Workers:
+    """``size`` processes that each read the stored snapshot once and render URLs."""
+
+    def __init__(self, size: int, settings: Settings, stamp: dt.datetime) -> None:
+        context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+        self.size = size
+        self.outbox = context.Queue()
+        self.inboxes = [context.Queue() for _ in range(size)]
+        self.processes = [
+            context.Process(target=_work, args=(settings, stamp, inbox, self.outbox, i), daemon=True)
+            for i, inbox in enumerate(self.inboxes)
+        ]
+        for process in self.processes:
+            process.start()
+
+    def send(self, worker: int, position: int, lang: str, url: str) -> None:
+        self.inboxes[worker].put((position, lang, url))
+
+    def receive(self) -> tuple[int, int, Outcome]:
+        while True:
+            try:
+                worker, position, outcome = self.outbox.get(timeout=5)
+            except queue.Empty:
+                if not all(p.is_alive() for p in self.processes):
+                    raise PublishFailed(
+                        "Een van de processen die de pagina's maken is gestopt.",
+                        hint="Probeer het opnieuw met --workers 1; meld het met de uitvoer van --debug.",
+                    ) from None
+                continue
+            if isinstance(outcome, str):
+                raise PublishFailed(f"Publiceren mislukt: {outcome}")
+            return worker, position, outcome
+
+    def close(self) -> None:
+        for inbox in self.inboxes:
+            inbox.put(None)
+        for process in self.processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        for inbox in [*self.inboxes, self.outbox]:
+            inbox.close()
+            inbox.join_thread()
+
+
+def default_workers() -> int:
+    """One rendering process per core the publish may use (at most 4)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+def publish(
+    settings: Settings,
+    output: Path,
+    base_url: str | None = None,
+    progress: Progress = no_progress,
+    limit: int | None = None,
+    workers: int | None = None,
+) -> Summary:
+    """Write the public site into ``output``; see the module docstring. With ``limit`` only the
+    first that many URLs of the crawl (breadth first) are published, and links to the others
+    are left out (their words kept): a quick partial site, for tests and trials.
+
+    The figures are computed once (or read from the snapshot store); with ``workers`` > 1 (the
+    default: one per core) that many processes read them and render the pages side by side."""
+    started = time.perf_counter()
+    base = check_base_url(base_url)
+    output = output.resolve()
+    check_writable(output)
+    _previous(output)  # refuse a foreign folder before the work
     summary = Summary(output=output)
+    progress("cijfers", 0, 1)
+    cache, app = _site_app(settings, None)
+    stamp = cache.get().built_at
+    summary.stages["cijfers"] = time.perf_counter() - started
+    count = default_workers() if workers is None else max(1, workers)
+    if cache.store is None:  # an in-memory warehouse: only this process can read it
+        count = 1
+    site = Site((i18n.DEFAULT, "en"), progress, limit)
+    began = time.perf_counter()
+    if count == 1:
+        renderer = Renderer(app)
+        try:
+            site.crawl(functools.partial(_render, renderer))
+        finally:
+            renderer.close()
+    else:
+        pool = Workers(count, settings, stamp)
+        try:
+            site.crawl_with(pool)
+        finally:
+            pool.close()
+    summary.stages["pagina's"] = time.perf_counter() - began
     summary.slowest = sorted(site.timings, reverse=True)[:10]
+    summary.urls = len(site.timings)
+    summary.workers = count
     summary.sources = {r.path: (r.lang, r.url) for r in site.found.values()}
     summary.not_published = sorted(
         f"{url} ({status})"
@@ -739,6 +1072,11 @@ def publish(
         for url in key[1:]
     )
     progress("schrijven", 0, 1)
-    write(output, site.files(base, cache.get().built_at), summary)
+    began = time.perf_counter()
+    files = site.files(base, stamp)
+    summary.stages["herschrijven"] = time.perf_counter() - began
+    began = time.perf_counter()
+    write(output, files, summary)
+    summary.stages["schrijven"] = time.perf_counter() - began
     summary.seconds = time.perf_counter() - started
     return summary
