@@ -11,7 +11,6 @@ import typer
 from veiligstad import formatting
 from veiligstad.cli import render
 from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, print_json
-from veiligstad.settings import Settings
 
 
 def publish_command(
@@ -33,6 +32,7 @@ def publish_command(
     json_output: JsonOption = False,
 ) -> None:
     """Schrijf de openbare site als statische bestanden (twee talen, downloads, API, feed, rapporten)."""
+    from veiligstad.settings import Settings  # not at start-up of every command (cli_startup.py)
     from veiligstad.web.publish import publish  # the web stack is imported only by this command
 
     settings = Settings()
