@@ -53,11 +53,11 @@ SAMPLE = (
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, web_settings: Settings) -> tuple[Path, Summary, Summary]:
     """The site published twice into one folder: the summaries of both runs. The first renders
-    in two worker processes, the second in this process: a second publish that writes nothing
-    shows that both give the same bytes."""
+    in two worker processes, the second (``rerender``: every URL again, though nothing changed)
+    in this process: a second publish that writes nothing shows that both give the same bytes."""
     output = tmp_path_factory.mktemp("site") / "publiek"
     first = publish.publish(web_settings, output, BASE + "/", limit=LIMIT, workers=2)
-    second = publish.publish(web_settings, output, BASE, limit=LIMIT, workers=1)
+    second = publish.publish(web_settings, output, BASE, limit=LIMIT, workers=1, rerender=True)
     return output, first, second
 
 
@@ -147,6 +147,32 @@ def test_a_second_publish_without_a_data_change_writes_nothing(site: tuple[Path,
     assert (second.written, second.removed) == (0, 0)
     assert second.unchanged == first.files + 1
     assert second.files == first.files and second.bytes == first.bytes
+    assert not second.reused and second.urls == first.urls == LIMIT
+
+
+def test_an_unchanged_site_is_checked_not_rendered_and_a_damaged_file_is_restored(
+    tmp_path: Path, web_settings: Settings
+) -> None:
+    """Same data, definitions, code and options: the files are hashed and nothing is rendered.
+    A file changed or removed by hand since then: everything is rendered and only it written."""
+    output = tmp_path / "publiek"
+    first = publish.publish(web_settings, output, BASE, limit=12, workers=1)
+    again = publish.publish(web_settings, output, BASE, limit=12, workers=1)
+    assert again.reused and (again.urls, again.written, again.removed) == (0, 0, 0)
+    assert (again.files, again.bytes, again.pages) == (first.files, first.bytes, first.pages)
+    assert again.unchanged == first.files + 1 and "pagina's" not in again.stages
+    listed = json.loads((output / MANIFEST).read_text())
+    assert set(first.sources) < set(listed["files"]) and len(listed["files"]) == first.files
+    page = output / "programma" / "index.html"
+    original = page.read_bytes()
+    page.write_bytes(original.replace(b"</main>", b"<p>ingevoegd</p></main>"))
+    (output / "sitemap.xml").unlink()
+    repaired = publish.publish(web_settings, output, BASE, limit=12, workers=1)
+    assert not repaired.reused and repaired.urls == 12
+    assert (repaired.written, repaired.removed) == (2, 0)  # the page and the sitemap; the list is the same
+    assert page.read_bytes() == original and (output / "sitemap.xml").exists()
+    other = publish.publish(web_settings, output, "https://elders.example.org", limit=12, workers=1)
+    assert not other.reused and other.written > 0  # another base URL: another site
 
 
 def test_files_no_longer_in_the_site_are_removed_and_nothing_else(tmp_path: Path) -> None:
@@ -195,9 +221,12 @@ def test_the_publish_benchmark_runs_at_a_tiny_scale(tmp_path: Path, web_settings
     figures = tmp_path / "figures.json"
     args = ["--limit", "25", "--workers", "1", "--database", web_settings.resolved_database_url()]
     result = benchmark.main([*args, "--json", str(figures)])
-    first, second = result["runs"]
+    first, second, third = result["runs"]
     assert first["urls"] == 25 and first["files"] > 10 and first["written"] == first["files"] + 1
-    assert (second["written"], second["unchanged"]) == (0, first["files"] + 1)
+    assert second["reused"] and (second["urls"], second["written"]) == (0, 0)
+    assert not third["reused"] and third["urls"] == 25
+    for run in (second, third):
+        assert (run["written"], run["unchanged"]) == (0, first["files"] + 1)
     assert result["peak_mb"] > 50 and {"cijfers", "pagina's", "schrijven"} <= set(first["stages"])
     assert json.loads(figures.read_text())["runs"][0]["files"] == first["files"]
 

@@ -29,6 +29,13 @@ def publish_command(
         int | None,
         typer.Option("--workers", min=1, help="Processen die de pagina's maken (standaard: één per kern)."),
     ] = None,
+    rerender: Annotated[
+        bool,
+        typer.Option(
+            "--rerender",
+            help="Maak elke pagina opnieuw, ook als gegevens, definities en code gelijk zijn gebleven.",
+        ),
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Schrijf de openbare site als statische bestanden (twee talen, downloads, API, feed, rapporten)."""
@@ -39,7 +46,7 @@ def publish_command(
     with open_warehouse(settings, quiet=json_output):  # first use: load the embedded data with a progress bar
         pass
     with render.progress(json_output, label="publiceren") as step:
-        summary = publish(settings, output, base_url, step, workers=workers)
+        summary = publish(settings, output, base_url, step, workers=workers, rerender=rerender)
     if json_output:
         print_json(
             {
@@ -50,6 +57,7 @@ def publish_command(
                 "written": summary.written,
                 "unchanged": summary.unchanged,
                 "removed": summary.removed,
+                "reused": summary.reused,
                 "seconds": round(summary.seconds, 1),
                 "urls": summary.urls,
                 "workers": summary.workers,
@@ -74,6 +82,13 @@ def publish_command(
         markup=False,
         highlight=False,
     )
+    if summary.reused:
+        out.print(
+            "Gegevens, definities en code zijn gelijk aan die van de vorige publicatie en alle bestanden "
+            "zijn nog zoals ze geschreven zijn: niets opnieuw gemaakt (--rerender maakt alles opnieuw).",
+            markup=False,
+            highlight=False,
+        )
     if not base_url:
         out.print("Geen --base-url: geen sitemap.xml; de feed linkt relatief.", markup=False, highlight=False)
     for line in summary.not_published:

@@ -95,9 +95,10 @@ def data_state(url: str) -> str | None:
 UNRELATED = frozenset({"web", "reports"})
 
 
-def code_stamp(root: Path = PACKAGE) -> str:
+def code_stamp(root: Path = PACKAGE, skip: frozenset[str] = UNRELATED) -> str:
     """Size and modification time of every file of the package (code, embedded definitions and
-    data) except ``UNRELATED``, hashed: a changed file gives another stamp. A few milliseconds."""
+    data) except the top folders in ``skip``, hashed: a changed file gives another stamp. A few
+    milliseconds."""
     entries: list[str] = []
     pending = [root]
     while pending:
@@ -110,7 +111,7 @@ def code_stamp(root: Path = PACKAGE) -> str:
             if item.name == "__pycache__" or item.name.startswith("."):
                 continue
             if item.is_dir(follow_symlinks=False):
-                if not (folder == root and item.name in UNRELATED):
+                if not (folder == root and item.name in skip):
                     pending.append(Path(item.path))
                 continue
             try:

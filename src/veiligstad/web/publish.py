@@ -27,6 +27,12 @@ Publishing is incremental: a file is written only when its bytes changed, and fi
 earlier publish that are no longer part of the site are removed (only those: the list is
 kept in ``.veiligstad-site.json``). The figures' date on the pages is the date the data was
 last loaded, so a publish without a data change writes nothing.
+
+The list also holds the site's key (``site_key``: the warehouse state, with the day, the
+definitions, the code, the settings, the base URL) and a hash of every file. A publish whose
+key is that of the folder's last publish and whose files are all still as written renders
+nothing: the site would come out the same, byte for byte. ``rerender`` renders every URL
+anyway (and still writes only what differs).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import asyncio
 import datetime as dt
 import errno
 import functools
+import hashlib
 import html
 import io
 import json
@@ -54,12 +61,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
+from veiligstad import __version__
 from veiligstad.errors import VeiligstadError
 from veiligstad.files import write_atomically
 from veiligstad.progress import Progress, no_progress
-from veiligstad.services import bootstrap, monitor
+from veiligstad.services import bootstrap, monitor, warehouses
+from veiligstad.services.answers import code_stamp
 from veiligstad.services.snapshot import Snapshot, SnapshotCache
-from veiligstad.services.snapshot_store import SnapshotStore
+from veiligstad.services.snapshot_store import SnapshotStore, definitions_hash
 from veiligstad.services.warehouses import Warehouse
 from veiligstad.settings import Settings, default_data_dir
 from veiligstad.web import auth, i18n
@@ -87,6 +96,8 @@ START = (
 PRIVATE = re.compile(r"^/(intern(/|$)|inloggen|uitloggen)")
 #: A choice list with more options than this is left out of the static site.
 MAX_OPTIONS = 40
+#: How long a rendering process waits for another that holds the DuckDB file (seconds).
+WORKER_WAIT_SECONDS = 600.0
 #: The list of files of the last publish, so that only those are ever removed.
 MANIFEST = ".veiligstad-site.json"
 #: The host the in-process requests name; absolute links to it are links into the site.
@@ -115,6 +126,7 @@ class Summary:
     slowest: list[tuple[float, str]] = field(default_factory=list)  # seconds, URL
     sources: dict[str, tuple[str, str]] = field(default_factory=dict)  # file → language, URL
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    reused: bool = False  # the folder already held this site (same key, files intact)
     urls: int = 0  # URLs crawled (pages, downloads, files, redirects)
     workers: int = 1  # processes that rendered them
 
@@ -427,8 +439,12 @@ def sort(lang: str, url: str, answer: Answer) -> Outcome:
     outcome = Outcome(200, resource=Resource(lang, url, target, answer.body, kind))
     if kind == "page":
         text = answer.body.decode("utf-8")
-        outcome.links += [(lang, m.group(2).split("#")[0], False) for m in ATTRIBUTE.finditer(text)]
-        for form in GET_FORM.findall(text):
+        forms = GET_FORM.findall(text)
+        # A GET form becomes rows of links to its choices (``Site.form``): its own action (a
+        # report without the area it asks for) is not a page of the site.
+        bare = GET_FORM.sub("", text)
+        outcome.links += [(lang, m.group(2).split("#")[0], False) for m in ATTRIBUTE.finditer(bare)]
+        for form in forms:
             outcome.links += [(lang, choice, True) for choice in _choices(form)]
     elif kind == "json":
         outcome.links += [
@@ -819,12 +835,16 @@ def check_base_url(base_url: str | None) -> str | None:
     return base_url.strip().rstrip("/")
 
 
-def _previous(output: Path) -> set[str]:
-    """The files of the last publish into ``output``; refuses a folder that holds other things."""
+def _manifest(output: Path) -> dict[str, Any] | None:
+    """The list of the last publish into ``output`` (``None``: there is none); refuses a folder
+    that holds other things, or a list that cannot be read."""
     manifest = output / MANIFEST
     if manifest.exists():
         try:
-            return set(json.loads(manifest.read_text(encoding="utf-8"))["files"])
+            found = json.loads(manifest.read_text(encoding="utf-8"))
+            if not isinstance(found, dict) or not isinstance(found["files"], list | dict):
+                raise TypeError("files")
+            return found
         except (ValueError, KeyError, TypeError, OSError) as exc:
             raise VeiligstadError(
                 f"De lijst van gepubliceerde bestanden {manifest} is onleesbaar.",
@@ -835,7 +855,59 @@ def _previous(output: Path) -> set[str]:
             f"De map {output} is niet leeg en bevat geen eerder gepubliceerde site.",
             hint="Kies een lege of nieuwe map: publish verwijdert bestanden die niet meer bij de site horen.",
         )
-    return set()
+    return None
+
+
+def _previous(output: Path) -> set[str]:
+    """The files of the last publish into ``output``; refuses a folder that holds other things."""
+    found = _manifest(output)
+    return set() if found is None else {str(name) for name in found["files"]}
+
+
+def digest(body: bytes) -> str:
+    """The hash of a file's bytes kept in the list (BLAKE2b, 128 bits)."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def site_key(
+    settings: Settings, snapshot: Snapshot, state: str, base_url: str | None, limit: int | None
+) -> str:
+    """What the published bytes depend on: the figures' token (the data and the day: a source
+    can be out of date tomorrow), the warehouse state (also the action programme), the
+    definitions and threshold, the whole package's code and texts, the settings, the base URL
+    and the limit."""
+    parts = [
+        "site-1",
+        __version__,
+        snapshot.token,
+        state,
+        definitions_hash(snapshot.definitions),
+        code_stamp(skip=frozenset()),
+        settings.model_dump_json(),
+        base_url or "",
+        str(limit),
+        ",".join(i18n.LANGUAGES),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def kept_site(output: Path, key: str) -> tuple[int, int, int] | None:
+    """Files, bytes and pages of the folder's site when its last publish had ``key`` and every
+    file is still as it was written (read and hashed); ``None`` otherwise."""
+    found = _manifest(output)
+    if found is None or found.get("key") != key or not isinstance(found["files"], dict):
+        return None
+    size = 0
+    for name, expected in found["files"].items():
+        try:
+            body = (output / name).read_bytes()
+        except OSError:
+            return None
+        if digest(body) != expected:
+            return None
+        size += len(body)
+    files = found["files"]
+    return len(files), size, sum(1 for name in files if name.endswith(".html"))
 
 
 _WHY = {
@@ -884,10 +956,12 @@ def _put(body: bytes, raw: BinaryIO) -> None:
     raw.write(body)
 
 
-def write(output: Path, files: dict[str, bytes], summary: Summary) -> None:
-    """Write what changed, remove what is gone, keep the list."""
+def write(output: Path, files: dict[str, bytes], summary: Summary, key: str = "") -> None:
+    """Write what changed, remove what is gone, keep the list (with the site's ``key`` and the
+    hash of every file)."""
     previous = _previous(output)
-    manifest = (json.dumps({"files": sorted(files)}, indent=0) + "\n").encode("utf-8")
+    listed = {"key": key, "files": {name: digest(files[name]) for name in sorted(files)}}
+    manifest = (json.dumps(listed, indent=0) + "\n").encode("utf-8")
     for name, body in [*sorted(files.items()), (MANIFEST, manifest)]:
         target = output / name
         try:
@@ -949,6 +1023,9 @@ def _render(renderer: Renderer, lang: str, url: str) -> Outcome:
 def _work(settings: Settings, stamp: dt.datetime, inbox: Any, outbox: Any, index: int) -> None:
     """One worker process: the app over the stored snapshot; renders what ``inbox`` sends."""
     try:
+        # The workers open the DuckDB file in turn (a fill-in template reads it): on a busy
+        # machine one may hold it for seconds, and a publish has no visitor to answer quickly.
+        warehouses.set_wait(max(settings.write_wait_seconds, WORKER_WAIT_SECONDS))
         cache, app = _site_app(settings, stamp)
         cache.get()
         renderer = Renderer(app)
@@ -1026,13 +1103,16 @@ def publish(
     progress: Progress = no_progress,
     limit: int | None = None,
     workers: int | None = None,
+    rerender: bool = False,
 ) -> Summary:
     """Write the public site into ``output``; see the module docstring. With ``limit`` only the
     first that many URLs of the crawl (breadth first) are published, and links to the others
     are left out (their words kept): a quick partial site, for tests and trials.
 
     The figures are computed once (or read from the snapshot store); with ``workers`` > 1 (the
-    default: one per core) that many processes read them and render the pages side by side."""
+    default: one per core) that many processes read them and render the pages side by side.
+    When the folder already holds this site (``kept_site``), nothing is rendered unless
+    ``rerender``."""
     started = time.perf_counter()
     base = check_base_url(base_url)
     output = output.resolve()
@@ -1041,12 +1121,25 @@ def publish(
     summary = Summary(output=output)
     progress("cijfers", 0, 1)
     cache, app = _site_app(settings, None)
-    stamp = cache.get().built_at
+    snapshot = cache.get()
+    stamp = snapshot.built_at
     summary.stages["cijfers"] = time.perf_counter() - started
+    began = time.perf_counter()
+    progress("controle", 0, 1)
+    with Warehouse.open(cache.url) as warehouse:
+        key = site_key(settings, snapshot, warehouse.state(), base, limit)
+    kept = None if rerender else kept_site(output, key)
+    summary.stages["controle"] = time.perf_counter() - began
+    if kept is not None:  # the same inputs gave these bytes: nothing to render or write
+        summary.files, summary.bytes, summary.pages = kept
+        summary.unchanged = summary.files + 1  # and the list
+        summary.reused = True
+        summary.seconds = time.perf_counter() - started
+        return summary
     count = default_workers() if workers is None else max(1, workers)
     if cache.store is None:  # an in-memory warehouse: only this process can read it
         count = 1
-    site = Site((i18n.DEFAULT, "en"), progress, limit)
+    site = Site(i18n.LANGUAGES, progress, limit)
     began = time.perf_counter()
     if count == 1:
         renderer = Renderer(app)
@@ -1076,7 +1169,7 @@ def publish(
     files = site.files(base, stamp)
     summary.stages["herschrijven"] = time.perf_counter() - began
     began = time.perf_counter()
-    write(output, files, summary)
+    write(output, files, summary, key)
     summary.stages["schrijven"] = time.perf_counter() - began
     summary.seconds = time.perf_counter() - started
     return summary

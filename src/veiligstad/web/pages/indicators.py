@@ -28,6 +28,7 @@ from veiligstad.reports import charts, language
 from veiligstad.services import gaps, monitor, peers, templates, trends, warehouses
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.web import auth, downloads, i18n
+from veiligstad.web.api.memo import memoised
 from veiligstad.web.templating import number, render
 
 router = APIRouter(include_in_schema=False)
@@ -590,10 +591,19 @@ def template_download(
     if len(jaren or "") > 40 or len(gebied or "") > 20:
         raise BadRequest("Ongeldige jaren of gebiedscode.", hint="Bijvoorbeeld jaren=2021-2026.")
     years = templates.parse_years(jaren or default_template_years(snapshot))
-    with warehouses.opened(request.app.state.cache.url) as warehouse:
-        template = templates.build(
-            warehouse, snapshot.definitions, found.id, years, niveau or None, gebied or None
-        )
+
+    def build() -> templates.Template:
+        with warehouses.opened(request.app.state.cache.url) as warehouse:
+            return templates.build(
+                warehouse, snapshot.definitions, found.id, years, niveau or None, gebied or None
+            )
+
+    if jaren is None and not gebied and niveau in templates.LEVELS:
+        # What the pages link to (CSV and XLSX of one template): built once per data state.
+        key = ("template", found.id, niveau)
+        template = memoised(snapshot, key, templates.Template, build)
+    else:
+        template = build()
     body = templates.render(template, formaat)
     headers = {"Content-Disposition": f'attachment; filename="{template.file_stem}.{formaat}"'}
     return Response(body, media_type=TEMPLATE_TYPES[formaat], headers=headers)
