@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,61 @@ def test_help_of_every_command_loads_no_heavy_library() -> None:
     assert expected <= set(commands)
     assert result["failed"] == []
     assert result["heavy"] == []
+
+
+#: What ``veiligstad --help`` does not load: the settings (pydantic, pydantic-settings: ≈ 0.1-0.2 s
+#: of a 0.5 s goal) are read when a command runs. ``--help`` of a command with options loads
+#: pydantic anyway (Typer checks option values with it), but not the settings.
+SETTINGS = ("pydantic_settings", "veiligstad.settings", "veiligstad.domain.documents", "rich.progress")
+LIGHT_CHILD = """
+import json, sys
+from typer.testing import CliRunner
+from veiligstad.cli.main import app
+
+runner = CliRunner()
+main = runner.invoke(app, ["--help"])
+pydantic = "pydantic" in sys.modules
+results = [main, *(runner.invoke(app, [name, "--help"]) for name in ("status", "indicator"))]
+print(json.dumps({
+    "codes": [r.exit_code for r in results],
+    "usage": ["Usage" in r.output for r in results],
+    "pydantic": pydantic,
+    "loaded": sorted(name for name in SETTINGS if name in sys.modules),
+}))
+"""
+
+
+def test_help_does_not_load_the_settings() -> None:
+    result = child(f"SETTINGS = {SETTINGS!r}\n{LIGHT_CHILD}")
+    assert result["codes"] == [0, 0, 0]
+    assert result["usage"] == [True, True, True]
+    assert result["pydantic"] is False
+    assert result["loaded"] == []
+
+
+def test_confidentiality_choices_are_the_domain_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``sources --confidentiality`` offers a copy of the domain's values (so that ``--help`` needs
+    no pydantic) and hands the domain's member on: the search compares by identity."""
+    from veiligstad.cli import sources
+    from veiligstad.domain.documents import Confidentiality
+    from veiligstad.services import documents as document_service
+
+    assert [c.value for c in sources.ConfidentialityChoice] == [c.value for c in Confidentiality]
+    monkeypatch.delenv("VEILIGSTAD_PROGRAMME", raising=False)
+    monkeypatch.setattr(sources, "open_warehouse", lambda *_args, **_kwargs: nullcontext())
+    asked: list[object] = []
+
+    def find_documents(*args: object) -> list[object]:
+        asked.append(args[-1])
+        return []
+
+    monkeypatch.setattr(document_service, "find_documents", find_documents)
+    result = CliRunner().invoke(app, ["sources", "--confidentiality", "vertrouwelijk"])
+    assert result.exit_code == 0, result.output
+    assert "Geen documenten gevonden" in result.output
+    assert len(asked) == 1 and asked[0] is Confidentiality.VERTROUWELIJK
+    assert CliRunner().invoke(app, ["sources"]).exit_code == 0
+    assert asked[1:] == [None]
 
 
 def test_a_command_still_loads_what_it_needs() -> None:

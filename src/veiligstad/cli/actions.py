@@ -21,12 +21,12 @@ from veiligstad.cli.common import JsonOption, console, current_user, handled, op
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.cli.trends import percent, signal_text
 from veiligstad.errors import NotFound, VeiligstadError
-from veiligstad.settings import Settings
 
 if TYPE_CHECKING:
     from veiligstad.domain.actions import Action
     from veiligstad.engine.trends import Change as SeriesChange
     from veiligstad.services.evaluation import Evaluation, IndicatorChange
+    from veiligstad.settings import Settings
 
 actions_app = typer.Typer(
     help="Uitvoeringsprogramma: acties per jaar bekijken, importeren en exporteren (YAML).",
@@ -59,6 +59,7 @@ def list_command(
 ) -> None:
     """De acties, nieuwste jaar eerst, met status, thema's en trekker."""
     from veiligstad.services import actions as action_service
+    from veiligstad.settings import Settings
 
     settings = Settings()
     _known_theme(settings, theme)
@@ -101,6 +102,7 @@ def show_command(
     """Eén actie met voortgang en evaluatie, als YAML (of JSON)."""
     from veiligstad.services import action_files
     from veiligstad.services import actions as action_service
+    from veiligstad.settings import Settings
 
     settings = Settings()
     with open_warehouse(settings, quiet=json_output) as warehouse:
@@ -128,6 +130,7 @@ def import_command(
 ) -> None:
     """Lees acties uit YAML: eerst alles controleren, dan alles of niets opslaan."""
     from veiligstad.services import action_files
+    from veiligstad.settings import Settings
 
     settings = Settings()
     definitions = definitions_in_force(settings)
@@ -155,6 +158,7 @@ def export_command(
 ) -> None:
     """Schrijf de acties naar YAML (voor versiebeheer); import leest het ongewijzigd terug."""
     from veiligstad.services import action_files
+    from veiligstad.settings import Settings
 
     if output.suffix.lower() not in (".yaml", ".yml"):
         raise VeiligstadError(
@@ -273,6 +277,7 @@ def evaluate_command(
 ) -> None:
     """Jaarevaluatie: per thema de indicatoren met significantie, de acties en de conclusies."""
     from veiligstad.services import evaluation, monitor
+    from veiligstad.settings import Settings
 
     settings = Settings()
     definitions = definitions_in_force(settings)

@@ -15,7 +15,6 @@ from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, 
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.cli.trends import p_text, percent
 from veiligstad.errors import DataError
-from veiligstad.settings import Settings
 
 if TYPE_CHECKING:
     from veiligstad.services.alerts import Alert
@@ -108,6 +107,7 @@ def alerts_command(
     Standaard gecorrigeerd voor meervoudig toetsen; --since filtert alleen wat na de correctie
     getoond wordt."""
     from veiligstad.services import alerts as alert_service
+    from veiligstad.settings import Settings
 
     day = parse_date(since)
     settings = Settings()

@@ -14,7 +14,6 @@ import typer
 from veiligstad import formatting
 from veiligstad.cli.common import JsonOption, connect, console, handled, open_warehouse, print_json
 from veiligstad.cli.imports import import_app
-from veiligstad.settings import Settings
 
 if TYPE_CHECKING:
     from veiligstad.services import bundles
@@ -41,6 +40,7 @@ def export_bundle_command(
 ) -> None:
     """Schrijf waarnemingen (actueel en geschiedenis), batches, gebieden en grenzen naar één bundel."""
     from veiligstad.services import bundles
+    from veiligstad.settings import Settings
 
     settings = Settings()
     with open_warehouse(settings, quiet=json_output) as warehouse:
@@ -57,6 +57,7 @@ def import_bundle_command(
 ) -> None:
     """Laad een bundel: eerst alles controleren (namen, grootte, hashes), dan alles of niets."""
     from veiligstad.services import bundles
+    from veiligstad.settings import Settings
 
     settings = Settings()
     # No first-use load of the embedded data: the bundle brings its own.

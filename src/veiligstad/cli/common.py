@@ -13,18 +13,19 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
 from veiligstad.cli import render
 from veiligstad.errors import VeiligstadError
-from veiligstad.settings import Settings
 
 if TYPE_CHECKING:  # pandas, Ibis and DuckDB load only when a command opens the warehouse
     import pandas as pd
 
     from veiligstad.definitions.validation import Definitions
     from veiligstad.services.warehouses import Warehouse
+
+    # the settings (pydantic, pydantic-settings) load only when a command runs, not for --help
+    from veiligstad.settings import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -74,6 +75,10 @@ def configure_waiting(settings: Settings | None = None) -> None:
 
     Applied when the first warehouse is opened (``open_warehouse``), so that commands that
     never open one do not load the storage stack."""
+    from pydantic import ValidationError
+
+    from veiligstad.settings import Settings
+
     try:
         seconds = (settings or Settings()).write_wait_seconds
     except ValidationError:

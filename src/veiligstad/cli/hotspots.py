@@ -18,7 +18,6 @@ from veiligstad.cli.common import console, handled, open_warehouse, print_json
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.domain.areas import AreaLevel
 from veiligstad.errors import VeiligstadError
-from veiligstad.settings import Settings
 
 if TYPE_CHECKING:
     from veiligstad.services import hotspots as service
@@ -109,6 +108,8 @@ def hotspots_command(
 
     Minstens 30 gebieden; labels uit tweezijdige p-waarden, gecorrigeerd voor meervoudig toetsen.
     """
+    from veiligstad.settings import Settings
+
     settings = Settings()
     definitions = definitions_in_force(settings)
     if municipality is None and level in {

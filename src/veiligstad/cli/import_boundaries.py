@@ -12,7 +12,6 @@ import typer
 from veiligstad import formatting
 from veiligstad.cli.common import console, current_user, handled, open_warehouse, print_json
 from veiligstad.cli.imports import import_app
-from veiligstad.settings import Settings
 
 if TYPE_CHECKING:
     from veiligstad.services.boundaries import BoundaryReport
@@ -47,6 +46,7 @@ def boundaries_command(
     """Importeer buurt-, wijk- of gemeentegrenzen (elk CRS; opgeslagen in WGS84 met het grensjaar)."""
     # geopandas is imported on use: it takes seconds, and every other command would pay for it.
     from veiligstad.services.boundaries import import_boundaries
+    from veiligstad.settings import Settings
 
     settings = Settings()
     with open_warehouse(settings, quiet=json_output) as warehouse:

@@ -13,7 +13,6 @@ from veiligstad import formatting
 from veiligstad.cli import render
 from veiligstad.cli.common import console, current_user, definitions, handled, open_warehouse, print_json
 from veiligstad.cli.imports import import_app
-from veiligstad.settings import Settings
 
 if TYPE_CHECKING:
     import httpx
@@ -47,6 +46,7 @@ def cbs_command(
 def _run(table: str, municipality: str | None, since: int | None, base_url: str | None, quiet: bool) -> None:
     from veiligstad.services import cbs_import
     from veiligstad.services.adapters import ODataClient, load_definition
+    from veiligstad.settings import Settings
 
     settings = Settings()
     definition = load_definition(table)

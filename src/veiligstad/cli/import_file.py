@@ -18,11 +18,11 @@ from veiligstad import formatting
 from veiligstad.cli.common import console, current_user, handled, open_warehouse, print_json
 from veiligstad.cli.imports import import_app
 from veiligstad.errors import DataError
-from veiligstad.settings import Settings
 
 if TYPE_CHECKING:
     from veiligstad.services import uploads
     from veiligstad.services.adapters import UploadLimits
+    from veiligstad.settings import Settings
 
 MAX_SHOWN = 50
 _OUTCOME = {
@@ -99,6 +99,7 @@ def import_file_command(
 @handled
 def _run(file: Path, measure: str | None, valid_only: bool, json_output: bool) -> None:
     from veiligstad.services import uploads
+    from veiligstad.settings import Settings
 
     try:
         data = file.read_bytes()

@@ -43,10 +43,10 @@ from veiligstad.cli.common import (
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.cli.imports import import_app
 from veiligstad.errors import DefinitionError, NotFound, VeiligstadError
-from veiligstad.settings import Settings
 
-# Commands import the services (and with them pandas, Ibis and DuckDB) in their bodies, so
-# that ``--help`` and commands that do not need them start quickly.
+# Commands import the services (and with them pandas, Ibis and DuckDB) and the settings
+# (pydantic-settings) in their bodies, so that ``--help`` and commands that do not need them
+# start quickly (``tests/cli/test_startup.py``).
 
 app = typer.Typer(
     name="veiligstad",
@@ -92,6 +92,7 @@ def init_command(
     """Laad de ingebouwde open data (idempotent); met --municipality ook een startprogramma."""
     from veiligstad.services import bootstrap
     from veiligstad.services import municipality as municipality_service
+    from veiligstad.settings import Settings
 
     settings = Settings()
     if municipality is not None:
@@ -131,6 +132,7 @@ def validate_command(
     """Controleer een programma- en catalogusbestand; exitcode 1 bij fouten."""
     from veiligstad.definitions.loader import load_catalogue, load_programme
     from veiligstad.definitions.validation import Definitions, validate
+    from veiligstad.settings import Settings
 
     settings = Settings()
     programme = programme or settings.programme
@@ -161,6 +163,8 @@ def validate_command(
 @handled
 def status_command(json_output: JsonOption = False) -> None:
     """Stand van het programma: per thema de indicatoren, basis, laatste waarde en signaal."""
+    from veiligstad.settings import Settings
+
     settings = Settings()
     answers = Answers(settings)  # printed before for this data state: no figures needed
     stored = answers.get("status")
@@ -197,6 +201,8 @@ def indicator_command(
     json_output: JsonOption = False,
 ) -> None:
     """De reeks van één indicator voor één gebied, met 95%-intervallen."""
+    from veiligstad.settings import Settings
+
     settings = Settings()
     answers = Answers(settings)  # printed before for this data state: no figures needed
     stored = answers.get(indicator_answer_name(indicator_id, area))
@@ -239,6 +245,7 @@ def areas_command(
 ) -> None:
     """De gebieden van een gemeente met hun indeling."""
     from veiligstad.services import areas as area_service
+    from veiligstad.settings import Settings
 
     settings = Settings()
     code = (municipality or definitions_in_force(settings).programme.municipality).strip().upper()
@@ -257,6 +264,7 @@ def export_indicators(
 ) -> None:
     """Schrijf alle indicatorwaarden: één rij per indicator × gebied × periode."""
     from veiligstad.services import monitor
+    from veiligstad.settings import Settings
 
     if output.suffix.lower() != ".csv":
         raise VeiligstadError(f"Onbekend uitvoerformaat '{output.suffix}'.", hint="Gebruik een .csv-bestand.")

@@ -13,7 +13,6 @@ from veiligstad.cli import render
 from veiligstad.cli.common import console, handled, open_warehouse
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.errors import BadRequest, VeiligstadError
-from veiligstad.settings import Settings
 
 if TYPE_CHECKING:  # the report stack (charts, SciPy) loads only when a report is made
     from veiligstad.reports.model import ReportKind
@@ -106,6 +105,7 @@ def report_command(
     from veiligstad.reports.model import ReportKind
     from veiligstad.reports.view import check_year, latest_year
     from veiligstad.services import reporting, snapshot
+    from veiligstad.settings import Settings
 
     kind = ReportKind.parse(kind_name)
     fmt = output_format(output)

@@ -15,7 +15,6 @@ child first, so no worker inherits a database connection or its threads.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import sys
 import traceback
@@ -25,7 +24,6 @@ from typing import Annotated
 import typer
 
 from veiligstad.cli.common import console, handled, open_warehouse
-from veiligstad.settings import Settings, default_data_dir
 
 log = logging.getLogger("veiligstad.web")
 
@@ -76,6 +74,8 @@ def can_fork() -> bool:
 def fork_workers() -> None:
     """Import the web app once, here, and let uvicorn fork its workers from this process instead
     of spawning new interpreters that each import it again."""
+    import multiprocessing
+
     from uvicorn import _subprocess
 
     import veiligstad.web.app  # noqa: F401  (the forked workers have it)
@@ -108,6 +108,7 @@ def serve_command(
 
     from veiligstad.services import monitor, warehouses
     from veiligstad.services.snapshot import load_or_build
+    from veiligstad.settings import Settings, default_data_dir
 
     settings = Settings()
 

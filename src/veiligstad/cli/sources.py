@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,11 +26,10 @@ from veiligstad.cli.common import (
     open_warehouse,
     print_json,
 )
-from veiligstad.domain.documents import Confidentiality, Document
 from veiligstad.errors import NotFound
-from veiligstad.settings import Settings
 
 if TYPE_CHECKING:
+    from veiligstad.domain.documents import Document
     from veiligstad.services import freshness
     from veiligstad.services.municipality import MunicipalitySummary
 
@@ -37,6 +37,16 @@ sources_app = typer.Typer(
     help="Bronnen: kwalitatieve bronnen (onderzoeken, analyses, rapporten) en de actualiteit van de cijfers.",
     invoke_without_command=True,
 )
+
+
+class ConfidentialityChoice(StrEnum):
+    """The values of ``--confidentiality``: those of ``domain.documents.Confidentiality``,
+    repeated here because that module loads pydantic, which ``--help`` should not wait for
+    (``tests/cli/test_startup.py`` checks that the two agree)."""
+
+    OPENBAAR = "openbaar"
+    INTERN = "intern"
+    VERTROUWELIJK = "vertrouwelijk"
 
 
 @sources_app.callback()
@@ -49,7 +59,8 @@ def sources_command(
     ] = None,
     search: Annotated[str | None, typer.Option("--search", help="Zoek in titel en samenvatting.")] = None,
     confidentiality: Annotated[
-        Confidentiality | None, typer.Option("--confidentiality", help="openbaar, intern of vertrouwelijk.")
+        ConfidentialityChoice | None,
+        typer.Option("--confidentiality", help="openbaar, intern of vertrouwelijk."),
     ] = None,
     status: Annotated[
         bool,
@@ -60,8 +71,10 @@ def sources_command(
     """Kwalitatieve bronnen zoeken op thema en gebied; met --status de actualiteit per bron."""
     if ctx.invoked_subcommand is not None:
         return
+    from veiligstad.domain.documents import Confidentiality
     from veiligstad.services import documents as document_service
     from veiligstad.services import freshness
+    from veiligstad.settings import Settings
 
     settings = Settings()
     if status:
@@ -77,7 +90,8 @@ def sources_command(
         known = ", ".join(t.id for t in programme.themes)
         raise NotFound(f"Onbekend thema '{theme}'.", hint=f"Thema's van dit programma: {known}")
     with open_warehouse(settings, quiet=json_output) as warehouse:
-        found = document_service.find_documents(warehouse, theme, area, search, confidentiality)
+        level = None if confidentiality is None else Confidentiality(confidentiality.value)
+        found = document_service.find_documents(warehouse, theme, area, search, level)
     if json_output:
         print_json([doc.model_dump(mode="json") for doc in found])
         return
@@ -92,6 +106,7 @@ def add_command(
 ) -> None:
     """Registreer onderzoeken, analyses en rapporten uit een YAML-bestand (alles of niets)."""
     from veiligstad.services import documents as document_service
+    from veiligstad.settings import Settings
 
     settings = Settings()
     programme = definitions(settings).programme

@@ -16,7 +16,6 @@ from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, 
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.errors import VeiligstadError
 from veiligstad.files import write_atomically
-from veiligstad.settings import Settings
 
 
 def _write(output: Path, data: bytes) -> None:
@@ -40,6 +39,7 @@ def template_command(
 ) -> None:
     """Schrijf een invulsjabloon met de cijfers die een indicator nog mist (voor import file)."""
     from veiligstad.services import templates
+    from veiligstad.settings import Settings
 
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in templates.FORMATS:

@@ -14,7 +14,6 @@ from veiligstad.cli.common import JsonOption, console, handled, open_warehouse, 
 from veiligstad.cli.common import definitions as definitions_in_force
 from veiligstad.cli.render import ATTRIBUTION
 from veiligstad.domain.areas import Area
-from veiligstad.settings import Settings
 
 if TYPE_CHECKING:
     from veiligstad.domain.indicators import Indicator
@@ -436,6 +435,7 @@ def trends_command(
     from veiligstad.services import divergence as divergence_service
     from veiligstad.services import monitor
     from veiligstad.services import trends as trend_service
+    from veiligstad.settings import Settings
 
     settings = Settings()
     definitions = definitions_in_force(settings)

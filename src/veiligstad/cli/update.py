@@ -28,7 +28,6 @@ from veiligstad.cli.common import (
 )
 from veiligstad.errors import VeiligstadError
 from veiligstad.progress import Progress
-from veiligstad.settings import Settings
 
 if TYPE_CHECKING:
     import httpx
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
     from veiligstad.services import update
     from veiligstad.services.adapters import ODataClient, TableDefinition
     from veiligstad.services.warehouses import Warehouse
+    from veiligstad.settings import Settings
 
 #: Tests replace this with an ``httpx.MockTransport`` serving recorded responses.
 TRANSPORT: httpx.BaseTransport | None = None
@@ -88,6 +88,7 @@ def _run(
     quiet: bool,
 ) -> None:
     from veiligstad.services import update
+    from veiligstad.settings import Settings
 
     if all_municipalities and municipality:
         raise VeiligstadError(

@@ -16,7 +16,6 @@ from rich.table import Table
 from veiligstad.cli.common import JsonOption, console, current_user, handled, open_warehouse, print_json
 from veiligstad.domain.accounts import Role
 from veiligstad.errors import ConfigError, NotFound
-from veiligstad.settings import Settings
 
 user_app = typer.Typer(help="Accounts voor de interne pagina's van het dashboard.", no_args_is_help=True)
 
@@ -49,6 +48,7 @@ def add(
     Open sessies van een vervangen account vervallen.
     """
     from veiligstad.services import accounts
+    from veiligstad.settings import Settings
 
     chosen = accounts.parse_role(role)
     password = _password(password_stdin)
@@ -61,6 +61,7 @@ def add(
 def listing(json_output: JsonOption = False) -> None:
     """Toon de accounts (nooit de wachtwoorden)."""
     from veiligstad.services import accounts
+    from veiligstad.settings import Settings
 
     with open_warehouse(Settings(), quiet=True) as warehouse:
         found = accounts.users(warehouse)
@@ -80,6 +81,7 @@ def listing(json_output: JsonOption = False) -> None:
 def remove(username: Annotated[str, typer.Argument(help="Gebruikersnaam.")]) -> None:
     """Verwijder een account; een open sessie vervalt direct."""
     from veiligstad.services import accounts
+    from veiligstad.settings import Settings
 
     with open_warehouse(Settings(), quiet=True) as warehouse:
         accounts.remove_user(warehouse, username)
@@ -90,6 +92,7 @@ def remove(username: Annotated[str, typer.Argument(help="Gebruikersnaam.")]) -> 
 def logout(username: Annotated[str, typer.Argument(help="Gebruikersnaam.")]) -> None:
     """Beëindig alle sessies van een account (bijvoorbeeld na een verloren laptop)."""
     from veiligstad.services import accounts
+    from veiligstad.settings import Settings
 
     with open_warehouse(Settings(), quiet=True) as warehouse:
         if accounts.end_sessions(warehouse, username) is None:
