@@ -108,5 +108,9 @@ def cut(inputs: Inputs, year: int | None, public: bool, lang: str = "nl") -> Vie
     values = frame[frame["year"] <= chosen].reset_index(drop=True)
     if "disclosure" not in values.columns:  # the raw values: nothing is withheld
         values = values.assign(suppressed=False, disclosure="")
-    status = monitor.status(values, snapshot.definitions.localized(lang))
+    key = ("report-status", chosen, public, lang)  # the same for every report of this cut
+    status = snapshot.memo.get(key)
+    if status is None:
+        status = monitor.status(values, snapshot.definitions.localized(lang))
+        snapshot.memo[key] = status
     return View(inputs=inputs, values=values, status=status, year=chosen, public=public, lang=lang)

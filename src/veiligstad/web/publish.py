@@ -49,6 +49,7 @@ import multiprocessing
 import os
 import queue
 import re
+import threading
 import time
 import zipfile
 import zlib
@@ -350,18 +351,33 @@ class Outcome:
 
 class Renderer:
     """The app answering GET requests in this process as an anonymous visitor's browser would
-    ask them (host, language cookie), without HTTP, a test client or a cookie jar: one event
-    loop for all requests."""
+    ask them (host, language cookie), without HTTP, a test client or a cookie jar.
+
+    One event loop runs in a thread of its own for the renderer's life, under one root task:
+    the app's synchronous parts run in anyio's worker threads, which live as long as the root
+    task (one ``run_until_complete`` per request started and stopped a thread per request)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(ready,), name="publish-renderer", daemon=True)
+        self._thread.start()
+        ready.wait()
+
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        self._stop = asyncio.Event()
+        self.loop.call_soon(ready.set)
+        self.loop.run_until_complete(self._stop.wait())  # the root task
 
     def close(self) -> None:
+        self.loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join()
         self.loop.close()
 
     def get(self, lang: str, url: str) -> Answer:
-        return self.loop.run_until_complete(self._get(lang, url))
+        return asyncio.run_coroutine_threadsafe(self._get(lang, url), self.loop).result()
 
     async def _get(self, lang: str, url: str) -> Answer:
         parts = urlsplit(url)
@@ -455,11 +471,12 @@ def sort(lang: str, url: str, answer: Answer) -> Outcome:
 
 def affinity(url: str) -> int:
     """A number that is the same for a page, its downloads, its other language and the PDF and
-    web page of one report: they share the figures a worker computes once (charts, analyses)."""
+    web page of one report, the CSV and XLSX of a fill-in template: they share what a worker
+    computes once (charts, analyses, templates)."""
     path, query, _ = split(url)
     pure = PurePosixPath(path)
     stem = str(pure.with_suffix("")) if pure.suffix in (".pdf", ".html") else path
-    key = canonical(stem, [(k, v) for k, v in query if k not in ("download", "format")])
+    key = canonical(stem, [(k, v) for k, v in query if k not in ("download", "format", "formaat")])
     return zlib.crc32(key.encode())
 
 

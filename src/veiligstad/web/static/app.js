@@ -29,7 +29,9 @@
       window.vegaEmbed(el, spec, { actions: false, renderer: "svg" }).then(function () {
         el.classList.add("drawn");
       }).catch(function (error) {
-        el.textContent = "Grafiek kon niet worden getekend; zie de tabel.";
+        el.textContent = document.documentElement.lang === "en"
+          ? "The chart could not be drawn; see the table."
+          : "Grafiek kon niet worden getekend; zie de tabel.";
         if (window.console) { window.console.warn(error); }
       });
     });
