@@ -22,6 +22,7 @@ from veiligstad.storage.warehouse import (
     STAGE_PREFIX,
     Batch,
     Warehouse,
+    fingerprint,
     orphaned,
     stage_owner,
 )
@@ -89,6 +90,32 @@ def test_a_new_version_replaces_the_old_and_keeps_it_in_history(empty_url: str) 
         batches = warehouse.batches().order_by("batch_id").execute()
         assert batches.replaced_by.iloc[0] == "s@v2" and pd.isna(batches.replaced_by.iloc[1])
         assert warehouse.has_batch("s", "v2") and not warehouse.has_batch("s", "v1")
+
+
+def test_every_write_changes_the_fingerprint_and_reading_leaves_it(empty_url: str) -> None:
+    """What the snapshot cache looks at before it opens the warehouse: the DuckDB file's size and
+    time, PostgreSQL's WAL position (one query; a missed change would serve stale figures)."""
+    with Warehouse.open(empty_url) as warehouse:
+        warehouse.ensure_schema()
+    before = fingerprint(empty_url)
+    assert before is not None
+    with Warehouse.open(empty_url) as warehouse:
+        warehouse.replace_source(_batch("s", "v1"), _rows(1.0))
+        loaded = fingerprint(empty_url)
+    assert loaded is not None and loaded != before
+    # reading writes nothing; on PostgreSQL other writes on the server (autovacuum) may move
+    # the position now and then, which only costs a check: two equal readings in a row suffice
+    readings = []
+    for _ in range(20):
+        with Warehouse.open(empty_url) as warehouse:
+            warehouse.observations().count().execute()
+        readings.append(fingerprint(empty_url))
+        if len(readings) > 1 and readings[-1] == readings[-2]:
+            break
+    assert len(readings) > 1 and readings[-1] == readings[-2], readings
+    with Warehouse.open(empty_url) as warehouse:
+        warehouse.replace_source(_batch("s", "v2"), _rows(2.0))
+    assert fingerprint(empty_url) != readings[-1]
 
 
 def test_a_failed_load_writes_nothing(empty_url: str) -> None:

@@ -394,13 +394,43 @@ def _connect(url: str, path: Path | None, wait: float, notify: Callable[[str], N
             delay = min(delay * 2, 1.0)
 
 
+#: One small connection per process and PostgreSQL URL that only asks for the WAL position.
+_watchers: dict[tuple[int, str], Any] = {}
+_watchers_lock = threading.Lock()
+
+
+def _wal_position(url: str) -> str | None:
+    """The PostgreSQL server's current WAL insert position, or ``None`` when it cannot be read
+    (a standby, no connection): every committed write to the warehouse's tables moves it (so do
+    other writes on the server, which only cost a full check). One query on a connection kept
+    per process (a forked worker makes its own)."""
+    key = (os.getpid(), url)
+    with _watchers_lock:
+        con = _watchers.get(key)
+        try:
+            if con is None or con.closed:
+                import psycopg  # only for PostgreSQL warehouses
+
+                con = psycopg.connect(url, autocommit=True, connect_timeout=5)
+                _watchers[key] = con
+            row = con.execute("SELECT pg_current_wal_lsn()::text").fetchone()
+        except Exception:  # every failure means: ask the warehouse itself
+            _watchers.pop(key, None)
+            return None
+    return f"wal:{row[0]}" if row else None
+
+
 def fingerprint(url: str) -> str | None:
     """Something that changes whenever the warehouse is written, read without opening it.
 
-    For a DuckDB file: size and modification time of the file and its write-ahead log.
-    ``None`` for other backends: callers then ask the open warehouse (``Warehouse.state``).
+    For a DuckDB file: size and modification time of the file and its write-ahead log. For
+    PostgreSQL: the server's WAL position (``_wal_position``; one query instead of opening the
+    warehouse and reading its state). ``None`` otherwise, or when it cannot be read: callers
+    then ask the open warehouse (``Warehouse.state``).
     """
     parsed = urlparse(url)
+    if parsed.scheme in ("postgres", "postgresql"):
+        return _wal_position(url)
     if parsed.scheme != "duckdb" or parsed.path in ("", "/", "/:memory:"):
         return None
     parts = []
