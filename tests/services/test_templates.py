@@ -9,7 +9,9 @@ import io
 import shutil
 import tempfile
 from collections import defaultdict
+from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -117,6 +119,29 @@ def test_area_and_level_pick_the_areas(warehouse: Warehouse, definitions: Defini
         templates.build(warehouse, definitions, "bestaat-niet", [2024])
     with pytest.raises(DataError, match="Onbekend niveau"):
         templates.build(warehouse, definitions, "schaalscore-hic", [2024], level="land")
+
+
+@pytest.mark.parametrize("indicator", ["misdrijven-totaal", "winkeldiefstallen", "onveilig-gevoel-buurt"])
+def test_what_earlier_templates_found_gives_the_same_rows(
+    warehouse: Warehouse, definitions: Definitions, indicator: str
+) -> None:
+    """The web keeps what the warehouse holds for every area of the municipality per data state
+    (``known``); a template of one area or level taken from it equals one asked directly,
+    also for an area of another gemeente (which is asked directly)."""
+    known: dict[Hashable, Any] = {}
+    years = list(range(2017, 2025))
+    for level, area in [
+        ("gemeente", None),
+        ("wijk", None),
+        ("buurt", "WK093500"),
+        ("stadsdeel", "SD093507"),
+        ("buurt", "BU09350303"),
+        ("gemeente", "GM0363"),
+    ]:
+        direct = templates.build(warehouse, definitions, indicator, years, level, area)
+        cached = templates.build(warehouse, definitions, indicator, years, level, area, known)
+        assert cached == direct, (level, area)
+    assert any(key[0] == "present" for key in known)
 
 
 def test_years_are_parsed_and_bounded() -> None:

@@ -21,8 +21,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from veiligstad import formatting
 from veiligstad.definitions.validation import Definitions
@@ -182,6 +183,39 @@ def _present(
     return valued, known
 
 
+Present = tuple[set[tuple[str, int]], set[tuple[str, str, int]]]
+
+
+def _present_among(
+    warehouse: Warehouse,
+    indicator: Indicator,
+    municipality: str,
+    areas: Sequence[str],
+    years: Sequence[int],
+    known: MutableMapping[Hashable, Any] | None,
+) -> Present:
+    """``_present`` for ``areas``; with ``known`` (a store that lives as long as the warehouse
+    state, e.g. the web snapshot's memo) the answer for every area of the municipality is
+    computed once per indicator and years and the areas' part taken from it. Areas outside
+    the municipality are asked for directly."""
+    if known is None:
+        return _present(warehouse, indicator, areas, years)
+    own_key = ("own-areas", municipality)
+    if own_key not in known:
+        table = warehouse.areas()
+        rows = table.filter((table.gemeente_code == municipality) | (table.code == municipality))
+        known[own_key] = frozenset(str(c) for c in rows.select("code").execute()["code"])
+    own: frozenset[str] = known[own_key]
+    wanted = set(areas)
+    if not wanted <= own:
+        return _present(warehouse, indicator, areas, years)
+    key = ("present", indicator.id, tuple(sorted(set(years))))
+    if key not in known:
+        known[key] = _present(warehouse, indicator, sorted(own), years)
+    valued, present = known[key]
+    return {v for v in valued if v[0] in wanted}, {p for p in present if p[1] in wanted}
+
+
 def _published_baseline(definitions: Definitions, indicator: Indicator) -> int | None:
     programme = definitions.programme
     for item in programme.indicators:
@@ -199,12 +233,14 @@ def build(
     years: Sequence[int],
     level: str | None = None,
     area: str | None = None,
+    known: MutableMapping[Hashable, Any] | None = None,
 ) -> Template:
-    """Which rows a template for ``indicator_id`` holds (see the module docstring)."""
+    """Which rows a template for ``indicator_id`` holds (see the module docstring). ``known``:
+    what earlier templates of the same warehouse state found (``_present_among``)."""
     indicator = definitions.indicator(indicator_id)
     if indicator is None:
-        known = ", ".join(i.id for i in definitions.indicators())
-        raise NotFound(f"Onbekende indicator '{indicator_id}'.", hint=f"Bekende indicatoren: {known}")
+        ids = ", ".join(i.id for i in definitions.indicators())
+        raise NotFound(f"Onbekende indicator '{indicator_id}'.", hint=f"Bekende indicatoren: {ids}")
     if not years:
         raise DataError("Geen jaren opgegeven.", hint="Gebruik bijvoorbeeld --years 2021-2025.")
     municipality = definitions.programme.municipality
@@ -217,7 +253,7 @@ def build(
     if baseline is not None and baseline not in all_years and municipality in names:
         template.baseline_year = baseline
         all_years.append(baseline)
-    valued, present = _present(warehouse, indicator, list(names), all_years)
+    valued, present = _present_among(warehouse, indicator, municipality, list(names), all_years, known)
     for year in sorted(all_years):
         codes = [municipality] if year == template.baseline_year else list(names)
         for code in codes:

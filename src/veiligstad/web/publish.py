@@ -97,6 +97,8 @@ START = (
 PRIVATE = re.compile(r"^/(intern(/|$)|inloggen|uitloggen)")
 #: A choice list with more options than this is left out of the static site.
 MAX_OPTIONS = 40
+#: URLs sent to a rendering process before its first answer comes back.
+AHEAD = 8
 #: How long a rendering process waits for another that holds the DuckDB file (seconds).
 WORKER_WAIT_SECONDS = 600.0
 #: The list of files of the last publish, so that only those are ever removed.
@@ -532,9 +534,10 @@ class Site:
             done += 1
             self.progress("pagina's", done, self._end())
 
-    def crawl_with(self, workers: Workers, lookahead: int = 512) -> None:
-        """Render the URLs in ``workers``, each worker at most two URLs ahead; the results are
-        taken in the order of the queue."""
+    def crawl_with(self, workers: Workers, lookahead: int = 512, ahead: int = AHEAD) -> None:
+        """Render the URLs in ``workers``, each worker at most ``ahead`` URLs ahead (most URLs take
+        milliseconds: a worker that waited for the next one after each answer idled a third of
+        the time); the results are taken in the order of the queue."""
         self.start()
         done = 0
         sent: set[int] = set()
@@ -551,12 +554,12 @@ class Site:
                     results[position] = None
                     continue
                 worker = affinity(url) % workers.size
-                if busy[worker] < 2:
+                if busy[worker] < ahead:
                     workers.send(worker, position, lang, url)
                     busy[worker] += 1
                     began[position] = time.perf_counter()
                     sent.add(position)
-                if min(busy) >= 2:
+                if min(busy) >= ahead:
                     break
             if done not in results:  # wait for one answer, then send more
                 worker, position, outcome = workers.receive()

@@ -593,9 +593,10 @@ def template_download(
     years = templates.parse_years(jaren or default_template_years(snapshot))
 
     def build() -> templates.Template:
+        known = snapshot.memo.setdefault(("templates", "known"), {})  # per data state
         with warehouses.opened(request.app.state.cache.url) as warehouse:
             return templates.build(
-                warehouse, snapshot.definitions, found.id, years, niveau or None, gebied or None
+                warehouse, snapshot.definitions, found.id, years, niveau or None, gebied or None, known
             )
 
     if jaren is None and not gebied and niveau in templates.LEVELS:
