@@ -101,6 +101,10 @@ MAX_OPTIONS = 40
 AHEAD = 8
 #: How long a rendering process waits for another that holds the DuckDB file (seconds).
 WORKER_WAIT_SECONDS = 600.0
+#: Settings that cannot change a published byte and must not enter a hash that is published
+#: (the list sits in the site's folder): the session secret, the database URL (its password;
+#: the data are in the key through the warehouse state).
+SETTINGS_NOT_IN_KEY = {"secret_key", "database_url"}
 #: The list of files of the last publish, so that only those are ever removed.
 MANIFEST = ".veiligstad-site.json"
 #: The host the in-process requests name; absolute links to it are links into the site.
@@ -903,7 +907,7 @@ def site_key(
         state,
         definitions_hash(snapshot.definitions),
         code_stamp(skip=frozenset()),
-        settings.model_dump_json(),
+        settings.model_dump_json(exclude=SETTINGS_NOT_IN_KEY),
         base_url or "",
         str(limit),
         ",".join(i18n.LANGUAGES),
