@@ -175,6 +175,39 @@ def test_an_unchanged_site_is_checked_not_rendered_and_a_damaged_file_is_restore
     assert not other.reused and other.written > 0  # another base URL: another site
 
 
+def test_a_download_by_its_own_path_keeps_the_servers_file_name() -> None:
+    """A fill-in template is a download without ``download=``: it gets the name the server gives
+    it (with its extension, so a web server sends the right type and an XLSX is made stable)."""
+    headers = {
+        "content-type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "content-disposition": 'attachment; filename="invulsjabloon-winkeldiefstallen-wijk.xlsx"',
+    }
+    found = publish.sort(
+        "en",
+        "/invulsjabloon?indicator=winkeldiefstallen&formaat=xlsx&niveau=wijk",
+        publish.Answer(200, headers, b"PK"),
+    )
+    assert found.resource is not None and found.resource.kind == "file"
+    folder = "en/invulsjabloon/formaat-xlsx/indicator-winkeldiefstallen/niveau-wijk"
+    assert found.resource.path == f"{folder}/invulsjabloon-winkeldiefstallen-wijk.xlsx"
+    report = publish.sort(
+        "nl",
+        "/rapporten/gebiedsprofiel.pdf?gebied=WK093500",
+        publish.Answer(
+            200,
+            {
+                "content-type": "application/pdf",
+                "content-disposition": 'attachment; filename="gebiedsprofiel-wk093500-2024.pdf"',
+            },
+            b"%PDF",
+        ),
+    )
+    assert (
+        report.resource is not None
+        and report.resource.path == "rapporten/gebiedsprofiel--gebied-WK093500.pdf"
+    )
+
+
 def test_files_no_longer_in_the_site_are_removed_and_nothing_else(tmp_path: Path) -> None:
     output = tmp_path / "site"
     output.mkdir()

@@ -13,7 +13,9 @@ share, without Python:
 - a page ``/x/y`` becomes ``x/y/index.html``, its English version ``en/x/y/index.html``;
 - a query becomes folders: ``/kaart?indicator=a`` → ``kaart/indicator-a/index.html``;
 - a table download ``?download=t&format=csv`` becomes the file the server would name, in the
-  page's folder (``indicatoren/x/veiligstad-indicator-x-trend.csv``);
+  page's folder (``indicatoren/x/veiligstad-indicator-x-trend.csv``); another download whose
+  path has no extension, in the folder of its query (``/invulsjabloon?formaat=xlsx&indicator=x``
+  → ``invulsjabloon/formaat-xlsx/indicator-x/<the server's file name>.xlsx``);
 - the API's JSON ``/api/v1/x`` becomes ``api/v1/x.json`` (links inside point to the files);
 - static assets, the Atom feed and the PDF reports keep their names.
 
@@ -449,6 +451,8 @@ def sort(lang: str, url: str, answer: Answer) -> Outcome:
     if name and any(k == "download" for k, _ in query):
         folder = page_folder(path, download)
         target, kind = prefix + (f"{folder}/{name}" if folder else name), "file"
+    elif name and not PurePosixPath(path).suffix:  # a download by its own path (a fill-in template)
+        target, kind = prefix + f"{page_folder(path, query)}/{name}", "file"
     elif media == "text/html" and not PurePosixPath(path).suffix:
         folder = page_folder(path, query)
         target, kind = prefix + (f"{folder}/index.html" if folder else "index.html"), "page"
