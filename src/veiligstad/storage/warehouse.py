@@ -29,6 +29,8 @@ silently created again, which would serve an empty warehouse without the account
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import logging
 import os
@@ -397,6 +399,18 @@ def _connect(url: str, path: Path | None, wait: float, notify: Callable[[str], N
 #: One small connection per process and PostgreSQL URL that only asks for the WAL position.
 _watchers: dict[tuple[int, str], Any] = {}
 _watchers_lock = threading.Lock()
+
+
+def close_watchers() -> None:
+    """Close this process's WAL-position connections (at exit, so none is left to the garbage
+    collector; a later ``fingerprint`` opens a new one)."""
+    with _watchers_lock:
+        for key in [k for k in _watchers if k[0] == os.getpid()]:
+            with contextlib.suppress(Exception):
+                _watchers.pop(key).close()
+
+
+atexit.register(close_watchers)
 
 
 def _wal_position(url: str) -> str | None:
