@@ -224,6 +224,23 @@ def test_files_no_longer_in_the_site_are_removed_and_nothing_else(tmp_path: Path
     assert (output / "a/index.html").read_bytes() == b"z"
 
 
+@pytest.mark.parametrize(
+    "listed", [["../buiten.txt"], {"/etc/hostname": "x"}, ["a/../../buiten.txt"], [""], "x"]
+)
+def test_a_list_that_names_files_outside_the_folder_is_refused(tmp_path: Path, listed: object) -> None:
+    """A tampered ``.veiligstad-site.json`` must not make publish read or remove other files."""
+    output = tmp_path / "site"
+    output.mkdir()
+    outside = tmp_path / "buiten.txt"
+    outside.write_text("van iemand anders")
+    (output / MANIFEST).write_text(json.dumps({"key": "k", "files": listed}))
+    with pytest.raises(publish.VeiligstadError, match="onleesbaar"):
+        publish.write(output, {"a/index.html": b"x"}, Summary(output))
+    with pytest.raises(publish.VeiligstadError, match="onleesbaar"):
+        publish.kept_site(output, "k")
+    assert outside.read_text() == "van iemand anders"
+
+
 def test_an_output_that_is_a_file_or_cannot_be_written_is_refused_in_dutch(
     tmp_path: Path, web_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -872,6 +872,8 @@ def _manifest(output: Path) -> dict[str, Any] | None:
             found = json.loads(manifest.read_text(encoding="utf-8"))
             if not isinstance(found, dict) or not isinstance(found["files"], list | dict):
                 raise TypeError("files")
+            if not all(_inside(name) for name in found["files"]):  # never read or remove elsewhere
+                raise ValueError("a file outside the folder")
             return found
         except (ValueError, KeyError, TypeError, OSError) as exc:
             raise VeiligstadError(
@@ -884,6 +886,18 @@ def _manifest(output: Path) -> dict[str, Any] | None:
             hint="Kies een lege of nieuwe map: publish verwijdert bestanden die niet meer bij de site horen.",
         )
     return None
+
+
+def _inside(name: object) -> bool:
+    """Whether a listed name is a relative path inside the site's folder.
+
+    >>> _inside("kaart/index.html"), _inside("../elders.txt"), _inside("/etc/passwd"), _inside("")
+    (True, False, False, False)
+    """
+    if not isinstance(name, str) or not name or "\\" in name or "\0" in name:
+        return False
+    path = PurePosixPath(name)
+    return not path.is_absolute() and ".." not in path.parts
 
 
 def _previous(output: Path) -> set[str]:
