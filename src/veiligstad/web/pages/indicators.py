@@ -593,7 +593,9 @@ def template_download(
     years = templates.parse_years(jaren or default_template_years(snapshot))
 
     def build() -> templates.Template:
-        known = snapshot.memo.setdefault(("templates", "known"), {})  # per data state
+        # what the warehouse holds, kept per data state for the default years only (the ones the
+        # pages link to: other ranges would let any visitor grow the memo)
+        known = snapshot.memo.setdefault(("templates", "known"), {}) if jaren is None else None
         with warehouses.opened(request.app.state.cache.url) as warehouse:
             return templates.build(
                 warehouse, snapshot.definitions, found.id, years, niveau or None, gebied or None, known
