@@ -210,10 +210,7 @@ def choropleth(
     """
     fmt = f",.{decimals}f"
     words = titles(lang)
-    data = alt.InlineData(
-        values={"type": "FeatureCollection", "features": features},
-        format={"property": "features", "type": "json"},
-    )
+    data = _geo_data()
     chart = (
         alt.Chart(data)
         .mark_geoshape(stroke="#ffffff", strokeWidth=0.7)
@@ -236,7 +233,7 @@ def choropleth(
         .project(type="mercator")
         .properties(width=WIDTH, height=height)
     )
-    return _spec(chart, lang)
+    return _spec(chart, lang, features=features)
 
 
 def category_map(
@@ -250,10 +247,7 @@ def category_map(
     """A map of ``properties.category`` with a fixed colour per category."""
     words = titles(lang)
     title = title or words["category"]
-    data = alt.InlineData(
-        values={"type": "FeatureCollection", "features": features},
-        format={"property": "features", "type": "json"},
-    )
+    data = _geo_data()
     present = [c for c in colours if any(f["properties"].get("category") == c for f in features)]
     chart = (
         alt.Chart(data)
@@ -272,7 +266,7 @@ def category_map(
         .project(type="mercator")
         .properties(width=WIDTH, height=height)
     )
-    return _spec(chart, lang)
+    return _spec(chart, lang, features=features)
 
 
 def bars(
@@ -300,14 +294,30 @@ def bars(
     return _spec(chart, lang)
 
 
-def _spec(chart: alt.TopLevelMixin, lang: str | None = None) -> dict[str, Any]:
-    """The Vega-Lite dict with the number format of the language, page sizing and readable text.
+def _geo_data() -> alt.InlineData:
+    """A map's data, empty until ``_spec`` puts the features in: altair would walk and
+    validate every coordinate of thousands of areas (≈ 150 ms a map), which Vega-Lite reads
+    as they are."""
+    return alt.InlineData(
+        values={"type": "FeatureCollection", "features": []},
+        format={"property": "features", "type": "json"},
+    )
+
+
+def _spec(
+    chart: alt.TopLevelMixin, lang: str | None = None, features: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The Vega-Lite dict with the number format of the language, page sizing and readable text;
+    a map's ``features`` go into its one data set (``_geo_data``).
 
     In a page a chart fills the width of its column (``width: "container"``, legend and axes
     included), so it is never scaled down and its text stays ``FONT_SIZE`` CSS px on a phone.
     ``printable`` gives a chart a fixed width for paper.
     """
     spec: dict[str, Any] = chart.to_dict()
+    if features is not None:
+        (name,) = spec["datasets"]
+        spec["datasets"] = {name: {"type": "FeatureCollection", "features": features}}
     spec["width"] = "container"
     spec["autosize"] = {"type": "fit", "contains": "padding"}
     text = {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE}

@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Hashable, MutableMapping, Sequence
+from collections.abc import Callable, Hashable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,9 +185,46 @@ def _present(
 
 Present = tuple[set[tuple[str, int]], set[tuple[str, str, int]]]
 
+#: The warehouse, or how to open it when a template needs it: with ``known`` most templates
+#: of a warehouse state are answered without it (``warehouses.OnDemand``).
+Source = Warehouse | Callable[[], Warehouse]
+
+
+def _opened(source: Source) -> Warehouse:
+    return source if isinstance(source, Warehouse) else source()
+
+
+def _own(source: Source, municipality: str, known: MutableMapping[Hashable, Any]) -> frozenset[str]:
+    """The codes of the municipality and its areas, read once per ``known``."""
+    key = ("own-areas", municipality)
+    if key not in known:
+        table = _opened(source).areas()
+        rows = table.filter((table.gemeente_code == municipality) | (table.code == municipality))
+        known[key] = frozenset(str(c) for c in rows.select("code").execute()["code"])
+    own: frozenset[str] = known[key]
+    return own
+
+
+def _areas_among(
+    source: Source,
+    municipality: str,
+    level: str | None,
+    area: str | None,
+    known: MutableMapping[Hashable, Any] | None,
+) -> tuple[str, dict[str, str]]:
+    """``_areas``; with ``known``, kept there for the municipality's own areas (a bounded set:
+    codes from elsewhere are asked for directly)."""
+    if known is None or (area is not None and area not in _own(source, municipality, known)):
+        return _areas(_opened(source), municipality, level, area)
+    key = ("areas", municipality, level, area)
+    if key not in known:
+        known[key] = _areas(_opened(source), municipality, level, area)
+    found: tuple[str, dict[str, str]] = known[key]
+    return found
+
 
 def _present_among(
-    warehouse: Warehouse,
+    source: Source,
     indicator: Indicator,
     municipality: str,
     areas: Sequence[str],
@@ -199,19 +236,14 @@ def _present_among(
     computed once per indicator and years and the areas' part taken from it. Areas outside
     the municipality are asked for directly."""
     if known is None:
-        return _present(warehouse, indicator, areas, years)
-    own_key = ("own-areas", municipality)
-    if own_key not in known:
-        table = warehouse.areas()
-        rows = table.filter((table.gemeente_code == municipality) | (table.code == municipality))
-        known[own_key] = frozenset(str(c) for c in rows.select("code").execute()["code"])
-    own: frozenset[str] = known[own_key]
+        return _present(_opened(source), indicator, areas, years)
+    own = _own(source, municipality, known)
     wanted = set(areas)
     if not wanted <= own:
-        return _present(warehouse, indicator, areas, years)
+        return _present(_opened(source), indicator, areas, years)
     key = ("present", indicator.id, tuple(sorted(set(years))))
     if key not in known:
-        known[key] = _present(warehouse, indicator, sorted(own), years)
+        known[key] = _present(_opened(source), indicator, sorted(own), years)
     valued, present = known[key]
     return {v for v in valued if v[0] in wanted}, {p for p in present if p[1] in wanted}
 
@@ -227,7 +259,7 @@ def _published_baseline(definitions: Definitions, indicator: Indicator) -> int |
 
 
 def build(
-    warehouse: Warehouse,
+    warehouse: Source,
     definitions: Definitions,
     indicator_id: str,
     years: Sequence[int],
@@ -236,7 +268,8 @@ def build(
     known: MutableMapping[Hashable, Any] | None = None,
 ) -> Template:
     """Which rows a template for ``indicator_id`` holds (see the module docstring). ``known``:
-    what earlier templates of the same warehouse state found (``_present_among``)."""
+    what earlier templates of the same warehouse state found (``_present_among``); then
+    ``warehouse`` may be a function that opens it, called only when ``known`` lacks an answer."""
     indicator = definitions.indicator(indicator_id)
     if indicator is None:
         ids = ", ".join(i.id for i in definitions.indicators())
@@ -245,7 +278,7 @@ def build(
         raise DataError("Geen jaren opgegeven.", hint="Gebruik bijvoorbeeld --years 2021-2025.")
     municipality = definitions.programme.municipality
     area = area.strip().upper() if area else None
-    level, names = _areas(warehouse, municipality, level, area)
+    level, names = _areas_among(warehouse, municipality, level, area, known)
     wanted = needed_measures(indicator)
     template = Template(indicator=indicator, level=level, years=sorted(set(years)), areas=list(names))
     baseline = _published_baseline(definitions, indicator)

@@ -14,7 +14,8 @@ and ``WarehouseMissing``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from types import TracebackType
 
 from veiligstad.errors import WarehouseError
 from veiligstad.storage.warehouse import (
@@ -30,6 +31,7 @@ from veiligstad.storage.warehouse import (
 
 __all__ = [
     "OBSERVATIONS",
+    "OnDemand",
     "Warehouse",
     "WarehouseBusy",
     "WarehouseCorrupt",
@@ -57,3 +59,32 @@ def opened(
     """
     with Warehouse.open(url, wait_seconds=wait_seconds, notify=notify) as warehouse:
         yield warehouse
+
+
+class OnDemand:
+    """The warehouse at ``url``, opened on the first call and closed when the block ends:
+    for work that a memo mostly answers (opening a DuckDB file costs tens of milliseconds).
+
+    >>> with OnDemand("duckdb://") as warehouse:
+    ...     warehouse() is warehouse()
+    True
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._stack = ExitStack()
+        self._warehouse: Warehouse | None = None
+
+    def __enter__(self) -> OnDemand:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._stack.close()
+        self._warehouse = None
+
+    def __call__(self) -> Warehouse:
+        if self._warehouse is None:
+            self._warehouse = self._stack.enter_context(opened(self.url))
+        return self._warehouse

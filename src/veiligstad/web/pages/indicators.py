@@ -596,7 +596,7 @@ def template_download(
         # what the warehouse holds, kept per data state for the default years only (the ones the
         # pages link to: other ranges would let any visitor grow the memo)
         known = snapshot.memo.setdefault(("templates", "known"), {}) if jaren is None else None
-        with warehouses.opened(request.app.state.cache.url) as warehouse:
+        with warehouses.OnDemand(request.app.state.cache.url) as warehouse:  # opened on a memo miss
             return templates.build(
                 warehouse, snapshot.definitions, found.id, years, niveau or None, gebied or None, known
             )
