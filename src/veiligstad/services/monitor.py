@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -251,6 +253,7 @@ class DispersionPool:
     def __init__(self, values: pd.DataFrame) -> None:
         self._values = values
         self._pools: dict[tuple[str, str], disp.Dispersion | None] = {}
+        self._levels: dict[str, str] | None = None
 
     def get(self, indicator_id: str, level: str) -> disp.Dispersion | None:
         """The pooled φ, or None when fewer than ``engine.dispersion.MIN_POOLED`` areas have one."""
@@ -261,11 +264,15 @@ class DispersionPool:
 
     def for_area(self, indicator_id: str, area_code: str) -> disp.Dispersion | None:
         """The pool of the area's level (looked up in the values)."""
-        values = self._values
-        if "level" not in values.columns:
-            return None
-        levels = values.loc[values["area_code"] == area_code, "level"].dropna()
-        return None if levels.empty else self.get(indicator_id, str(levels.iloc[0]))
+        if self._levels is None:  # once: a scan of every value per call was most of a report
+            self._levels = {}
+            if "level" in self._values.columns:
+                known = self._values[["area_code", "level"]].dropna().drop_duplicates("area_code")
+                self._levels = dict(
+                    zip(known["area_code"].astype(str), known["level"].astype(str), strict=True)
+                )
+        level = self._levels.get(area_code)
+        return None if level is None else self.get(indicator_id, level)
 
 
 def pooled_dispersion(values: pd.DataFrame, indicator_id: str, level: str) -> disp.Dispersion | None:
@@ -276,11 +283,15 @@ def pooled_dispersion(values: pd.DataFrame, indicator_id: str, level: str) -> di
         & values["period"].astype(str).str.fullmatch(r"\d{4}")
         & values["numerator"].notna()
     ]
+    rows = rows.sort_values(["area_code", "year"], kind="stable")
     found = []
-    for _, area_rows in rows.groupby("area_code", sort=True):
-        if len(area_rows) < disp.MIN_YEARS:
+    # one conversion of all rows, then split by area (a DataFrame per area cost ~1 ms each)
+    by_area = zip(rows["area_code"].tolist(), series_points(rows), strict=True)
+    for _, pairs in itertools.groupby(by_area, key=operator.itemgetter(0)):
+        area_points = [point for _, point in pairs]
+        if len(area_points) < disp.MIN_YEARS:
             continue
-        own = series_dispersion(series_points(area_rows.sort_values("year")))
+        own = series_dispersion(area_points)
         if own is not None:
             found.append(own)
     return disp.pooled(found, LEVEL_PLURALS.get(level, level))
