@@ -1135,6 +1135,9 @@ def main() -> None:
     if "postgres" in args.backends and not args.postgres_url:
         p.error("--backends postgres needs --postgres-url postgresql://…")
 
+    if args.json and args.database and args.json.resolve() == args.database.with_suffix(".json").resolve():
+        p.error(f"--json {args.json} is where the generated data's description is kept: choose another file")
+
     scale = args.scale
     pandas_scale = args.pandas_scale or (scale if scale <= 0.25 else 0.25)
     pandas_scale = min(pandas_scale, scale)
