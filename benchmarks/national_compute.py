@@ -353,7 +353,9 @@ class PeakSampler:
     For Spark the Python process and its JVM (a child process); for PostgreSQL the server
     backend of the connection and its parallel workers."""
 
-    def __init__(self, processes: Any, interval: float = 0.05) -> None:
+    def __init__(self, processes: Any, interval: float = 0.25) -> None:
+        # Not shorter: finding the processes reads every /proc/<pid>/stat, and at 50 ms that
+        # took 14% of the benchmark process's samples (py-spy, PostgreSQL at --scale 0.05).
         import threading
 
         self._processes = processes
