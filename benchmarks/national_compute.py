@@ -240,17 +240,20 @@ def generate(path: Path, scale: float, seed: int, withheld: int = WITHHELD_ONE_I
 # --------------------------------------------------------------------------- veiligstad
 
 
-def run_engine(observations: Any, areas: Any, indicators: list[Any]) -> pd.DataFrame:
-    """``engine.compute`` on any Ibis backend: the same expression for DuckDB, PostgreSQL, Spark."""
+def run_engine(observations: Any, areas: Any, indicators: list[Any], fetch: Any = None) -> pd.DataFrame:
+    """``engine.compute`` on any Ibis backend: the same expression for DuckDB, PostgreSQL, Spark.
+    ``fetch``: how the rows come over (default: Ibis's ``to_pyarrow``)."""
     from veiligstad.engine.compute import add_intervals, compute
 
     # The engine rolls the monthly observations up into years itself (engine.rollup).
     expr = compute(observations, areas, indicators)
-    return add_intervals(expr.to_pyarrow().to_pandas(), {i.id: i.kind for i in indicators})
+    rows = fetch(expr) if fetch is not None else expr.to_pyarrow()
+    return add_intervals(rows.to_pandas(), {i.id: i.kind for i in indicators})
 
 
 def run_veiligstad(w: Any, indicators: list[Any]) -> pd.DataFrame:
-    return run_engine(w.observations(), w.areas(), indicators)
+    """On a warehouse as the product reads it (``Warehouse.arrow``: COPY from PostgreSQL)."""
+    return run_engine(w.observations(), w.areas(), indicators, fetch=w.arrow)
 
 
 # --------------------------------------------------------------------------- other backends

@@ -291,3 +291,29 @@ def test_dictionary_encoded_rows_load_as_they_are_and_leave_nothing_behind(empty
         assert warehouse.observations().count().execute() == 3
         assert warehouse.batches().count().execute() == 1
         assert _settings(warehouse) == before
+
+
+def test_arrow_gives_what_ibis_gives_with_awkward_text_and_nulls(empty_url: str) -> None:
+    """``Warehouse.arrow`` (PostgreSQL: COPY … TO STDOUT as CSV, parsed by Arrow) returns the
+    rows Ibis returns: NULL apart from an empty text, commas, quotes and line breaks in text,
+    yes/no, whole numbers with gaps and doubles to the last bit; no rows is an empty table
+    with the columns."""
+    awkward = pa.table(
+        {
+            "text": pa.array(["", None, 'a,"b"', "line\nbreak", "Ĳsselmonde é"]),
+            "count": pa.array([1, None, -(2**40), 0, 7], pa.int64()),
+            "rate": pa.array([0.1 + 0.2, None, 1 / 3, -1.5e-300, 12345.678901234567]),
+            "flag": pa.array([True, False, None, True, False]),
+        }
+    )
+    with Warehouse.open(empty_url) as warehouse:
+        name = warehouse.stage(awkward)
+        table = warehouse.con.table(name).order_by("count")
+        assert warehouse.arrow(table).to_pylist() == table.to_pyarrow().to_pylist()
+        assert warehouse.arrow(table).schema == table.to_pyarrow().schema
+        # the doubles survive exactly, the empty text stays empty and the missing one missing
+        got = {row["count"]: row for row in warehouse.arrow(table).to_pylist()}
+        assert got[1]["rate"] == 0.1 + 0.2 and got[1]["text"] == ""
+        assert got[None]["text"] is None and got[None]["flag"] is False
+        none = warehouse.arrow(table.filter(table["count"] > 10**15))
+        assert none.num_rows == 0 and none.column_names == ["text", "count", "rate", "flag"]

@@ -146,7 +146,7 @@ def indicator_values(warehouse: Warehouse, definitions: Definitions, only: str |
     indicators = [i for i in definitions.indicators() if only is None or i.id == only]
     observations = warehouse.current_observations()
     mergers = embedded_mergers()
-    computed = compute(observations, warehouse.areas(), indicators, mergers).to_pyarrow().to_pandas()
+    computed = warehouse.arrow(compute(observations, warehouse.areas(), indicators, mergers)).to_pandas()
     computed = add_intervals(computed, {i.id: i.kind for i in indicators})
     published = published_frame(definitions.programme)
     published = published[published["indicator_id"].isin([i.id for i in indicators])]
