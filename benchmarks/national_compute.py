@@ -1046,8 +1046,13 @@ def _database(base: Path | None, tmp: Path, scale: float, seed: int, tag: str) -
     return base if tag == "main" else base.with_name(f"{base.stem}-{tag}{base.suffix}")
 
 
+def _meta(path: Path) -> Path:
+    """Where the description of a generated file is kept (scale, seed, counts): beside it."""
+    return path.with_suffix(".meta.json")
+
+
 def _meta_ok(path: Path, scale: float, seed: int, withheld: int) -> bool:
-    meta = path.with_suffix(".json")
+    meta = _meta(path)
     if not (path.exists() and meta.exists()):
         return False
     data = json.loads(meta.read_text())
@@ -1062,13 +1067,13 @@ def _prepare(
     path: Path, scale: float, seed: int, reuse: bool, withheld: int = WITHHELD_ONE_IN
 ) -> dict[str, Any]:
     if reuse and _meta_ok(path, scale, seed, withheld):
-        stats = json.loads(path.with_suffix(".json").read_text())
+        stats = json.loads(_meta(path).read_text())
         stats["reused"] = True
         return stats
     print(f"generating scale {scale:g} (seed {seed}) into {path} ...", flush=True)
     stats = generate(path, scale, seed, withheld)
     stats.update(scale=scale, seed=seed, withheld=withheld)
-    path.with_suffix(".json").write_text(json.dumps(stats))
+    _meta(path).write_text(json.dumps(stats))
     return stats
 
 
@@ -1140,7 +1145,7 @@ def main() -> None:
     if "postgres" in args.backends and not args.postgres_url:
         p.error("--backends postgres needs --postgres-url postgresql://…")
 
-    if args.json and args.database and args.json.resolve() == args.database.with_suffix(".json").resolve():
+    if args.json and args.database and args.json.resolve() == _meta(args.database).resolve():
         p.error(f"--json {args.json} is where the generated data's description is kept: choose another file")
 
     scale = args.scale
