@@ -784,13 +784,14 @@ class Warehouse:
         target = schema.to_pyarrow()
         self.con._run_pre_execute_hooks(expr)  # the in-memory tables it reads, as Ibis does
         query = f"COPY ({self.con.compile(expr)}) TO STDOUT WITH (FORMAT csv)"
-        chunks: list[bytes] = []
+        text = pa.BufferOutputStream()  # the CSV once in memory, not as chunks and a joined copy
         with self.con.con.cursor() as cursor, self.con.con.transaction(), cursor.copy(query) as copy:
-            chunks.extend(bytes(chunk) for chunk in copy)
-        if not any(chunks):
+            for chunk in copy:
+                text.write(chunk)
+        if not text.tell():
             return target.empty_table()
         rows: pa.Table = pacsv.read_csv(
-            pa.BufferReader(b"".join(chunks)),
+            pa.BufferReader(text.getvalue()),
             read_options=pacsv.ReadOptions(column_names=target.names),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
