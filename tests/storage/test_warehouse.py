@@ -317,3 +317,9 @@ def test_arrow_gives_what_ibis_gives_with_awkward_text_and_nulls(empty_url: str)
         assert got[None]["text"] is None and got[None]["flag"] is False
         none = warehouse.arrow(table.filter(table["count"] > 10**15))
         assert none.num_rows == 0 and none.column_names == ["text", "count", "rate", "flag"]
+        # one column: a NULL is an empty line, and it is a row; NaN and infinities stay numbers
+        numbers = pa.table({"x": [None, float("inf"), float("nan"), 2.0]})
+        single = warehouse.con.table(warehouse.stage(numbers))
+        got_single = warehouse.arrow(single.order_by("x")).column("x").to_pylist()
+        assert len(got_single) == 4 and got_single.count(None) == 1, got_single
+        assert float("inf") in got_single and any(v != v for v in got_single if v is not None)

@@ -793,7 +793,8 @@ class Warehouse:
         rows: pa.Table = pacsv.read_csv(
             pa.BufferReader(text.getvalue()),
             read_options=pacsv.ReadOptions(column_names=target.names),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            # a row of one NULL column is an empty line: it counts
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=target,
                 # PostgreSQL's CSV: NULL is an unquoted empty field, an empty text is "" (quoted)
