@@ -4,11 +4,17 @@
 Login is asked for by redirecting to ``/inloggen`` (HTML) or answered with 401 (API). A
 warehouse that cannot be used (held by another process past the wait bound, damaged, or
 disappeared while serving) is a 503 with the Dutch message, and a line in the log.
+
+Messages are raised in Dutch (the CLI shows them so); here, in the reader's language
+(``?lang=``, else the language cookie), both on the page and in the problem document: title,
+detail and hint through ``i18n`` (``translations/en/errors.yaml``). A text without English,
+such as a validation message of FastAPI (already English), is shown as it is.
 """
 
 from __future__ import annotations
 
 import logging
+from html import escape
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +33,7 @@ from veiligstad.errors import (
 )
 from veiligstad.services.warehouses import WarehouseBusy
 from veiligstad.spatial.labels import TooFewAreas
+from veiligstad.web import auth, i18n
 from veiligstad.web.templating import render
 
 log = logging.getLogger("veiligstad.web")
@@ -72,13 +79,24 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def language(request: Request) -> str:
+    """The reader's language: the page's viewer when known, else ``?lang=`` or the cookie.
+
+    Works without the snapshot (an error may be that it cannot be read)."""
+    seen = getattr(request.state, "viewer", None)
+    if isinstance(seen, auth.Viewer):
+        return seen.lang
+    return i18n.choose(request.query_params.get("lang"), request.cookies.get(auth.LANG_COOKIE))
+
+
 def problem(status: int, detail: str, request: Request, **extra: Any) -> JSONResponse:
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document, in the reader's language (``detail`` as raised, in Dutch)."""
+    lang = language(request)
     body = {
         "type": "about:blank",
-        "title": TITLES.get(status, "Fout"),
+        "title": i18n.translate(TITLES.get(status, "Fout"), lang),
         "status": status,
-        "detail": detail,
+        "detail": i18n.message(detail, lang),
         "instance": request.url.path,
         **extra,
     }
@@ -86,7 +104,10 @@ def problem(status: int, detail: str, request: Request, **extra: Any) -> JSONRes
 
 
 def page(request: Request, status: int, detail: str, hint: str = "") -> Response:
-    """The HTML error page (falls back to plain HTML if the page itself cannot be drawn)."""
+    """The HTML error page in the reader's language (``detail`` and ``hint`` as raised, in Dutch);
+    plain HTML if the page itself cannot be drawn."""
+    lang = language(request)
+    detail, hint = i18n.message(detail, lang), i18n.message(hint, lang)
     try:
         return render(
             request,
@@ -99,7 +120,11 @@ def page(request: Request, status: int, detail: str, hint: str = "") -> Response
         )
     except Exception:  # the snapshot itself may be what failed
         log.exception("foutpagina kon niet worden getoond")
-        body = f"<!doctype html><html lang=nl><title>Fout</title><h1>{status}</h1><p>{detail}</p></html>"
+        title = i18n.translate("Fout", lang)
+        body = (
+            f"<!doctype html><html lang={lang}><title>{title}</title>"
+            f"<h1>{status}</h1><p>{escape(detail)}</p></html>"
+        )
         return HTMLResponse(body, status_code=status)
 
 
