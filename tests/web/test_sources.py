@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.web.spreadsheet import dutch_csv
-from veiligstad.services import freshness
+from veiligstad.services import bootstrap, freshness
 from veiligstad.sources import embedded
 from veiligstad.web import i18n, templating
 from veiligstad.web.pages import sources
@@ -110,6 +110,89 @@ def test_english_version(client: TestClient) -> None:
     assert "snapshot" in soup.get_text()
 
 
+def _facts(soup: BeautifulSoup, source_id: str) -> dict[str, str]:
+    """The facts (``dt`` → ``dd``) of one source's provenance block."""
+    block = soup.select_one(f"section#bron-{source_id}")
+    assert block is not None
+    return {
+        dt.get_text(strip=True): dd.get_text(" ", strip=True)
+        for dt, dd in zip(block.select("dt"), block.select("dd"), strict=True)
+    }
+
+
+def test_english_labels_rules_warnings_and_licence_notes(client: TestClient) -> None:
+    soup = _soup(client, "/bronnen?lang=en")
+    row = soup.select_one('tr[data-source="politie-47013ned-gemeenten-2022-2024"]')
+    assert row is not None
+    text = row.get_text(" ", strip=True)
+    assert "embedded" in text and "ingebouwd" not in text
+    assert "licence not verified" in text and "licentie niet geverifieerd" not in text
+    facts = _facts(soup, "politie-47013ned-gemeenten-2022-2024")
+    assert facts["Kind"] == "embedded"
+    assert facts["Refresh rhythm"] == "police/CBS, yearly crime figures"
+    assert facts["Warning"].startswith("snapshot: newest period 2024 is ")
+    assert "; out of date: a newer period was expected before 31 March 2026" in facts["Warning"]
+    assert re.search(r" is (\d+ years?( and \d+ months?)?|\d+ months?) old;", facts["Warning"])
+    assert _facts(soup, "areas")["Warning"] == "snapshot without figures"
+    # every warning, rule and kind in English: no Dutch words of services.freshness or refresh.yaml
+    recorded = ("Notes", "Origin", "File", "Publisher")  # free text, shown as it was written
+    shown = " ".join(
+        text
+        for block in soup.select("section.source-detail")
+        for label, text in _facts(soup, str(block["id"]).removeprefix("bron-")).items()
+        if label not in recorded
+    )
+    for dutch in ("momentopname", "verouderd", "nieuwste periode", "maanden", "jaar", "maart", "ingebouwd"):
+        assert dutch not in shown, dutch
+
+
+def test_titles_stay_as_published_and_marked_dutch_on_the_english_page(client: TestClient) -> None:
+    soup = _soup(client, "/bronnen?lang=en")
+    heading = soup.select_one("section#bron-politie-47013ned-gemeenten-2022-2024 h3")
+    assert heading is not None
+    published = heading.select_one('span[lang="nl"]')
+    assert published is not None
+    assert published.get_text() == "Geregistreerde misdrijven; soort misdrijf, gemeente (totaal misdrijven)"
+    # what veiligstad wrote itself is translated; the publisher's part is kept
+    areas = soup.select_one("section#bron-areas h3")
+    assert areas is not None and areas.get_text(strip=True) == "Area register and boundaries"
+    assert areas.select_one('[lang="nl"]') is None
+    derived = soup.select_one("section#bron-maastricht-iva-politiecodes h3")
+    assert derived is not None
+    assert derived.get_text(" ", strip=True).endswith("— linked to police codes")
+    assert derived.select_one('span[lang="nl"]').get_text() == (  # type: ignore[union-attr]
+        "Integrale Veiligheidsanalyse Maastricht: politieregistraties 2014-2020H1"
+    )
+    # attributions are the words to cite: Dutch, marked so
+    assert [li.get("lang") for li in soup.select("ul.attributions li")] == ["nl"] * len(
+        soup.select("ul.attributions li")
+    )
+
+
+def test_the_dutch_page_keeps_the_dutch_warnings_and_titles(client: TestClient, web_app: FastAPI) -> None:
+    soup = _soup(client, "/bronnen?lang=nl")
+    statuses = {s.source_id: s for s in web_app.state.cache.get().sources}
+    for source_id, status in statuses.items():
+        facts = _facts(soup, source_id)
+        assert facts.get("Waarschuwing", "") == status.warning
+        heading = soup.select_one(f"section#bron-{source_id} h3")
+        assert heading is not None and heading.get_text(" ", strip=True) == status.title
+    assert (
+        "momentopname: nieuwste periode"
+        in _facts(soup, "politie-47013ned-gemeenten-2022-2024")["Waarschuwing"]
+    )
+
+
+def test_the_english_warning_says_what_the_dutch_one_says(web_app: FastAPI) -> None:
+    for status in web_app.state.cache.get().sources:
+        english = sources.warning(status, "en")
+        assert sources.warning(status, "nl") == status.warning
+        assert bool(english) == bool(status.warning)
+        assert english.count("; ") == status.warning.count("; ")
+        assert ("snapshot" in english) == ("momentopname" in status.warning)
+        assert ("out of date" in english) == ("verouderd" in status.warning)
+
+
 def test_unreadable_warehouse_leaves_out_the_details(web_app: FastAPI, tmp_path: Path) -> None:
     snapshot = dataclasses.replace(web_app.state.cache.get(), memo={})
     damaged = tmp_path / "x.duckdb"
@@ -134,9 +217,13 @@ def template_texts(folder: str) -> set[str]:
     return {a or b for text in texts for a, b in _CALL.findall(text)}
 
 
-def test_every_text_has_an_english_translation() -> None:
+def test_every_text_has_an_english_translation(web_app: FastAPI) -> None:
     english = i18n.catalogue("en")
     rules = freshness.load_refresh()
     dynamic = set(sources.KIND_LABELS.values()) | {rules.default.label} | {r.label for r in rules.rules}
+    dynamic |= {
+        own for s in sources.sources(web_app.state.cache.get(), {}) for own in s.title_parts[1:] if own
+    }
+    dynamic |= {bootstrap.AREAS_TITLE, bootstrap.MAPPED_SUFFIX.removeprefix(" — ")}
     missing = sorted(t for t in template_texts("sources") | dynamic if t not in english)
     assert not missing, missing

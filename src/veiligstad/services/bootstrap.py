@@ -30,6 +30,10 @@ from veiligstad.storage.warehouse import (
 
 MAPPING_FILE = "iva-maastricht.yaml"
 AREAS_SOURCE = "areas"
+#: Title of the embedded area register (veiligstad's own words, not a publisher's title).
+AREAS_TITLE = "Gebiedsindeling en grenzen"
+#: Added to a publisher's title for the source veiligstad derives from it with a mapping.
+MAPPED_SUFFIX = " — gekoppeld aan politiecodes"
 
 
 @dataclass
@@ -103,7 +107,7 @@ def _load_areas(warehouse: Warehouse, report: InitReport) -> None:
     entry = embedded.SourceEntry(
         id=AREAS_SOURCE,
         file="areas/areas.csv",
-        title="Gebiedsindeling en grenzen",
+        title=AREAS_TITLE,
         publisher="CBS / Gemeente Maastricht",
         attribution="Bron: CBS, PDOK, Gemeente Maastricht",
         notes="zie data/embedded/README.md",
@@ -140,7 +144,7 @@ def _load_mapped(
     derived = entry.model_copy(
         update={
             "id": mapping.derived_source,
-            "title": f"{entry.title} — gekoppeld aan politiecodes",
+            "title": f"{entry.title}{MAPPED_SUFFIX}",
             "notes": f"Afgeleid met data/mappings/{mapping_path.name}. {entry.notes}",
         }
     )

@@ -6,6 +6,12 @@ attribution, publisher and origin are not part of that status; they are read onc
 snapshot from the warehouse's batch records (a short-lived connection) and kept in the
 snapshot's memo. The page is public: it shows the file hash (provenance) but not the name
 of the account that loaded a file.
+
+In English (``?lang=en``) the labels, refresh rules, freshness warnings and the licence notes
+that veiligstad wrote are English. A source's title stays as its publisher published it (a
+citation must name it so), marked ``lang="nl"``: no English title of these tables could be
+checked (the CBS and police metadata at hand are Dutch only). Attributions ("Bron: CBS")
+are the words to cite and stay Dutch as well.
 """
 
 from __future__ import annotations
@@ -17,10 +23,11 @@ from typing import Any
 import pandas as pd
 from fastapi import APIRouter, Request, Response
 
-from veiligstad.services import warehouses
+from veiligstad.services import bootstrap, warehouses
 from veiligstad.services.freshness import SourceStatus
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.web.templating import render
+from veiligstad.web import auth, i18n
+from veiligstad.web.templating import date, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,9 +61,56 @@ class Source:
         return KIND_LABELS.get(self.status.kind, self.status.kind)
 
     @property
+    def title_parts(self) -> tuple[str, str]:
+        """The publisher's title (kept as published) and what veiligstad wrote itself (translated):
+        the whole title of the embedded area register, the note on a derived source.
+
+        >>> from types import SimpleNamespace
+        >>> status = SimpleNamespace(title="Integrale Veiligheidsanalyse" + bootstrap.MAPPED_SUFFIX)
+        >>> Source(status).title_parts  # type: ignore[arg-type]
+        ('Integrale Veiligheidsanalyse', 'gekoppeld aan politiecodes')
+        """
+        title = self.status.title
+        if title == bootstrap.AREAS_TITLE:
+            return "", title
+        if title.endswith(bootstrap.MAPPED_SUFFIX):
+            return title.removesuffix(bootstrap.MAPPED_SUFFIX), bootstrap.MAPPED_SUFFIX.removeprefix(" — ")
+        return title, ""
+
+    @property
     def anchor(self) -> str:
         """The id of this source's provenance block on the page."""
         return f"bron-{self.status.source_id}"
+
+
+def _age(months: int) -> str:
+    """An age in English, as ``services.freshness`` writes it in Dutch.
+
+    >>> _age(1), _age(11), _age(12), _age(35)
+    ('1 month', '11 months', '1 year', '2 years and 11 months')
+    """
+    years, rest = divmod(months, 12)
+    year_text = f"{years} year" if years == 1 else f"{years} years"
+    month_text = f"{rest} month" if rest == 1 else f"{rest} months"
+    if years and rest:
+        return f"{year_text} and {month_text}"
+    return year_text if years else month_text
+
+
+def warning(status: SourceStatus, lang: str) -> str:
+    """The freshness warning in ``lang``: the Dutch of ``services.freshness``, or English built from
+    the same facts (newest period, its age, the date a newer one was due)."""
+    if lang == i18n.DEFAULT or not status.warning:
+        return status.warning
+    if status.newest_period is None or status.due is None or status.age_months is None:
+        return "snapshot without figures"
+    parts = []
+    if status.snapshot:
+        age = _age(max(status.age_months, 0))
+        parts.append(f"snapshot: newest period {status.newest_period} is {age} old")
+    if status.outdated:
+        parts.append(f"out of date: a newer period was expected before {date(status.due, lang)}")
+    return "; ".join(parts)
 
 
 def _text(value: Any) -> str:
@@ -166,4 +220,5 @@ def sources_page(request: Request) -> Response:
         attributions=attributions(found),
         outdated=sum(s.status.outdated for s in found),
         snapshots=sum(s.status.snapshot for s in found),
+        warning=lambda status: warning(status, auth.viewer(request).lang),
     )
