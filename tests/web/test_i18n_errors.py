@@ -19,7 +19,7 @@ from tests.web import error_texts
 from tests.web.test_english_pages import MARKERS
 from veiligstad.errors import VeiligstadError
 from veiligstad.spatial import labels
-from veiligstad.web import i18n
+from veiligstad.web import errors, i18n
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -89,6 +89,11 @@ def test_every_english_entry_is_used_and_fills_in_only_known_values(sites: list[
         if not set(i18n.PLACEHOLDER.findall(t.translation)) <= set(i18n.PLACEHOLDER.findall(t.dutch))
     ]
     assert not unknown, unknown
+
+
+def test_every_status_title_has_english() -> None:
+    missing = [title for title in (*errors.TITLES.values(), "Fout") if title not in i18n.catalogue("en")]
+    assert not missing, missing
 
 
 def test_messages_are_translated_sentence_by_sentence_and_dutch_stays_as_raised() -> None:
@@ -233,7 +238,18 @@ API = [
         "The source does not publish this per ward.",
     ),
     ("/api/v1/xyz-123", 404, "Deze pagina bestaat niet.", "This page does not exist."),
+    (
+        "/api/v1/hotspots?indicator=misdrijven-totaal&periode=2023&niveau=stadsdeel",
+        409,
+        "Te weinig gebieden: 7 gebieden, voor Gi* en LISA zijn er minstens 30 nodig.",
+        "Too few areas: 7 areas; Gi* and LISA need at least 30.",
+    ),
 ]
+#: Status → title in Dutch and English.
+TITLES = {
+    404: ("Niet gevonden", "Not found"),
+    409: ("Niet te berekenen met deze gegevens", "Cannot be computed with these data"),
+}
 
 
 def problem_of(client: TestClient, path: str, status: int) -> dict[str, Any]:
@@ -250,11 +266,11 @@ def test_api_problems_in_english_and_dutch(
 ) -> None:
     joiner = "&" if "?" in path else "?"
     dutch = problem_of(TestClient(web_app), path, status)
-    assert dutch["detail"].startswith(detail) and dutch["title"] == "Niet gevonden"
+    assert dutch["detail"].startswith(detail) and dutch["title"] == TITLES[status][0]
     assert problem_of(TestClient(web_app), f"{path}{joiner}lang=nl", status) == dutch
 
     answer = problem_of(TestClient(web_app), f"{path}{joiner}lang=en", status)
-    assert answer["detail"].startswith(english) and answer["title"] == "Not found"
+    assert answer["detail"].startswith(english) and answer["title"] == TITLES[status][1]
     assert {k: v for k, v in answer.items() if k not in ("detail", "title")} == {
         k: v for k, v in dutch.items() if k not in ("detail", "title")
     }
