@@ -124,3 +124,31 @@ def test_a_vanished_warehouse_is_an_error_until_it_is_back(own_url: str, definit
     assert not path.exists()
     kept.rename(path)
     assert cache.get().token == first.token
+
+
+def test_area_look_ups_are_kept_per_snapshot_and_cannot_be_changed_by_a_caller(
+    loaded_url: str, definitions: Definitions
+) -> None:
+    with Warehouse.open(loaded_url) as warehouse:
+        built = snapshot.build(warehouse, definitions, threshold=5)
+    areas = built.areas
+    for code in ("GM0935", "BU09350000", "NL01", "GM0363"):  # own, own buurt, country, another gemeente
+        expected = areas[areas["code"] == code]
+        found = built.area(code)
+        assert found is not None and found == {str(k): v for k, v in expected.iloc[0].items()}
+    assert built.area("XX0000") is None and built.area("gm0935") is None
+    own = built.own_areas()
+    assert set(own["code"]) == set(areas.loc[areas["gemeente_code"] == "GM0935", "code"])
+    assert list(own["code"]) == sorted(own["code"])
+    assert built.own_codes() == frozenset(own["code"])
+    wijken = built.own_areas("wijk")
+    assert (wijken["level"] == "wijk").all() and not wijken.empty
+    own["code"] = "overwritten"  # a page that changes its copy changes only its copy
+    own["extra"] = 1
+    again = built.own_areas()
+    assert "extra" not in again and set(again["code"]) == set(
+        areas.loc[areas["gemeente_code"] == "GM0935", "code"]
+    )
+    assert built.area("GM0935") is not None
+    assert built.own_areas("no such level").empty
+    assert (snapshot._OWN_AREAS, "no such level") not in built.memo  # the memo stays bounded

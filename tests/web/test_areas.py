@@ -231,6 +231,16 @@ def test_netherlands_and_another_gemeente(client: TestClient) -> None:
     assert "geen grenzen geladen" in buurt.get_text()
 
 
+def test_only_the_municipality_s_own_profiles_are_kept_per_snapshot(client: TestClient) -> None:
+    """Visiting every buurt of the country must not fill the server's memory: a profile of an
+    area elsewhere is computed for its request and not kept; the own ones are kept."""
+    snapshot = client.app.state.cache.get()  # type: ignore[attr-defined]
+    for code in ("GM0935", "WK093500", "NL01", "GM0363", "BU0363AA01"):
+        assert client.get(f"/gebieden/{code}", headers={"Cookie": "veiligstad_sessie=x"}).status_code == 200
+    kept = {key[2] for key in snapshot.memo if key[:2] in {("areas", "profile"), ("areas", "place")}}
+    assert kept == {"GM0935", "WK093500", "NL01"}
+
+
 def test_lower_case_code_redirects_to_the_profile(client: TestClient) -> None:
     response = client.get("/gebieden/bu09350000")
     assert response.status_code == 301 and response.headers["location"] == "/gebieden/BU09350000"

@@ -56,6 +56,13 @@ from veiligstad.storage.warehouse import Warehouse, WarehouseCorrupt, WarehouseM
 log = logging.getLogger("veiligstad.web")
 
 
+#: Keys of the snapshot's own entries in its memo.
+_AREA_POSITIONS = ("snapshot", "area positions")
+_OWN_AREAS = ("snapshot", "own areas")
+_OWN_CODES = ("snapshot", "own codes")
+_LEVELS = frozenset(level.value for level in AreaLevel)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Everything a page needs, computed once; never changed after it is built."""
@@ -85,15 +92,34 @@ class Snapshot:
 
     def area(self, code: str) -> dict[str, Any] | None:
         """One area's register row (code, name, level, parents, boundary year)."""
-        rows = self.areas[self.areas["code"] == code]
-        return None if rows.empty else {str(k): v for k, v in rows.iloc[0].items()}
+        positions: dict[str, int] | None = self.memo.get(_AREA_POSITIONS)
+        if positions is None:  # once per snapshot: a scan of the register took a millisecond
+            positions = {}
+            for index, found in enumerate(self.areas["code"]):
+                positions.setdefault(str(found), index)
+            self.memo[_AREA_POSITIONS] = positions
+        position = positions.get(code)
+        return None if position is None else {str(k): v for k, v in self.areas.iloc[position].items()}
 
     def own_areas(self, level: str | None = None) -> pd.DataFrame:
         """The programme municipality's areas, optionally of one level, by code."""
-        rows = self.areas[self.areas["gemeente_code"] == self.municipality]
-        if level is not None:
-            rows = rows[rows["level"] == level]
-        return rows.sort_values("code")
+        key = (_OWN_AREAS, level)
+        rows: pd.DataFrame | None = self.memo.get(key)
+        if rows is None:
+            rows = self.areas[self.areas["gemeente_code"] == self.municipality]
+            if level is not None:
+                rows = rows[rows["level"] == level]
+            rows = rows.sort_values("code")
+            if level is None or level in _LEVELS:
+                self.memo[key] = rows  # bounded: one per level
+        return rows.copy(deep=False)  # copy-on-write: a caller's change stays its own
+
+    def own_codes(self) -> frozenset[str]:
+        """The codes of the programme municipality's areas."""
+        codes: frozenset[str] | None = self.memo.get(_OWN_CODES)
+        if codes is None:
+            codes = self.memo[_OWN_CODES] = frozenset(str(c) for c in self.own_areas()["code"])
+        return codes
 
     def frame(self, public: bool) -> pd.DataFrame:
         """The values as the viewer may see them."""

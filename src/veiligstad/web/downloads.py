@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 from fastapi import Response
@@ -144,9 +145,14 @@ def _naive(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def pick(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
+#: A page's download table, or how to make it: made only when a download asks for it.
+Table = pd.DataFrame | Callable[[], pd.DataFrame]
+
+
+def pick(tables: Mapping[str, Table], name: str) -> pd.DataFrame:
     """The table a download asks for; NotFound lists the ones the page has."""
     if name not in tables:
         known = ", ".join(sorted(tables)) or "geen"
         raise NotFound(f"Deze pagina heeft geen tabel '{name}'.", hint=f"Beschikbaar: {known}.")
-    return tables[name]
+    table = tables[name]
+    return table() if callable(table) else table

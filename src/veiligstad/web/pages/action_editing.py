@@ -79,7 +79,7 @@ def actions_list(request: Request) -> Response:
         "actions/internal_list.html",
         title="Acties beheren",
         stem="acties-intern",
-        tables={"acties": action_service.actions_frame(found)},
+        tables={"acties": lambda: action_service.actions_frame(found)},
         actions=found,
         years=action_service.years(found),
         this_year=today().year,

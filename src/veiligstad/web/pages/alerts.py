@@ -128,7 +128,7 @@ def alerts_page(request: Request, sinds: str | None = None) -> Response:
         "alerts/index.html",
         title="Signalen",
         stem="signalen" + (f"-sinds-{day.isoformat()}" if day else ""),
-        tables={"signalen": alert_table(shown)},
+        tables={"signalen": lambda: alert_table(shown)},
         alerts=shown,
         total=len(snapshot.alerts),
         since=day,

@@ -11,6 +11,7 @@ next to feelings of safety, and the area's place on the map. The data shaping li
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -19,13 +20,14 @@ from fastapi.responses import RedirectResponse
 
 from veiligstad.definitions.glossary import glossary
 from veiligstad.domain.accounts import Role
+from veiligstad.domain.areas import NETHERLANDS
 from veiligstad.errors import NotFound
 from veiligstad.reports import charts, language
 from veiligstad.services import gaps, profiles
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.web import i18n
 from veiligstad.web.auth import viewer
-from veiligstad.web.templating import render
+from veiligstad.web.templating import ScriptJson, render, script_json
 
 router = APIRouter(include_in_schema=False)
 
@@ -198,28 +200,53 @@ def place_map(features: list[dict[str, Any]], lang: str) -> dict[str, Any] | Non
     return charts.category_map(features, colours, title=i18n.translate("ligging", lang), height=380)
 
 
-def cached_place(
-    snapshot: Snapshot, area: dict[str, Any], lang: str
-) -> tuple[dict[str, Any] | None, pd.DataFrame]:
+def cached_place(snapshot: Snapshot, area: dict[str, Any], lang: str) -> Place:
     """The location map and its table. Altair takes ~0.4 s for a map of all gemeenten, so the
-    maps of the municipality's own areas are kept per snapshot (others are not: a map of all
-    gemeenten is ~150 kB, and there are hundreds of gemeenten)."""
+    maps of the municipality's own areas are kept per snapshot, as JSON ready for the page
+    (others are not: a map of all gemeenten is ~150 kB, and there are hundreds of gemeenten)."""
     key = ("areas", "place", area["code"], lang)
     found = snapshot.memo.get(key)
     if found is None:
         features, peers = place_features(snapshot, area, lang)
-        found = (place_map(features, lang), peers)
-        if area["gemeente_code"] == snapshot.municipality:
+        spec = place_map(features, lang)
+        rows = [{str(k): v for k, v in row.items()} for row in peers.to_dict(orient="records")]
+        found = Place(script_json(spec) if spec else None, peers, rows)
+        if _own(snapshot, area):
             snapshot.memo[key] = found
-    spec, peers = found
-    return spec, peers
+    place: Place = found
+    return place
 
 
-def cached_profile(request: Request, snapshot: Snapshot, area: dict[str, Any]) -> profiles.Profile:
-    """The public profile of an area, computed once per snapshot."""
+@dataclass(frozen=True)
+class Place:
+    """The location map of an area (JSON for the page) and the areas on it (table and rows)."""
+
+    spec: ScriptJson | None
+    peers: pd.DataFrame
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ProfileParts:
+    """An area's profile and its download tables, computed once per snapshot for own areas."""
+
+    profile: profiles.Profile
+    tables: dict[str, pd.DataFrame]
+
+
+def _own(snapshot: Snapshot, area: dict[str, Any]) -> bool:
+    """Whether an area belongs to the programme's municipality (or is the country): the areas
+    whose pages are kept per snapshot. Others are computed per request, so that visiting every
+    buurt of the country cannot fill the memory."""
+    return bool(area["gemeente_code"] == snapshot.municipality or area["code"] == NETHERLANDS)
+
+
+def cached_profile(request: Request, snapshot: Snapshot, area: dict[str, Any]) -> ProfileParts:
+    """The public profile of an area and its tables, computed once per snapshot."""
     key = ("areas", "profile", area["code"])
-    if key not in snapshot.memo:
-        snapshot.memo[key] = profiles.profile(
+    found = snapshot.memo.get(key)
+    if found is None:
+        profile = profiles.profile(
             snapshot.public_values,
             snapshot.definitions,
             snapshot.areas,
@@ -227,8 +254,16 @@ def cached_profile(request: Request, snapshot: Snapshot, area: dict[str, Any]) -
             context(request, snapshot),
             snapshot.threshold,
         )
-    found: profiles.Profile = snapshot.memo[key]
-    return found
+        tables = {
+            "kerncijfers": figures_table(profile),
+            "indicatoren": profiles.indicator_table(profile),
+            "beleving": profiles.divergence_table(profile),
+        }
+        found = ProfileParts(profile, tables)
+        if _own(snapshot, area):
+            snapshot.memo[key] = found
+    parts: ProfileParts = found
+    return parts
 
 
 def figures_table(profile: profiles.Profile) -> pd.DataFrame:
@@ -248,9 +283,10 @@ def profile_page(request: Request, code: str) -> Response:
             f"Onbekend gebied '{code}'.",
             hint="Gebiedscodes zien eruit als GM0935, WK093500 of BU09350000; zie /gebieden.",
         )
-    profile = cached_profile(request, snapshot, area)
+    parts = cached_profile(request, snapshot, area)
+    profile = parts.profile
     lang = viewer(request).lang
-    place_spec, peers = cached_place(snapshot, area, lang)
+    place = cached_place(snapshot, area, lang)
     return render(
         request,
         "areas/profile.html",
@@ -265,18 +301,13 @@ def profile_page(request: Request, code: str) -> Response:
         ),
         title=profile.name,
         stem=f"gebied-{area['code']}",
-        tables={
-            "kerncijfers": figures_table(profile),
-            "indicatoren": profiles.indicator_table(profile),
-            "beleving": profiles.divergence_table(profile),
-            "ligging": peers,
-        },
+        tables={**parts.tables, "ligging": place.peers},
         area=area,
         profile=profile,
-        place_spec=place_spec,
-        peers=peers.to_dict(orient="records"),
+        place_spec=place.spec,
+        peers=place.rows,
         own=snapshot.municipality,
-        own_codes=set(snapshot.own_areas()["code"]),
+        own_codes=snapshot.own_codes(),
         gemeenten=gemeenten(snapshot) if area["level"] == "land" else [],
         level_names=LEVEL_PLURAL,
         this_area=i18n.translate(THIS_AREA, lang),

@@ -71,7 +71,7 @@ def audit_page(request: Request) -> Response:
         "actions/audit.html",
         title="Audit trail",
         stem="audit-trail",
-        tables={"audit": action_service.audit_frame(entries)},
+        tables={"audit": lambda: action_service.audit_frame(entries)},
         rows=audit_rows(entries[:MAX_AUDIT_ROWS], known),
         total=len(entries),
         max_rows=MAX_AUDIT_ROWS,

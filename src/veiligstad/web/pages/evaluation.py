@@ -70,7 +70,7 @@ def evaluation_page(
         title=f"Evaluatie uitvoeringsprogramma {year}",
         stem=f"evaluatie-{year}",
         status_code=status_code,
-        tables={"evaluatie": evaluation_service.evaluation_frame(result)},
+        tables={"evaluatie": lambda: evaluation_service.evaluation_frame(result)},
         result=result,
         year=year,
         previous_year=year - 1,

@@ -29,7 +29,7 @@ from veiligstad.services import gaps, monitor, peers, templates, trends, warehou
 from veiligstad.services.snapshot import Snapshot
 from veiligstad.web import auth, downloads, i18n
 from veiligstad.web.api.memo import memoised
-from veiligstad.web.templating import number, render
+from veiligstad.web.templating import number, render, script_json
 
 router = APIRouter(include_in_schema=False)
 
@@ -381,7 +381,7 @@ def comparison_section(snapshot: Snapshot, indicator: Indicator) -> dict[str, An
         "rows": rows_of(table),
         "peers_table": members,
         "peer_rows": rows_of(members),
-        "bars": bars,
+        "bars": script_json(bars) if bars else None,
     }
 
 
@@ -459,11 +459,14 @@ def _details(snapshot: Snapshot, indicator: Indicator) -> dict[str, Any]:
         rows = own_rows(snapshot, indicator)
         table = trend_table(rows, indicator) if not rows.empty else pd.DataFrame()
         report = trends.report_from_values(snapshot.public_values, indicator, snapshot.municipality)
+        changes = changes_table(report.changes)
         snapshot.memo[key] = {
             "trend_table": table,
             "has_published": bool(not table.empty and table["gepubliceerd"].notna().any()),
-            "trend_spec": trend_chart(table, indicator) if not table.empty else None,
-            "changes": changes_table(report.changes),
+            "trend_spec": script_json(trend_chart(table, indicator)) if not table.empty else None,
+            "trend_rows": rows_of(table),
+            "changes": changes,
+            "change_rows": rows_of(changes),
             "notes": context_notes(snapshot, indicator, table) if not table.empty else [],
             "missing": missing_reasons(table) if not table.empty else [],
             "comparison": comparison_section(snapshot, indicator),
@@ -502,7 +505,8 @@ def _areas(
             "gaps": [gap for gap in found if gap is not None],
             "level": level,
             "table": table,
-            "spec": spec,
+            "rows": rows_of(table),
+            "spec": script_json(spec) if spec else None,
             "quintiles": quintiles,
         }
     areas: dict[str, Any] = snapshot.memo[key]
@@ -548,9 +552,9 @@ def indicator_page(request: Request, indicator_id: str, niveau: str | None = Non
         details=details,
         areas=areas,
         comparison=comparison,
-        trend_rows=rows_of(details["trend_table"]),
-        change_rows=rows_of(details["changes"]),
-        area_rows=rows_of(areas["table"]),
+        trend_rows=details["trend_rows"],
+        change_rows=details["change_rows"],
+        area_rows=areas["rows"],
         theme=programme.theme(item.theme) if item and item.theme else None,
         published=item.published if item else None,
         template_years=default_template_years(snapshot),

@@ -450,7 +450,10 @@ def method_page(request: Request) -> Response:
         "method/page.html",
         title="Methode",
         stem="methode",
-        tables={"indicatoren": indicators_table(entries), "vaste-waarden": constants_table(items)},
+        tables={
+            "indicatoren": lambda: indicators_table(entries),
+            "vaste-waarden": lambda: constants_table(items),
+        },
         entries=entries,
         by_theme={
             t.id: [e for e in entries if e.theme and e.theme.id == t.id] for t in definitions.programme.themes

@@ -71,7 +71,7 @@ def programme_page(request: Request) -> Response:
         "programme.html",
         title="Programma",
         stem="programma",
-        tables={"status": status_table(snapshot)},
+        tables={"status": lambda: status_table(snapshot)},  # made for a download only
         themes=programme.themes,
         by_theme=by_theme,
         verdicts=verdicts,

@@ -215,7 +215,7 @@ def sources_page(request: Request) -> Response:
         "sources/page.html",
         title="Bronnen",
         stem="bronnen",
-        tables={"bronnen": sources_table(found)},
+        tables={"bronnen": lambda: sources_table(found)},
         sources=found,
         attributions=attributions(found),
         outdated=sum(s.status.outdated for s in found),

@@ -46,7 +46,16 @@ def internal_home(request: Request, viewer: Raad) -> Response:
 
 
 def latest_values(snapshot: Snapshot) -> dict[str, Any] | None:
-    """The newest year with a computed value for the municipality, and its indicators."""
+    """The newest year with a computed value for the municipality, and its indicators (once
+    per snapshot)."""
+    key = (__name__, "latest")
+    if key not in snapshot.memo:
+        snapshot.memo[key] = _latest_values(snapshot)
+    found: dict[str, Any] | None = snapshot.memo[key]
+    return found
+
+
+def _latest_values(snapshot: Snapshot) -> dict[str, Any] | None:
     values = snapshot.values
     rows = values[(values["area_code"] == snapshot.municipality) & values["value"].notna()]
     if rows.empty:
