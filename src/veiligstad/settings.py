@@ -83,6 +83,16 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body on the upload routes (/intern/uploads), in bytes; larger gets 413.",
     )
+    web_threads: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description=(
+            "Pages each server process renders at the same time (its thread pool); more wait "
+            "their turn. Rendering is CPU work under one interpreter lock, so more threads do "
+            "not render more pages, they only make every page slower."
+        ),
+    )
     # --- end of the web edge block ----------------------------------------------------------
 
     # --- warehouse concurrency (issue 12) ---

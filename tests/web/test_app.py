@@ -8,6 +8,7 @@ import re
 
 import openpyxl
 import pandas as pd
+from anyio import to_thread
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -15,6 +16,8 @@ from fastapi.testclient import TestClient
 from tests.web.conftest import log_in
 from tests.web.spreadsheet import dutch_csv
 from veiligstad.domain.accounts import Role
+from veiligstad.settings import Settings
+from veiligstad.web.app import create_app
 
 
 def test_start_page_is_the_programme(client: TestClient) -> None:
@@ -157,3 +160,14 @@ def test_a_head_request_never_fills_the_cache_with_an_empty_answer(client: TestC
     assert head.status_code == 200 and head.content == b""
     page = client.get("/static/style.css?cachetest=head")
     assert page.status_code == 200 and "--brand" in page.text
+
+
+def test_the_server_renders_as_many_pages_at_once_as_the_setting_says(web_settings: Settings) -> None:
+    """``VEILIGSTAD_WEB_THREADS``: the thread pool of the pages (anyio's default of 40 made
+    every page slower under load, ``benchmarks/web_load.py --logged-in``)."""
+    app = create_app(web_settings.model_copy(update={"web_threads": 3}))
+    with TestClient(app) as started:
+        assert started.get("/programma").status_code == 200
+        tokens = started.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
+    assert tokens == 3
+    assert Settings(secret_key="x" * 32).web_threads == 8

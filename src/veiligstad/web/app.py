@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import vl_convert
+from anyio import to_thread
 from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -74,6 +75,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         cache.get()  # fail at start, not on the first visitor, when the data cannot be read
+        # Pages rendered at once (anyio's default is 40). With 20 logged-in sessions on 2 cores,
+        # 40 threads taking turns on the interpreter lock made p95 166 ms, 8 made it 126 ms
+        # (2 workers; benchmarks/web_load.py --logged-in).
+        to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         yield
 
     app = FastAPI(
