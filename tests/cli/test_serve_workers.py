@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ import pytest
 import typer
 
 from veiligstad.cli import serve
+from veiligstad.errors import ConfigError
 from veiligstad.sources import embedded
 from veiligstad.storage.schema import AREA_SCHEMA
 from veiligstad.storage.warehouse import Batch, Warehouse, WarehouseCorrupt
@@ -113,6 +115,17 @@ def test_two_workers_read_one_snapshot_and_both_see_a_data_change(tmp_path: Path
         stored = list((tmp_path / "veiligstad.duckdb.snapshots").glob("*.snapshot"))
         assert len(stored) == 1  # computed once, by the parent, before the workers started
 
+        with httpx.Client(base_url=base, timeout=120) as kept:  # one kept-alive connection
+            kept.get("/api/v1/bronnen")
+            times = []
+            for _ in range(20):
+                began = time.perf_counter()
+                assert kept.get("/api/v1/bronnen").status_code == 200
+                times.append(time.perf_counter() - began)
+        # a cached answer takes a millisecond; without TCP_NODELAY each waited ~44 ms for the
+        # client's delayed ACK (uvicorn's own socket for the workers; see serve.tcp_config)
+        assert statistics.median(times) < 0.03, times
+
         mark = secrets.token_hex(6)
         _load_areas(url, areas, mark)
         changed = time.monotonic()
@@ -162,3 +175,19 @@ def test_with_workers_an_error_of_the_forked_check_is_the_commands(
     assert f"Fout: Het warehouse-bestand {path} is beschadigd." in err and "back-up" in err
     assert "Traceback" not in err
     serve.in_child(lambda: None, meanwhile=lambda: None)  # no error: the command goes on
+
+
+def test_the_workers_socket_is_tcp_and_a_taken_port_is_a_dutch_error() -> None:
+    """Accepted connections inherit ``proto`` from the listening socket, and asyncio turns on
+    TCP_NODELAY only for ``IPPROTO_TCP`` (uvicorn binds it with 0)."""
+    config = serve.tcp_config()(serve.WORKER_APP, factory=True, workers=2, host="127.0.0.1", port=0)
+    listening = config.bind_socket()
+    try:
+        assert listening.proto == socket.IPPROTO_TCP and listening.get_inheritable()
+        taken = listening.getsockname()[1]
+        listening.listen()
+        again = serve.tcp_config()(serve.WORKER_APP, factory=True, workers=2, host="127.0.0.1", port=taken)
+        with pytest.raises(ConfigError, match=f"kan niet luisteren op 127.0.0.1:{taken}"):
+            again.bind_socket()
+    finally:
+        listening.close()
