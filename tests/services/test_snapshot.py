@@ -64,6 +64,22 @@ def test_cache_rebuilds_only_what_changed(own_url: str, definitions: Definitions
     assert snapshot.same_data(second.token, first.token)
 
 
+def test_settled_is_called_once_for_each_new_snapshot(own_url: str, definitions: Definitions) -> None:
+    """The server settles its memory (``web.app.settle_memory``) after each new snapshot, not on
+    every request."""
+    calls: list[int] = []
+    cache = snapshot.SnapshotCache(
+        own_url, lambda: definitions, check_seconds=0, settled=lambda: calls.append(1)
+    )
+    first = cache.get()
+    assert cache.get() is first and cache.get(fresh=True) is first and len(calls) == 1
+    with Warehouse.open(own_url) as warehouse:
+        accounts.add_user(warehouse, "nieuw", Role.RAAD, "een lang wachtwoord")
+    assert cache.get() is not first and len(calls) == 2
+    cache.get()
+    assert len(calls) == 2
+
+
 def test_a_failed_rebuild_keeps_serving_the_previous_snapshot(
     own_url: str, definitions: Definitions, monkeypatch: pytest.MonkeyPatch
 ) -> None:

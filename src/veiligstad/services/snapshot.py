@@ -217,8 +217,11 @@ class SnapshotCache:
         prepare: Callable[[Warehouse], None] | None = None,
         store: SnapshotStore | None = None,
         background: bool = False,
+        settled: Callable[[], None] | None = None,
     ) -> None:
         self.url = url
+        self._settled = settled  # called (outside the lock) once a new snapshot replaced the old
+        self._settled_for: int | None = None
         self._definitions = definitions
         self.threshold = threshold
         self.check_seconds = check_seconds
@@ -235,6 +238,17 @@ class SnapshotCache:
         self._fault: WarehouseError | None = None  # the warehouse is gone or damaged
 
     def get(self, *, fresh: bool = False) -> Snapshot:
+        """The snapshot (``_get``); after a new one replaced the previous, ``settled`` is called."""
+        found = self._get(fresh=fresh)
+        self._after_change(found)
+        return found
+
+    def _after_change(self, found: Snapshot) -> None:
+        if self._settled is not None and self._settled_for != id(found):
+            self._settled_for = id(found)  # a second thread that also sees it may call it again
+            self._settled()
+
+    def _get(self, *, fresh: bool = False) -> Snapshot:
         """The snapshot, rebuilt first when the warehouse changed since the last check (at
         most every ``check_seconds``; with ``fresh`` now: a page that shows what was just
         saved, in this process or another) or the day changed.
@@ -408,6 +422,7 @@ class SnapshotCache:
             self._file_token = token
             self._checked = time.monotonic()
             self.last_error = None
+        self._after_change(built)
 
 
 #: The parts of a ``Snapshot`` that a store keeps (not the definitions, accounts, token, memo).
