@@ -9,6 +9,7 @@ is no "Bron".
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -72,3 +73,43 @@ def test_the_markers_find_dutch() -> None:
     dutch = "Voor dit gebied zijn er geen cijfers."
     assert leftovers(f"<p>{dutch}</p>") == [dutch]
     assert leftovers('<p>No figures for <span lang="nl">Van de Veldestraat</span> in Bronckhorst.</p>') == []
+
+
+def _shown_texts(spec: object) -> list[str]:
+    """The texts a chart shows: titles of axes, legends and tooltips, and series names."""
+    found: list[str] = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in {"title", "series"} and isinstance(value, str):
+                found.append(value)
+            else:
+                found += _shown_texts(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            found += _shown_texts(item)
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/indicatoren/misdrijven-totaal",
+        "/themas/veelvoorkomende-criminaliteit-hic",
+        "/gebieden/GM0935",
+        "/gebieden",
+        "/kaart",
+        "/kaart?indicator=misdrijven-totaal&niveau=wijk&periode=2023",
+        "/hotspots",
+    ],
+)
+def test_charts_speak_the_page_s_language(client: TestClient, path: str) -> None:
+    """Axis, legend and tooltip titles and series names of every chart, in English and in Dutch."""
+    dutch_only = re.compile(r"\b(jaar|reeks|berekend|waarde|gepubliceerd|inwoners|per 1\.000)\b")
+    english_only = re.compile(r"\b(year|series|computed|value|published|inhabitants|per 1,000)\b")
+    for lang, wrong in (("en", dutch_only), ("nl", english_only)):
+        joined = "&" if "?" in path else "?"
+        soup = BeautifulSoup(client.get(f"{path}{joined}lang={lang}").text, "html.parser")
+        specs = [json.loads(s.string) for s in soup.select('figure.chart script[type="application/json"]')]
+        assert specs, path
+        texts = [text for spec in specs for text in _shown_texts(spec)]
+        assert texts and not [t for t in texts if wrong.search(t)], (lang, sorted(set(texts)))

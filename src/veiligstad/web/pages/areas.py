@@ -116,7 +116,7 @@ def stadsdeel_map(snapshot: Snapshot, table: pd.DataFrame, lang: str) -> dict[st
         if row["code"] in snapshot.geometries
     ]
     title = i18n.translate("stadsdeel", lang)
-    return charts.category_map(features, colours, title=title) if features else None
+    return charts.category_map(features, colours, title=title, lang=lang) if features else None
 
 
 def gemeenten(snapshot: Snapshot) -> list[tuple[str, str]]:
@@ -197,7 +197,9 @@ def place_map(features: list[dict[str, Any]], lang: str) -> dict[str, Any] | Non
     if not features:
         return None
     colours = {i18n.translate(k, lang): v for k, v in PLACE_COLOURS.items()}
-    return charts.category_map(features, colours, title=i18n.translate("ligging", lang), height=380)
+    return charts.category_map(
+        features, colours, title=i18n.translate("ligging", lang), height=380, lang=lang
+    )
 
 
 def cached_place(snapshot: Snapshot, area: dict[str, Any], lang: str) -> Place:

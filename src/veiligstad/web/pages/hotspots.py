@@ -316,7 +316,7 @@ def category_spec(
     if not features:
         return None
     translated = {i18n.translate(label, lang): colour for label, colour in colours.items()}
-    spec = charts.category_map(features, translated, title=i18n.translate(title, lang))
+    spec = charts.category_map(features, translated, title=i18n.translate(title, lang), lang=lang)
     spec["width"] = MAP_WIDTH  # two maps side by side on a wide screen
     return spec
 

@@ -147,8 +147,9 @@ def trend_table(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     return downloads.with_decimals(pd.DataFrame(out), indicator.decimals)
 
 
-def trend_chart(table: pd.DataFrame, indicator: Indicator) -> dict[str, Any] | None:
-    """The trend with its interval band and the published values; None when there is nothing."""
+def trend_chart(table: pd.DataFrame, indicator: Indicator, lang: str = i18n.DEFAULT) -> dict[str, Any] | None:
+    """The trend with its interval band and the published values, with axes and legend in
+    ``lang``; None when there is nothing."""
     computed = table.rename(columns={"jaar": "year", "waarde": "value"})
     computed = computed.assign(ci_low=table["interval_laag"], ci_high=table["interval_hoog"])
     published = table[["jaar", "gepubliceerd"]]
@@ -156,8 +157,9 @@ def trend_chart(table: pd.DataFrame, indicator: Indicator) -> dict[str, Any] | N
     if computed["value"].isna().all() and published["published_value"].isna().all():
         return None
     frame = computed[["year", "value", "ci_low", "ci_high"]].astype(float)
-    spec = charts.trend(frame, unit=indicator.unit, decimals=indicator.decimals, published=published)
-    return without_empty_layers(spec, indicator.unit)
+    unit = i18n.translate(indicator.unit, lang)
+    spec = charts.trend(frame, unit=unit, decimals=indicator.decimals, published=published, lang=lang)
+    return without_empty_layers(spec, unit)
 
 
 def without_empty_layers(spec: dict[str, Any], unit: str) -> dict[str, Any]:
@@ -320,7 +322,8 @@ def area_map(
     ]
     if not features:
         return None
-    spec = charts.choropleth(features, unit=indicator.unit, decimals=indicator.decimals)
+    unit = i18n.translate(indicator.unit, lang)
+    spec = charts.choropleth(features, unit=unit, decimals=indicator.decimals, lang=lang)
     return in_quintiles(spec, table["waarde"].dropna().astype(float).tolist(), indicator.decimals)
 
 
@@ -346,13 +349,15 @@ def in_quintiles(spec: dict[str, Any], values: list[float], decimals: int) -> di
 
 
 def comparison_bars(
-    table: pd.DataFrame, members: pd.DataFrame, indicator: Indicator
+    table: pd.DataFrame, members: pd.DataFrame, indicator: Indicator, lang: str = i18n.DEFAULT
 ) -> dict[str, Any] | None:
     """Bars: the municipality (highlighted), the Netherlands, the peer group and each peer."""
     if table.empty:
         return None
     own = table[["gebied", "waarde"]].assign(highlight=[True] + [False] * (len(table) - 1))
-    own["gebied"] = own["gebied"].where(table["soort"] != "groep", f"Groep ({len(members)} gemeenten)")
+    group = f"{i18n.translate('Groep', lang)} ({len(members)} {i18n.translate('gemeenten', lang)})"
+    own["gebied"] = own["gebied"].where(table["soort"] != "groep", group)
+    own["gebied"] = own["gebied"].where(table["soort"] != "land", i18n.translate("Nederland", lang))
     peers_part = (
         members[["gemeente", "waarde"]].rename(columns={"gemeente": "gebied"}).assign(highlight=False)
     )
@@ -360,8 +365,8 @@ def comparison_bars(
     frame = frame[frame["waarde"].notna()]
     if frame.empty:
         return None
-    unit, decimals = indicator.unit, indicator.decimals
-    return charts.bars(frame, label="gebied", value="waarde", unit=unit, decimals=decimals)
+    unit, decimals = i18n.translate(indicator.unit, lang), indicator.decimals
+    return charts.bars(frame, label="gebied", value="waarde", unit=unit, decimals=decimals, lang=lang)
 
 
 def comparison_section(snapshot: Snapshot, indicator: Indicator) -> dict[str, Any]:
@@ -374,14 +379,12 @@ def comparison_section(snapshot: Snapshot, indicator: Indicator) -> dict[str, An
     name = snapshot.definitions.programme.municipality_name
     table = peers.comparison_frame(bench, name)
     members = peers.members_frame(bench.peers)
-    bars = comparison_bars(table, members, indicator)
     return {
         "bench": bench,
         "table": table,
         "rows": rows_of(table),
         "peers_table": members,
         "peer_rows": rows_of(members),
-        "bars": script_json(bars) if bars else None,
     }
 
 
@@ -463,7 +466,6 @@ def _details(snapshot: Snapshot, indicator: Indicator) -> dict[str, Any]:
         snapshot.memo[key] = {
             "trend_table": table,
             "has_published": bool(not table.empty and table["gepubliceerd"].notna().any()),
-            "trend_spec": script_json(trend_chart(table, indicator)) if not table.empty else None,
             "trend_rows": rows_of(table),
             "changes": changes,
             "change_rows": rows_of(changes),
@@ -475,6 +477,21 @@ def _details(snapshot: Snapshot, indicator: Indicator) -> dict[str, Any]:
         }
     details: dict[str, Any] = snapshot.memo[key]
     return details
+
+
+def _charts(snapshot: Snapshot, indicator: Indicator, details: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The trend chart and the comparison bars in ``lang``, as JSON for the page (per snapshot)."""
+    key = ("indicators", "charts", indicator.id, lang)
+    if key not in snapshot.memo:
+        table, comparison = details["trend_table"], details["comparison"]
+        trend = trend_chart(table, indicator, lang) if not table.empty else None
+        bars = comparison_bars(comparison["table"], comparison["peers_table"], indicator, lang)
+        snapshot.memo[key] = {
+            "trend": script_json(trend) if trend else None,
+            "bars": script_json(bars) if bars else None,
+        }
+    found: dict[str, Any] = snapshot.memo[key]
+    return found
 
 
 def _remedy(snapshot: Snapshot, indicator: Indicator) -> gaps.Remedy | None:
@@ -552,6 +569,7 @@ def indicator_page(request: Request, indicator_id: str, niveau: str | None = Non
         details=details,
         areas=areas,
         comparison=comparison,
+        specs=_charts(snapshot, indicator, details, lang),
         trend_rows=details["trend_rows"],
         change_rows=details["change_rows"],
         area_rows=areas["rows"],

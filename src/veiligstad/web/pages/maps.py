@@ -259,9 +259,10 @@ def map_spec(snapshot: Snapshot, table: pd.DataFrame, choice: Choice, lang: str)
         return None
     height = 560 if choice.level == "gemeente" else 420
     spec = charts.category_map(
-        features, colours, title=i18n.translate(choice.indicator.unit, lang), height=height
+        features, colours, title=i18n.translate(choice.indicator.unit, lang), height=height, lang=lang
     )
-    spec["encoding"]["tooltip"].append({"field": "properties.label", "type": "nominal", "title": "waarde"})
+    value = charts.titles(lang)["value"]
+    spec["encoding"]["tooltip"].append({"field": "properties.label", "type": "nominal", "title": value})
     return spec
 
 

@@ -16,10 +16,10 @@ from veiligstad.errors import NotFound
 from veiligstad.reports import charts
 from veiligstad.services import monitor
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.web import auth
+from veiligstad.web import auth, i18n
 from veiligstad.web.pages.indicators import KIND_LABELS, own_rows, rows_of, trend_table, without_empty_layers
 from veiligstad.web.pages.programme import status_table
-from veiligstad.web.templating import render
+from veiligstad.web.templating import render, script_json
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,8 +46,8 @@ def theme_or_404(snapshot: Snapshot, theme_id: str) -> Theme:
     return theme
 
 
-def small_trend(table: pd.DataFrame, indicator: Indicator) -> dict[str, Any]:
-    """A small trend chart with its interval band and the published values."""
+def small_trend(table: pd.DataFrame, indicator: Indicator, lang: str = i18n.DEFAULT) -> dict[str, Any]:
+    """A small trend chart with its interval band and the published values, in ``lang``."""
     frame = pd.DataFrame(
         {
             "year": table["jaar"].astype(float),
@@ -57,8 +57,9 @@ def small_trend(table: pd.DataFrame, indicator: Indicator) -> dict[str, Any]:
         }
     )
     published = pd.DataFrame({"year": table["jaar"], "published_value": table["gepubliceerd"].astype(float)})
-    spec = charts.trend(frame, unit=indicator.unit, decimals=indicator.decimals, published=published)
-    small = {**without_empty_layers(spec, indicator.unit), **SMALL}
+    unit = i18n.translate(indicator.unit, lang)
+    spec = charts.trend(frame, unit=unit, decimals=indicator.decimals, published=published, lang=lang)
+    small = {**without_empty_layers(spec, unit), **SMALL}
     small["config"] = {**small.get("config", {}), "legend": {"disable": True}}
     return small
 
@@ -75,10 +76,10 @@ def why_no_chart(table: pd.DataFrame, row: monitor.StatusRow) -> dict[str, str]:
     return {"text": NO_SERIES, "detail": row.reason, "published": extra}
 
 
-def indicator_card(snapshot: Snapshot, row: monitor.StatusRow) -> dict[str, Any]:
-    """What the theme page shows for one indicator."""
+def indicator_card(snapshot: Snapshot, row: monitor.StatusRow, lang: str = i18n.DEFAULT) -> dict[str, Any]:
+    """What the theme page shows for one indicator, its chart in ``lang`` (per snapshot)."""
     indicator = row.indicator
-    key = ("themes", "card", indicator.id)
+    key = ("themes", "card", indicator.id, lang)
     if key not in snapshot.memo:
         rows = own_rows(snapshot, indicator)
         table = trend_table(rows, indicator) if not rows.empty else pd.DataFrame(columns=SERIES_COLUMNS)
@@ -91,7 +92,7 @@ def indicator_card(snapshot: Snapshot, row: monitor.StatusRow) -> dict[str, Any]
                 ["indicator_id", *SERIES_COLUMNS]
             ],
             "rows": rows_of(table[SERIES_COLUMNS]),
-            "spec": small_trend(table, indicator) if computed >= 2 else None,
+            "spec": script_json(small_trend(table, indicator, lang)) if computed >= 2 else None,
             "why": None if computed >= 2 else why_no_chart(table, row),
         }
     card: dict[str, Any] = snapshot.memo[key]
@@ -104,7 +105,8 @@ def theme_page(request: Request, theme_id: str) -> Response:
     snapshot: Snapshot = request.app.state.cache.get()
     theme = theme_or_404(snapshot, theme_id)
     status = [row for row in snapshot.status if row.theme_id == theme.id]
-    cards = [indicator_card(snapshot, row) for row in status]
+    lang = auth.viewer(request).lang
+    cards = [indicator_card(snapshot, row, lang) for row in status]
     overview = status_table(snapshot)
     overview = overview[overview["indicator_id"].isin([row.indicator.id for row in status])]
     series = [c["table"] for c in cards if not c["table"].empty]
