@@ -110,15 +110,19 @@ def run_concurrently(url: str, writers: list[Callable[[], str]]) -> tuple[list[s
         except BaseException as exc:
             errors.append(exc)
 
-    readers = [threading.Thread(target=reader) for _ in range(READERS)]
-    threads = [threading.Thread(target=writer, args=(job,)) for job in writers]
+    # daemon threads and one deadline for all: a hang fails the test instead of holding the run
+    readers = [threading.Thread(target=reader, daemon=True) for _ in range(READERS)]
+    threads = [threading.Thread(target=writer, args=(job,), daemon=True) for job in writers]
     for thread in readers + threads:
         thread.start()
+    deadline = time.monotonic() + 300
     for thread in threads:
-        thread.join(timeout=300)
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
     done.set()
     for thread in readers:
-        thread.join(timeout=60)
+        thread.join(timeout=max(5.0, deadline - time.monotonic()))
+    stuck = [t.name for t in readers + threads if t.is_alive()]
+    assert not stuck, f"threads still running after 300 s (a deadlock?): {stuck}"
     return outcomes, errors
 
 

@@ -8,6 +8,7 @@ English in ``translations/en/errors.yaml``, so a new message without English fai
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -288,3 +289,20 @@ def test_a_validation_message_of_fastapi_stays_as_it_is(client: TestClient) -> N
     english = problem_of(client, "/api/v1/gebieden?niveau=provincie&lang=en", 400)
     assert english["detail"] == dutch["detail"] and "Input should be" in english["detail"]
     assert english["title"] == "Bad request" and dutch["title"] == "Ongeldig verzoek"
+
+
+def test_a_hostile_message_costs_little_to_translate(client: TestClient) -> None:
+    """A visitor's value full of full stops makes a message of many sentences; every run of them
+    was looked up, so 1,300 sentences took ~20 s of CPU for one 404 under ``?lang=en``."""
+    known = [*i18n.catalogue("en"), *(t.dutch for t in i18n.templates("en"))]
+    assert max(len(_SENTENCE_END.split(text.strip())) for text in known) <= i18n.MAX_RUN
+    started = time.perf_counter()
+    many = "Onbekend gebied '" + "a. " * 1300 + "'."
+    assert i18n.message(many, "en") == many  # beyond MAX_SENTENCES: as it came
+    longest = "Onbekend gebied '" + "a. " * (i18n.MAX_SENTENCES - 2) + "b'. Zie `veiligstad areas`."
+    assert i18n.message(longest, "en").startswith("Onbekend gebied")  # the value broke the template
+    one = "Geen waarden van '" + "x" * 1900 + "' voor periode 2023 op niveau buurt."
+    i18n.message(one, "en")
+    response = client.get("/gebieden/" + "a.%20" * 1300 + "?lang=en")
+    assert response.status_code in {400, 404}
+    assert time.perf_counter() - started < 5, time.perf_counter() - started

@@ -812,11 +812,15 @@ class Warehouse:
         """A name that ``INSERT … SELECT`` reads ``rows`` from, for the block.
 
         DuckDB reads the Arrow table itself (registered on this connection, no copy and no
-        scratch table), with one thread and without keeping the insertion order while the
-        block runs: the single-threaded insert costs a third less CPU than two threads
-        (1.24 M observations: 1.7 against 2.3 CPU-s, and less wall time on a busy machine) and
-        leaves the other cores to the fetch. PostgreSQL: a scratch table filled with COPY
-        (``staged``).
+        scratch table). PostgreSQL: a scratch table filled with COPY (``staged``).
+
+        No ``SET threads`` or ``SET preserve_insertion_order`` around the insert (they once saved a
+        third of the CPU of a bulk load): both are settings of the whole database in this
+        process, not of this connection. Changing ``threads`` relaunches DuckDB's worker
+        threads under a lock that a reading thread of the same process may wait for while it
+        holds Python's interpreter lock, and another thread inside DuckDB waits for that lock:
+        the whole process hung (``tests/security/test_concurrency.py``, 2026-12-03). Two loads at
+        once could also restore each other's values wrongly.
         """
         if self.postgres:
             with self.staged(rows) as stage:
@@ -824,16 +828,10 @@ class Warehouse:
             return
         name = f"_arrow_{uuid.uuid4().hex[:16]}"
         raw = self.con.con
-        settings = ("threads", "preserve_insertion_order")
-        before = raw.execute("SELECT " + ", ".join(f"current_setting('{s}')" for s in settings)).fetchone()
         raw.register(name, rows)
         try:
-            raw.execute("SET threads = 1")
-            raw.execute("SET preserve_insertion_order = false")
             yield name
         finally:
-            for setting, value in zip(settings, before or (), strict=False):
-                raw.execute(f"SET {setting} = {value}")
             raw.unregister(name)
 
     @contextmanager

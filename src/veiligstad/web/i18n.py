@@ -32,7 +32,14 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 #: Where one sentence of a message ends and the next may begin.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 #: Longer messages (a pasted URL, say) are shown as they are: matching stays cheap.
-MAX_MESSAGE = 4000
+MAX_MESSAGE = 2000
+#: Messages of more sentences are shown as they are: no message veiligstad raises has that many,
+#: only one that repeats a visitor's value full of full stops (the lookup grew with the square of
+#: the sentences: 1,300 took ~20 s of CPU for one 404 under ``?lang=en``).
+MAX_SENTENCES = 24
+#: Most sentences looked up as one text: the longest English text of a page (``catalogue``) has 5,
+#: the longest error template 2 (``tests/web/test_i18n_errors.py`` checks this bound).
+MAX_RUN = 6
 
 
 @functools.cache
@@ -141,13 +148,15 @@ def translated(text: str, lang: str) -> tuple[str, tuple[str, ...]]:
     starts = [0] + [m.end() for m in _SENTENCE_END.finditer(stripped)]
     ends = [m.start() for m in _SENTENCE_END.finditer(stripped)] + [len(stripped)]
     count = len(starts)
+    if count > MAX_SENTENCES:
+        return text, ()
     # best[i]: (characters left Dutch, parts, sentences left Dutch) for sentences i … end
     best: list[tuple[int, tuple[str, ...], tuple[str, ...]]] = [(0, (), ())] * (count + 1)
     for i in reversed(range(count)):
         own = stripped[starts[i] : ends[i]]
         rest = best[i + 1]
         choice = (len(own) + rest[0], (own, *rest[1]), (own, *rest[2]))
-        for j in range(count, i, -1):  # longest first: on a tie the longer run wins
+        for j in range(min(count, i + MAX_RUN), i, -1):  # longest first: on a tie the longer run wins
             english = _sentence(stripped[starts[i] : ends[j - 1]], lang)
             if english is None:
                 continue
