@@ -15,6 +15,7 @@ import html
 import importlib.util
 import json
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,6 +86,23 @@ def test_pages_in_both_languages_and_every_kind_of_file(
     assert first.files == len(json.loads((output / MANIFEST).read_text())["files"])
     assert first.written == first.files + 1  # and the list of files
     assert first.not_published == [], first.not_published
+
+
+def test_reports_are_published_in_the_language_of_the_page_that_links_them(
+    site: tuple[Path, Summary, Summary], tmp_path: Path
+) -> None:
+    """The English pages ask for ``/rapporten/x?lang=en``: the English report, in ``en/``, not
+    the Dutch one (before, every report had one, Dutch, copy)."""
+    output = site[0]
+    dutch = (output / "rapporten/publieksversie.html").read_text(encoding="utf-8")
+    english = (output / "en/rapporten/publieksversie.html").read_text(encoding="utf-8")
+    assert '<html lang="nl"' in dutch and '<html lang="en"' in english
+    pdf = (output / "en/rapporten/publieksversie.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and pdf != (output / "rapporten/publieksversie.pdf").read_bytes()
+    (tmp_path / "en.pdf").write_bytes(pdf)
+    command = ["pdftotext", str(tmp_path / "en.pdf"), "-"]
+    words = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    assert "Explanation of words" in words and "Uitleg van woorden" not in words
 
 
 def test_every_link_leads_to_a_file_and_none_to_another_host(

@@ -17,7 +17,8 @@ share, without Python:
   path has no extension, in the folder of its query (``/invulsjabloon?formaat=xlsx&indicator=x``
   → ``invulsjabloon/formaat-xlsx/indicator-x/<the server's file name>.xlsx``);
 - the API's JSON ``/api/v1/x`` becomes ``api/v1/x.json`` (links inside point to the files);
-- static assets, the Atom feed and the PDF reports keep their names.
+- static assets, the Atom feed and the reports (PDF and web page) keep their names; an English
+  report goes under ``en/`` like the English pages (``en/rapporten/publieksversie.pdf``).
 
 A form that asks the server (``method="get"``) cannot work without one: each of its choice
 lists becomes a row of links, one per option (the other choices at their default), and each
@@ -95,6 +96,8 @@ START = (
     "/rapporten/publieksversie.pdf",
     "/rapporten/publieksversie.html",
 )
+#: Reports: one copy per language (``en/rapporten/…``), unlike the other files with an extension.
+REPORTS = "/rapporten/"
 #: Never published: the internal pages and the log-in.
 PRIVATE = re.compile(r"^/(intern(/|$)|inloggen|uitloggen)")
 #: A choice list with more options than this is left out of the static site.
@@ -461,7 +464,7 @@ def sort(lang: str, url: str, answer: Answer) -> Outcome:
         target, kind = file_path(path, query, suffix), "json"
     else:
         kind = "feed" if media == "application/atom+xml" else "file"
-        target = file_path(path, query)
+        target = file_path(path, query) if _shared(path) else prefix + file_path(path, query)
     outcome = Outcome(200, resource=Resource(lang, url, target, answer.body, kind))
     if kind == "page":
         text = answer.body.decode("utf-8")
@@ -727,7 +730,10 @@ class Site:
 
 
 def _shared(path: str) -> bool:
-    """A resource with one copy for both languages: assets, API, feed, reports."""
+    """A resource with one copy for both languages: assets, API, feed. Not the reports: a report
+    is written in the language it is asked in (``/rapporten/x.pdf?lang=en``)."""
+    if path.startswith(REPORTS):
+        return False
     return (path.startswith(("/static/", "/api/v1/")) and not path.startswith("/api/v1/docs")) or bool(
         PurePosixPath(path).suffix
     )
