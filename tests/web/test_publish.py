@@ -226,6 +226,36 @@ def test_a_download_by_its_own_path_keeps_the_servers_file_name() -> None:
     )
 
 
+def test_area_json_made_directly_is_the_apps_answer_byte_for_byte(web_settings: Settings) -> None:
+    """``direct`` writes each area's JSON without asking the app: the same bytes and links as
+    the app's answer, for every level and for areas without a name or parents; an unknown
+    code and any other URL are left to the app (its 404)."""
+    cache, app = publish._site_app(web_settings, None)
+    snapshot = cache.get()
+    answer = publish.direct(snapshot)
+    renderer = publish.Renderer(app)
+    try:
+        codes = list(snapshot.areas.groupby("level")["code"].first()) + list(
+            snapshot.areas["code"].sample(40, random_state=1)
+        )
+        for code in codes:
+            url = f"/api/v1/gebieden/{code}"
+            made = answer("nl", url)
+            asked = publish.sort("nl", url, renderer.get("nl", url))
+            assert made is not None and made.resource is not None and asked.resource is not None
+            assert made.resource.body == asked.resource.body, code
+            assert (made.resource.path, made.resource.kind, made.links) == (
+                asked.resource.path,
+                asked.resource.kind,
+                asked.links,
+            )
+        assert answer("nl", "/api/v1/gebieden/XX0000") is None
+        assert renderer.get("nl", "/api/v1/gebieden/XX0000").status == 404
+        assert answer("nl", "/api/v1/gebieden") is None and answer("nl", "/gebieden/GM0935") is None
+    finally:
+        renderer.close()
+
+
 def test_files_no_longer_in_the_site_are_removed_and_nothing_else(tmp_path: Path) -> None:
     output = tmp_path / "site"
     output.mkdir()

@@ -166,6 +166,11 @@ def get_area(
     snapshot: CurrentSnapshot,
 ) -> AreaDetail:
     """The area and its parents: land, gemeente, stadsdeel and wijk."""
+    return detail(snapshot, code)
+
+
+def detail(snapshot: Snapshot, code: str) -> AreaDetail:
+    """The body of ``GET /gebieden/{code}`` (also written directly by ``veiligstad publish``)."""
     record = find(snapshot, code)
     areas = index(snapshot)
     return AreaDetail(**_fields(record, areas), parents=parents(record, areas))
