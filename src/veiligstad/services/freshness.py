@@ -198,12 +198,16 @@ def source_status(
 
 
 def _age_text(months: int) -> str:
+    """An age in Dutch (``web/pages/sources._age`` writes it in English).
+
+    >>> _age_text(1), _age_text(11), _age_text(12), _age_text(13), _age_text(35)
+    ('1 maand', '11 maanden', '1 jaar', '1 jaar en 1 maand', '2 jaar en 11 maanden')
+    """
     years, rest = divmod(months, 12)
+    month_text = f"{rest} maand" if rest == 1 else f"{rest} maanden"
     if years and rest:
-        return f"{years} jaar en {rest} maanden"
-    if years:
-        return f"{years} jaar"
-    return f"{rest} maand" if rest == 1 else f"{rest} maanden"
+        return f"{years} jaar en {month_text}"
+    return f"{years} jaar" if years else month_text
 
 
 def _warning(
