@@ -41,6 +41,7 @@ anyway (and still writes only what differs).
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime as dt
 import errno
 import functools
@@ -570,36 +571,37 @@ class Site:
     def crawl_with(self, workers: Workers, lookahead: int = 512, ahead: int = AHEAD) -> None:
         """Render the URLs in ``workers``, each worker at most ``ahead`` URLs ahead (most URLs take
         milliseconds: a worker that waited for the next one after each answer idled a third of
-        the time); the results are taken in the order of the queue."""
+        the time); the results are taken in the order of the queue.
+
+        URLs are given to a worker (by ``affinity``) in the order of the queue, at most
+        ``lookahead`` of them not yet taken: that bounds the answers held in memory while a
+        slow one (a PDF) is awaited. Aliases and what ``direct`` answers cost no place: 18,529
+        area files between two pages would otherwise leave the workers without work."""
         self.start()
-        done = 0
-        sent: set[int] = set()
+        done = cursor = 0
         results: dict[int, Outcome | None] = {}
+        waiting: list[collections.deque[int]] = [collections.deque() for _ in range(workers.size)]
         busy = [0] * workers.size
+        given: set[int] = set()  # URLs given to a worker whose answer is not taken yet
         began: dict[int, float] = {}
         while done < self._end():
-            for position in range(done, min(self._end(), done + lookahead)):
-                if position in sent:
-                    continue
-                lang, url = self.queue[position]
+            while cursor < self._end() and len(given) < lookahead:
+                lang, url = self.queue[cursor]
                 if self.alias(lang, url):
-                    sent.add(position)
-                    results[position] = None
-                    continue
-                answered = self.direct(lang, url)
-                if answered is not None:  # made here: no round trip to a worker
-                    sent.add(position)
-                    results[position] = answered
+                    results[cursor] = None
+                elif (answered := self.direct(lang, url)) is not None:  # made here: no round trip
+                    results[cursor] = answered
                     self.timings.append((0.0, f"{lang} {url}"))
-                    continue
-                worker = affinity(url) % workers.size
-                if busy[worker] < ahead:
-                    workers.send(worker, position, lang, url)
+                else:
+                    waiting[affinity(url) % workers.size].append(cursor)
+                    given.add(cursor)
+                cursor += 1
+            for worker, positions in enumerate(waiting):
+                while positions and busy[worker] < ahead:
+                    position = positions.popleft()
+                    workers.send(worker, position, *self.queue[position])
                     busy[worker] += 1
                     began[position] = time.perf_counter()
-                    sent.add(position)
-                if min(busy) >= ahead:
-                    break
             if done not in results:  # wait for one answer, then send more
                 worker, position, outcome = workers.receive()
                 busy[worker] -= 1
@@ -609,6 +611,7 @@ class Site:
             while done in results:
                 lang, url = self.queue[done]
                 self.take(lang, url, results.pop(done))
+                given.discard(done)
                 done += 1
                 self.progress("pagina's", done, self._end())
 
