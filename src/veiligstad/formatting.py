@@ -28,6 +28,18 @@ MISSING = "–"
 #: A text cell starting with one of these is read as a formula by Excel and LibreOffice.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
+#: XlsxWriter ``Workbook`` options for every workbook the programme writes: text stays text (a
+#: cell starting with ``=`` is no formula, a web address no link, ``12`` no number: on top of
+#: :func:`spreadsheet_text`), NaN and infinity are refused (the writers leave such cells empty),
+#: and the file is built in memory.
+XLSX_OPTIONS: dict[str, object] = {
+    "in_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "nan_inf_to_errors": False,
+}
+
 
 def number(value: float | int | None, decimals: int = 0) -> str:
     """Format with a decimal comma and a thousands dot.

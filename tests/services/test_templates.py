@@ -159,6 +159,9 @@ def test_text_cells_cannot_carry_a_formula(warehouse: Warehouse, definitions: De
     assert "'=HYPERLINK" in templates.to_csv(template).decode("utf-8-sig")
     row = read_rows(templates.to_xlsx(template), "xlsx")[0]
     assert row["area_name"] == '\'=HYPERLINK("x")' and row["toelichting"] == "'@x"
+    template.rows = [templates.TemplateRow("GM0935", "=cmd|' /C calc'!A0", 2025, "m", "aantal", "")]
+    sheet = openpyxl.load_workbook(io.BytesIO(templates.to_xlsx(template))).worksheets[0]
+    assert (sheet["B2"].value, sheet["B2"].data_type) == ("'=cmd|' /C calc'!A0", "s")
 
 
 def test_xlsx_has_typed_cells_a_comment_and_instructions(
@@ -169,10 +172,17 @@ def test_xlsx_has_typed_cells_a_comment_and_instructions(
     assert book.sheetnames == [templates.SHEET, templates.INSTRUCTIONS_SHEET]
     sheet = book[templates.SHEET]
     assert [c.value for c in sheet[1]] == list(templates.COLUMNS)
-    assert "Leeg = niet bekend" in sheet["F1"].comment.text
+    assert "Leeg = niet bekend" in sheet["F1"].comment.text and sheet["F1"].comment.author == "veiligstad"
+    assert all(c.font.b for c in sheet[1]) and not sheet["A2"].font.b
     assert isinstance(sheet["C2"].value, int) and sheet["F2"].value is None
+    assert isinstance(sheet["A2"].value, str) and isinstance(sheet["G2"].value, str)
     assert sheet.max_row == len(template.rows) + 1
-    text = " ".join(str(c.value) for c in book[templates.INSTRUCTIONS_SHEET]["A"])
+    # widths in characters as Excel shows them (the file holds 5 pixels of padding more: 14.71)
+    assert [int(sheet.column_dimensions[c].width) for c in "ABCDEFG"] == [14, 28, 8, 30, 10, 12, 48]
+    notes = book[templates.INSTRUCTIONS_SHEET]
+    assert notes["A1"].value == "Toelichting" and notes["A1"].font.b
+    assert int(notes.column_dimensions["A"].width) == 120
+    text = " ".join(str(c.value) for c in notes["A"])
     assert "nooit als 0" in text and "veiligstad import file" in text
 
 

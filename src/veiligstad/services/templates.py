@@ -358,39 +358,30 @@ def to_csv(template: Template) -> bytes:
 
 
 def to_xlsx(template: Template) -> bytes:
-    """A workbook in write-only mode: sheet 1 the rows, sheet 2 the instructions."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font
+    """A workbook (XlsxWriter): sheet 1 the rows, sheet 2 the instructions; text cells formula-safe."""
+    import xlsxwriter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET)
-    for letter, width in zip("ABCDEFG", (14, 28, 8, 30, 10, 12, 48), strict=True):
-        sheet.column_dimensions[letter].width = width
-    bold = Font(bold=True)
-    header = []
-    for name in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        if name == "value":
-            cell.comment = Comment(
-                "Vul hier het cijfer in. Leeg = niet bekend (nooit 0). Zie het werkblad Toelichting.",
-                "veiligstad",
-            )
-        header.append(cell)
-    sheet.append(header)
-    for record in _records(template):
-        sheet.append([formatting.spreadsheet_text(cell) for cell in record])
-    notes = workbook.create_sheet(INSTRUCTIONS_SHEET)
-    notes.column_dimensions["A"].width = 120
-    title = WriteOnlyCell(notes, value="Toelichting")
-    title.font = bold
-    notes.append([title])
-    for line in instructions(template):
-        notes.append([formatting.spreadsheet_text(line)])
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook = xlsxwriter.Workbook(buffer, formatting.XLSX_OPTIONS)
+    bold = workbook.add_format({"bold": True})
+    sheet = workbook.add_worksheet(SHEET)
+    for column, width in enumerate((14, 28, 8, 30, 10, 12, 48)):
+        sheet.set_column(column, column, width)
+    sheet.write_row(0, 0, COLUMNS, bold)
+    sheet.write_comment(
+        0,
+        COLUMNS.index("value"),
+        "Vul hier het cijfer in. Leeg = niet bekend (nooit 0). Zie het werkblad Toelichting.",
+        {"author": "veiligstad"},
+    )
+    for row, record in enumerate(_records(template), start=1):
+        sheet.write_row(row, 0, [formatting.spreadsheet_text(cell) for cell in record])
+    notes = workbook.add_worksheet(INSTRUCTIONS_SHEET)
+    notes.set_column(0, 0, 120)
+    notes.write_string(0, 0, "Toelichting", bold)
+    for row, line in enumerate(instructions(template), start=1):
+        notes.write_string(row, 0, str(formatting.spreadsheet_text(line)))
+    workbook.close()
     return buffer.getvalue()
 
 

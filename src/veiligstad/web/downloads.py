@@ -12,10 +12,14 @@ precision in the machine form (``,`` and ``.``, ``True``/``False``), as the API 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import math
 import re
 from collections.abc import Callable, Mapping
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from fastapi import Response
 
@@ -117,21 +121,97 @@ def _whole(values: pd.Series) -> bool:
 
 
 def _workbook(frame: pd.DataFrame, decimals: dict[str, int], table: str) -> bytes:
-    """One sheet of typed cells; whole numbers and columns with known decimals get a format."""
+    """One sheet of typed cells (XlsxWriter, row by row); whole numbers and columns with known
+    decimals get a number format, timestamps a date format. Missing values are empty cells."""
+    import xlsxwriter
+
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name=table[:31] or "tabel")
-        sheet = next(iter(writer.sheets.values()))
-        for position, column in enumerate(frame.columns, start=1):
-            if pd.api.types.is_integer_dtype(frame[column]):
-                pattern = "0"
-            elif column in decimals:
-                pattern = "0." + "0" * decimals[column] if decimals[column] else "0"
-            else:
-                continue
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
-                cell.number_format = pattern
+    options = {**formatting.XLSX_OPTIONS, "default_date_format": _DATETIME_FORMAT}
+    workbook = xlsxwriter.Workbook(buffer, options)
+    sheet = workbook.add_worksheet(table[:31] or "tabel")
+    plain = workbook.add_format()
+    patterns: dict[str, Any] = {}
+    blanks = []  # the format of an empty cell: its column's, so that it exists and is formatted
+    for position, column in enumerate(frame.columns):
+        pattern = _pattern(frame[column], decimals.get(str(column)))
+        if pattern is None:
+            blanks.append(plain)
+            continue
+        if pattern not in patterns:
+            patterns[pattern] = workbook.add_format({"num_format": pattern})
+        sheet.set_column(position, position, None, patterns[pattern])
+        blanks.append(patterns[pattern])
+    day = workbook.add_format({"num_format": _DATE_FORMAT})
+
+    def blank(ws: Any, row: int, col: int, *_: object) -> Any:
+        return ws.write_blank(row, col, None, blanks[col])
+
+    def date(ws: Any, row: int, col: int, value: dt.date, *_: object) -> Any:
+        return ws.write_datetime(row, col, value, day)
+
+    sheet.add_write_handler(type(None), blank)
+    sheet.add_write_handler(dt.date, date)  # a date only: a datetime is another type
+    sheet.write_row(0, 0, [str(c) for c in frame.columns], workbook.add_format({"bold": True}))
+    columns = [_cells(frame[column]) for column in frame.columns]
+    for row, values in enumerate(zip(*columns, strict=True), start=1):
+        # write_row stops after a text longer than a cell holds (cut at 32,767 characters): then
+        # cell by cell; -1 is a row beyond the sheet's last
+        if sheet.write_row(row, 0, values) and -1 in [sheet.write(row, c, v) for c, v in enumerate(values)]:
+            raise ValueError(f"Table '{table}' does not fit in a worksheet ({len(frame)} rows).")
+    workbook.close()
     return buffer.getvalue()
+
+
+#: What pandas wrote timestamps and dates with (``ExcelWriter``'s defaults).
+_DATETIME_FORMAT = "YYYY-MM-DD HH:MM:SS"
+_DATE_FORMAT = "YYYY-MM-DD"
+
+
+def _pattern(values: pd.Series, places: int | None) -> str | None:
+    """The number format of a column: ``0`` for whole numbers, the page's decimals, or none."""
+    if pd.api.types.is_integer_dtype(values):
+        return "0"
+    if places is not None:
+        return "0." + "0" * places if places else "0"
+    return None
+
+
+def _cells(values: pd.Series) -> list[Any]:
+    """A column as the Python values XlsxWriter writes by type (``_cell``); the common dtypes
+    without a call per cell."""
+    if pd.api.types.is_float_dtype(values):
+        numbers = values.to_numpy(dtype=float, na_value=math.nan)
+        floats: list[Any] = numbers.tolist()
+        for position in np.flatnonzero(~np.isfinite(numbers)).tolist():
+            floats[position] = _cell(floats[position])
+        return floats
+    if pd.api.types.is_integer_dtype(values):
+        return [None if v is pd.NA else v for v in values.tolist()]
+    return [_cell(v) for v in values.tolist()]
+
+
+def _cell(value: Any) -> Any:
+    """One value as XlsxWriter writes it: missing (None, NaN, NA, NaT) empty, infinity as the
+    text ``inf``/``-inf`` (what pandas wrote), numpy scalars as Python ones, timestamps naive UTC.
+
+    >>> [_cell(v) for v in (None, math.nan, pd.NA, pd.NaT, -math.inf, np.int64(3), "x")]
+    [None, None, None, None, '-inf', 3, 'x']
+    """
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return None if math.isnan(value) else value
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime(warn=False)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
 
 
 def _naive(frame: pd.DataFrame) -> pd.DataFrame:
