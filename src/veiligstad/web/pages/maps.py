@@ -228,8 +228,15 @@ def class_labels(values: pd.Series, klass: pd.Series, decimals: int, lang: str) 
     return labels
 
 
-def map_spec(snapshot: Snapshot, table: pd.DataFrame, choice: Choice, lang: str) -> dict[str, Any] | None:
-    """The choropleth: areas in quantile classes; without a value (or suppressed) grey.
+def map_spec(
+    snapshot: Snapshot,
+    table: pd.DataFrame,
+    choice: Choice,
+    lang: str,
+    rows: list[dict[str, Any]] | None = None,
+) -> dict[str, Any] | None:
+    """The choropleth: areas in quantile classes; without a value (or suppressed) grey
+    (``rows``: the table's records, when the caller has them).
 
     Classes of about equally many areas rather than a linear scale: a few buurten with hardly
     any inhabitants (industrial estates) have rates ten times the rest, and on a linear scale
@@ -244,7 +251,7 @@ def map_spec(snapshot: Snapshot, table: pd.DataFrame, choice: Choice, lang: str)
         missing += f" {i18n.translate('of afgeschermd', lang)}"
     colours = {labels[k]: BLUES[len(labels)][k] for k in labels} | {missing: charts.NO_VALUE}
     features = []
-    rows = table.to_dict(orient="records")
+    rows = table.to_dict(orient="records") if rows is None else rows
     for row, value, k in zip(rows, values.tolist(), klass.tolist(), strict=True):
         geometry = snapshot.geometries.get(str(row["code"]))
         if geometry is None:
@@ -280,7 +287,8 @@ def cached_map(
     key = ("maps", "map", choice.indicator.id, choice.level, choice.period, lang)
     if key not in snapshot.memo:
         table = map_table(snapshot, choice)
-        snapshot.memo[key] = (table, map_spec(snapshot, table, choice, lang), table.to_dict(orient="records"))
+        rows = table.to_dict(orient="records")
+        snapshot.memo[key] = (table, map_spec(snapshot, table, choice, lang, rows), rows)
     cached: tuple[pd.DataFrame, dict[str, Any] | None, list[dict[str, Any]]] = snapshot.memo[key]
     return cached
 
