@@ -144,6 +144,30 @@ def test_what_earlier_templates_found_gives_the_same_rows(
     assert any(key[0] == "present" for key in known)
 
 
+def test_areas_picked_from_the_municipalitys_rows_are_those_asked_for_directly(
+    warehouse: Warehouse, definitions: Definitions
+) -> None:
+    """The web picks a template's areas from the municipality's register rows, read once
+    (``known``); for every own area and every level, the same areas, or the same error, as a
+    query of the warehouse per area."""
+    municipality = definitions.programme.municipality
+    known: dict[Hashable, Any] = {}
+    own = sorted(templates._own(warehouse, municipality, known))
+    assert len(own) > 50  # the gemeente, its stadsdelen, wijken and buurten
+
+    def outcome(pick: Any, *args: Any) -> Any:
+        try:
+            return pick(warehouse, municipality, *args)
+        except (NotFound, DataError) as error:
+            return (type(error), str(error))
+
+    for area in [None, *own]:
+        for level in [None, *templates.LEVELS]:
+            direct = outcome(templates._areas, level, area)
+            kept = outcome(templates._areas_among, level, area, known)
+            assert kept == direct, (level, area)
+
+
 def test_years_are_parsed_and_bounded() -> None:
     assert templates.parse_years("2025") == [2025]
     for bad in ("2025-2021", "twintig", "1800", "1990-2030"):

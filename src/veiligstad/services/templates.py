@@ -25,6 +25,8 @@ from collections.abc import Callable, Hashable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from veiligstad import formatting
 from veiligstad.definitions.validation import Definitions
 from veiligstad.domain import measures
@@ -119,22 +121,16 @@ def needed_measures(indicator: Indicator) -> list[tuple[str, str]]:
     return out
 
 
-def _areas(
-    warehouse: Warehouse, municipality: str, level: str | None, area: str | None
-) -> tuple[str, dict[str, str]]:
-    """The level and the areas (code → name) a template is made for."""
+#: The register columns a template's areas are picked from.
+REGISTER_COLUMNS = ("code", "name", "level", "gemeente_code", "stadsdeel_code", "wijk_code")
+
+
+def _register(warehouse: Warehouse, municipality: str, area: str | None) -> pd.DataFrame:
+    """The register rows a template picks its areas from: the municipality and its areas, or
+    ``area`` and the areas in it."""
     table = warehouse.areas()
-    if area is not None:
-        found = table.filter(table.code == area).select("code", "level").execute()
-        if found.empty:
-            raise NotFound(f"Onbekend gebied '{area}'.", hint="Zie `veiligstad areas` voor de gebiedscodes.")
-        own_level = str(found["level"].iloc[0])
-        level = level or own_level
-    level = level or AreaLevel.GEMEENTE.value
-    if level not in LEVELS:
-        raise DataError(f"Onbekend niveau '{level}'.", hint=f"Kies uit: {', '.join(LEVELS)}.")
     if area is None:
-        scope = table.gemeente_code == municipality
+        scope = (table.gemeente_code == municipality) | (table.code == municipality)
     else:
         scope = (
             (table.code == area)
@@ -142,7 +138,33 @@ def _areas(
             | (table.stadsdeel_code == area)
             | (table.wijk_code == area)
         )
-    rows = table.filter(scope & (table.level == level)).select("code", "name").execute()
+    rows: pd.DataFrame = table.filter(scope).select(*REGISTER_COLUMNS).execute()
+    return rows
+
+
+def _pick(
+    register: pd.DataFrame, municipality: str, level: str | None, area: str | None
+) -> tuple[str, dict[str, str]]:
+    """The level and the areas (code → name) a template is made for, from ``_register`` rows
+    that hold them (those of the municipality, or of ``area``)."""
+    if area is not None:
+        found = register[register["code"] == area]
+        if found.empty:
+            raise NotFound(f"Onbekend gebied '{area}'.", hint="Zie `veiligstad areas` voor de gebiedscodes.")
+        level = level or str(found["level"].iloc[0])
+    level = level or AreaLevel.GEMEENTE.value
+    if level not in LEVELS:
+        raise DataError(f"Onbekend niveau '{level}'.", hint=f"Kies uit: {', '.join(LEVELS)}.")
+    if area is None:
+        scope = register["gemeente_code"] == municipality
+    else:
+        scope = (
+            (register["code"] == area)
+            | (register["gemeente_code"] == area)
+            | (register["stadsdeel_code"] == area)
+            | (register["wijk_code"] == area)
+        )
+    rows = register[(scope & (register["level"] == level)).fillna(False).astype(bool)]
     if rows.empty:
         where = area or municipality
         raise NotFound(
@@ -154,6 +176,13 @@ def _areas(
         for c, n in zip(rows["code"], rows["name"], strict=True)
     }
     return level, dict(sorted(names.items()))
+
+
+def _areas(
+    warehouse: Warehouse, municipality: str, level: str | None, area: str | None
+) -> tuple[str, dict[str, str]]:
+    """The level and the areas (code → name) a template is made for."""
+    return _pick(_register(warehouse, municipality, area), municipality, level, area)
 
 
 def _present(
@@ -194,13 +223,20 @@ def _opened(source: Source) -> Warehouse:
     return source if isinstance(source, Warehouse) else source()
 
 
+def _own_register(source: Source, municipality: str, known: MutableMapping[Hashable, Any]) -> pd.DataFrame:
+    """The register rows of the municipality and its areas, read once per ``known``."""
+    key = ("own-register", municipality)
+    if key not in known:
+        known[key] = _register(_opened(source), municipality, None)
+    register: pd.DataFrame = known[key]
+    return register
+
+
 def _own(source: Source, municipality: str, known: MutableMapping[Hashable, Any]) -> frozenset[str]:
     """The codes of the municipality and its areas, read once per ``known``."""
     key = ("own-areas", municipality)
     if key not in known:
-        table = _opened(source).areas()
-        rows = table.filter((table.gemeente_code == municipality) | (table.code == municipality))
-        known[key] = frozenset(str(c) for c in rows.select("code").execute()["code"])
+        known[key] = frozenset(str(c) for c in _own_register(source, municipality, known)["code"])
     own: frozenset[str] = known[key]
     return own
 
@@ -212,13 +248,13 @@ def _areas_among(
     area: str | None,
     known: MutableMapping[Hashable, Any] | None,
 ) -> tuple[str, dict[str, str]]:
-    """``_areas``; with ``known``, kept there for the municipality's own areas (a bounded set:
-    codes from elsewhere are asked for directly)."""
+    """``_areas``; with ``known``, picked from the municipality's register rows read once and
+    kept there for its own areas (a bounded set: codes from elsewhere are asked for directly)."""
     if known is None or (area is not None and area not in _own(source, municipality, known)):
         return _areas(_opened(source), municipality, level, area)
     key = ("areas", municipality, level, area)
-    if key not in known:
-        known[key] = _areas(_opened(source), municipality, level, area)
+    if key not in known:  # picked from the municipality's rows: no query per area
+        known[key] = _pick(_own_register(source, municipality, known), municipality, level, area)
     found: tuple[str, dict[str, str]] = known[key]
     return found
 
