@@ -153,7 +153,15 @@ def test_downloads(client: TestClient, fmt: str) -> None:
         frame.columns
     )
     binnenstad = frame[frame["code"] == "BU09350000"].iloc[0]
-    assert binnenstad["waarde"] == pytest.approx(558.730, abs=0.01) and binnenstad["aantal"] == 1232
+    # rounded as the page shows them (the indicator's decimals; z 2, p 3); csv-raw: full precision
+    assert binnenstad["waarde"] == 558.7 and binnenstad["aantal"] == 1232
+    for column, places in (("waarde", 1), ("gesmoothte_waarde", 1), ("z", 2), ("p", 3), ("p_fdr", 3)):
+        values = frame[column].dropna()
+        assert len(values) and (values == values.round(places)).all(), column
+    query = "indicator=misdrijven-totaal&periode=2023&niveau=buurt"
+    raw = client.get(f"/hotspots?{query}&download=hotspots&format=csv-raw")
+    full = pd.read_csv(io.StringIO(raw.text), dtype={"code": str})
+    assert full.loc[full["code"] == "BU09350000", "waarde"].iloc[0] == pytest.approx(1232 / 2205 * 1000)
     emerging = download(client, "indicator=misdrijven-totaal", fmt, "opkomend")
     assert emerging.empty and "categorie" in emerging.columns
 

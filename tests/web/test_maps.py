@@ -196,6 +196,27 @@ def test_downloads_parse(client: TestClient, table: str) -> None:
     assert sheet is not None and sheet.max_row == len(frame) + 1
 
 
+def test_downloads_round_as_the_page_and_csv_raw_keeps_full_precision(client: TestClient) -> None:
+    """Issue 14, item 5: the Dutch CSV has the indicator's decimals (the page's figures), the XLSX
+    the same values as numbers with a number format, csv-raw the full precision."""
+    url = "/kaart?indicator=misdrijven-totaal&niveau=buurt&periode=2023&download=kaart"
+    text = client.get(f"{url}&format=csv").content.decode("utf-8-sig")
+    lines = dict(line.split(";", 1) for line in text.splitlines()[1:])
+    assert lines["BU09350000"].startswith("Binnenstad;buurt;2023;558,7;"), lines["BU09350000"]
+    for line in lines.values():
+        for cell in line.split(";")[3:6]:  # waarde, ci_laag, ci_hoog
+            assert not cell or len(cell.partition(",")[2]) <= 1, line
+    raw = pd.read_csv(io.StringIO(client.get(f"{url}&format=csv-raw").text), dtype={"periode": str})
+    binnenstad = raw[raw["code"] == "BU09350000"].iloc[0]
+    assert binnenstad["waarde"] == pytest.approx(1232 / 2205 * 1000) and binnenstad["waarde"] != 558.7
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"{url}&format=xlsx").content)).active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "BU09350000")
+    cell = row[header.index("waarde")]
+    assert cell.value == 558.7 and cell.number_format == "0.0"
+
+
 def test_map_in_english(client: TestClient) -> None:
     soup = soup_of(client.get("/kaart?lang=en"))
     text = soup.get_text(" ", strip=True)

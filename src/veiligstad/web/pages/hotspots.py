@@ -42,7 +42,7 @@ from veiligstad.services.snapshot import Snapshot
 from veiligstad.spatial.emerging import MIN_STEPS
 from veiligstad.spatial.labels import MIN_AREAS as MIN_ANALYSED
 from veiligstad.spatial.labels import MIN_RESIDENTS, NOT_SIGNIFICANT, TooFewAreas
-from veiligstad.web import i18n
+from veiligstad.web import downloads, i18n
 from veiligstad.web.auth import viewer
 from veiligstad.web.templating import render
 
@@ -289,7 +289,11 @@ def public_table(snapshot: Snapshot, result: HotspotAnalysis) -> pd.DataFrame:
         "; ".join(x for x in (str(flags), note) if x)
         for flags in out.loc[out["code"].isin(masked), "opmerkingen"]
     ]
-    return out[TABLE_COLUMNS]
+    # the download rounds as the page shows, a count to whole numbers (full precision: csv-raw)
+    places = 0 if result.measure.value == "count" else result.indicator.decimals
+    table = downloads.with_decimals(out[TABLE_COLUMNS], places, ("waarde", "gesmoothte_waarde"))
+    table.attrs["decimals"] |= {"z": 2, "p": 3, "p_fdr": 3}
+    return table
 
 
 def category_spec(

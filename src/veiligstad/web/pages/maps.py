@@ -12,7 +12,7 @@ combination without values says so and links to the levels and periods that do h
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from veiligstad.errors import BadRequest, NotFound
 from veiligstad.reports import charts
 from veiligstad.services import monitor
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.web import i18n
+from veiligstad.web import downloads, i18n
 from veiligstad.web.auth import viewer
 from veiligstad.web.templating import number, render
 
@@ -64,6 +64,8 @@ TABLE_COLUMNS = [
     "afscherming",
     "reden",
 ]
+#: The table's figures in the indicator's unit: rounded to its decimals in a download.
+FIGURES = ("waarde", "ci_laag", "ci_hoog")
 
 
 def shown_values(snapshot: Snapshot) -> pd.DataFrame:
@@ -172,7 +174,8 @@ def map_table(snapshot: Snapshot, choice: Choice) -> pd.DataFrame:
         out.append(_table_row(code, area, rows.get(code), choice))
     frame = pd.DataFrame(out, columns=TABLE_COLUMNS)
     frame = frame.sort_values(["waarde", "gebied"], ascending=[False, True], na_position="last")
-    return frame.reset_index(drop=True)
+    # the download rounds value and interval as the page shows them (full precision: csv-raw)
+    return downloads.with_decimals(frame.reset_index(drop=True), choice.indicator.decimals, FIGURES)
 
 
 def _table_row(
@@ -233,7 +236,7 @@ def map_spec(
     table: pd.DataFrame,
     choice: Choice,
     lang: str,
-    rows: list[dict[str, Any]] | None = None,
+    rows: Sequence[Mapping[Any, Any]] | None = None,
 ) -> dict[str, Any] | None:
     """The choropleth: areas in quantile classes; without a value (or suppressed) grey
     (``rows``: the table's records, when the caller has them).
@@ -251,8 +254,8 @@ def map_spec(
         missing += f" {i18n.translate('of afgeschermd', lang)}"
     colours = {labels[k]: BLUES[len(labels)][k] for k in labels} | {missing: charts.NO_VALUE}
     features = []
-    rows = table.to_dict(orient="records") if rows is None else rows
-    for row, value, k in zip(rows, values.tolist(), klass.tolist(), strict=True):
+    records = table.to_dict(orient="records") if rows is None else rows
+    for row, value, k in zip(records, values.tolist(), klass.tolist(), strict=True):
         geometry = snapshot.geometries.get(str(row["code"]))
         if geometry is None:
             continue
@@ -281,7 +284,7 @@ def _missing_label(row: Mapping[Any, Any], lang: str) -> str:
 
 def cached_map(
     snapshot: Snapshot, choice: Choice, lang: str
-) -> tuple[pd.DataFrame, dict[str, Any] | None, list[dict[str, Any]]]:
+) -> tuple[pd.DataFrame, dict[str, Any] | None, list[dict[Any, Any]]]:
     """The table, the map and the table's rows of a choice, computed once per snapshot (Altair
     takes ~0.4 s for all gemeenten; the rows, a sixth of a download's time, are for the page)."""
     key = ("maps", "map", choice.indicator.id, choice.level, choice.period, lang)
@@ -289,7 +292,7 @@ def cached_map(
         table = map_table(snapshot, choice)
         rows = table.to_dict(orient="records")
         snapshot.memo[key] = (table, map_spec(snapshot, table, choice, lang, rows), rows)
-    cached: tuple[pd.DataFrame, dict[str, Any] | None, list[dict[str, Any]]] = snapshot.memo[key]
+    cached: tuple[pd.DataFrame, dict[str, Any] | None, list[dict[Any, Any]]] = snapshot.memo[key]
     return cached
 
 
