@@ -58,11 +58,13 @@ def features_of(soup: BeautifulSoup, chart_id: str) -> list[dict[str, Any]]:
     return features
 
 
-def download(client: TestClient, path: str, table: str) -> pd.DataFrame:
+def download(client: TestClient, path: str, table: str, raw: bool = False) -> pd.DataFrame:
+    """The Dutch CSV (figures rounded as the page shows them), or with ``raw`` the csv-raw one
+    (full precision); the XLSX must have as many rows."""
     joiner = "&" if "?" in path else "?"
-    csv = client.get(f"{path}{joiner}download={table}&format=csv")
+    csv = client.get(f"{path}{joiner}download={table}&format={'csv-raw' if raw else 'csv'}")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv"), table
-    frame = dutch_csv(csv.content)
+    frame = pd.read_csv(io.BytesIO(csv.content)) if raw else dutch_csv(csv.content)
     xlsx = client.get(f"{path}{joiner}download={table}&format=xlsx")
     assert xlsx.status_code == 200, table
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
@@ -312,8 +314,10 @@ def test_comparison_with_the_netherlands_and_peers(client: TestClient) -> None:
 
 
 def test_peer_group_figure_is_the_sum_of_counts_over_the_sum_of_populations(client: TestClient) -> None:
-    table = download(client, PAGE, "vergelijking").set_index("soort")
-    peers = download(client, PAGE, "peers")
+    table = download(client, PAGE, "vergelijking", raw=True).set_index("soort")
+    peers = download(client, PAGE, "peers", raw=True)
+    rounded = download(client, PAGE, "vergelijking").set_index("soort")
+    assert rounded.loc["groep", "waarde"] == round(table.loc["groep", "waarde"], 1)  # as the page shows it
     assert (peers["inwoners"] >= 100_000).all() and (peers["inwoners"] < 150_000).all()
     group = table.loc["groep"]
     counted = peers[peers["teller"].notna()]
@@ -388,3 +392,34 @@ def test_an_analyst_sees_the_command_behind_a_gap(web_app: FastAPI) -> None:
     soup = BeautifulSoup(analyst.get("/indicatoren/geweldsmisdrijven").text, "html.parser")
     advice = soup.select_one("li#gat-buurt details")
     assert advice is not None and "veiligstad template geweldsmisdrijven" in advice.get_text()
+
+
+FIGURES = ("waarde", "interval_laag", "interval_hoog")
+
+
+@pytest.mark.parametrize(
+    ("path", "table", "columns"),
+    [
+        (PAGE, "veranderingen", ("waarde_van", "waarde_tot", "verschil", "verandering_procent")),
+        (PAGE, "vergelijking", FIGURES),
+        (PAGE, "peers", FIGURES),
+        ("/themas/veelvoorkomende-criminaliteit-hic", "reeksen", FIGURES),
+    ],
+)
+def test_dutch_downloads_have_the_pages_decimals(
+    client: TestClient, path: str, table: str, columns: tuple[str, ...]
+) -> None:
+    """Issue 14, item 5: figures rounded to the catalogue's decimals (one for these indicators),
+    not ``124,22700851239739``; csv-raw keeps the full precision."""
+    joiner = "&" if "?" in path else "?"
+    text = client.get(f"{path}{joiner}download={table}&format=csv").content.decode("utf-8-sig")
+    header, *lines = text.splitlines()
+    names = header.split(";")
+    cells = [line.split(";") for line in lines]
+    assert cells, table
+    for column in columns:
+        values = [row[names.index(column)] for row in cells if row[names.index(column)]]
+        assert values, column
+        assert all(len(v.partition(",")[2]) <= 1 for v in values), (column, values[:3])
+    raw = client.get(f"{path}{joiner}download={table}&format=csv-raw").text
+    assert any(len(cell.partition(".")[2]) > 3 for cell in raw.replace("\n", ",").split(",")), table

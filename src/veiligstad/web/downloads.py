@@ -70,13 +70,18 @@ def table_response(frame: pd.DataFrame, stem: str, table: str, fmt: str, lang: s
     return Response(body, media_type=FORMATS[fmt], headers=headers)
 
 
-def with_decimals(frame: pd.DataFrame, places: int, columns: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Tell the download how many decimals a page shows in some columns (default: the figures).
+def with_decimals(
+    frame: pd.DataFrame, places: int, columns: tuple[str, ...] = (), other: Mapping[str, int] | None = None
+) -> pd.DataFrame:
+    """Tell the download how many decimals a page shows in some columns (default: the figures),
+    and in ``other`` columns (a z-score, a percentage) their own.
 
     >>> with_decimals(pd.DataFrame({"waarde": [1.234]}), 1).attrs
     {'decimals': {'waarde': 1, 'interval_laag': 1, 'interval_hoog': 1, 'gepubliceerd': 1}}
+    >>> with_decimals(pd.DataFrame({"waarde": [1.234]}), 0, ("waarde",), {"z": 2}).attrs
+    {'decimals': {'waarde': 0, 'z': 2}}
     """
-    frame.attrs["decimals"] = dict.fromkeys(columns or FIGURE_COLUMNS, places)
+    frame.attrs["decimals"] = dict.fromkeys(columns or FIGURE_COLUMNS, places) | dict(other or {})
     return frame
 
 

@@ -25,7 +25,7 @@ from veiligstad.errors import NotFound
 from veiligstad.reports import charts, language
 from veiligstad.services import gaps, profiles
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.web import i18n
+from veiligstad.web import downloads, i18n
 from veiligstad.web.auth import viewer
 from veiligstad.web.templating import ScriptJson, render, script_json
 
@@ -38,6 +38,9 @@ OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "
 THIS_AREA, OTHER_AREAS = "dit gebied", "overige gebieden"
 PLACE_COLOURS = {THIS_AREA: "#b35806", OTHER_AREAS: "#d9e2ec"}
 
+#: The figures of an area's indicator table, rounded in a download (several units: the most
+#: decimals any of them has; full precision in csv-raw).
+PROFILE_FIGURES = ("waarde", "ci_laag", "ci_hoog", "waarde_gebied", "waarde_vergelijking", "verschil")
 LEVEL_PLURAL = {"gemeente": "Gemeenten", "stadsdeel": "Stadsdelen", "wijk": "Wijken", "buurt": "Buurten"}
 
 
@@ -258,7 +261,11 @@ def cached_profile(request: Request, snapshot: Snapshot, area: dict[str, Any]) -
         )
         tables = {
             "kerncijfers": figures_table(profile),
-            "indicatoren": profiles.indicator_table(profile),
+            "indicatoren": downloads.with_decimals(
+                profiles.indicator_table(profile),
+                max((f.indicator.decimals for f in profile.indicators), default=1),  # several units
+                PROFILE_FIGURES,
+            ),
             "beleving": profiles.divergence_table(profile),
         }
         found = ProfileParts(profile, tables)

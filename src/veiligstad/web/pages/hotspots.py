@@ -291,9 +291,9 @@ def public_table(snapshot: Snapshot, result: HotspotAnalysis) -> pd.DataFrame:
     ]
     # the download rounds as the page shows, a count to whole numbers (full precision: csv-raw)
     places = 0 if result.measure.value == "count" else result.indicator.decimals
-    table = downloads.with_decimals(out[TABLE_COLUMNS], places, ("waarde", "gesmoothte_waarde"))
-    table.attrs["decimals"] |= {"z": 2, "p": 3, "p_fdr": 3}
-    return table
+    return downloads.with_decimals(
+        out[TABLE_COLUMNS], places, ("waarde", "gesmoothte_waarde"), {"z": 2, "p": 3, "p_fdr": 3}
+    )
 
 
 def category_spec(

@@ -37,6 +37,8 @@ Translate = Callable[[str], str]
 
 #: The municipality's own area levels, coarsest first.
 LEVELS = ("stadsdeel", "wijk", "buurt")
+#: The figures of the changes table in the indicator's unit (rounded to its decimals in a download).
+CHANGE_FIGURES = ("waarde_van", "waarde_tot", "verschil")
 
 #: Dutch label of an indicator kind.
 KIND_LABELS = {
@@ -559,10 +561,12 @@ def indicator_page(request: Request, indicator_id: str, niveau: str | None = Non
         stem=f"indicator-{indicator.id}",
         tables={
             "trend": details["trend_table"],
-            "veranderingen": details["changes"],
+            "veranderingen": downloads.with_decimals(
+                details["changes"], indicator.decimals, CHANGE_FIGURES, {"verandering_procent": 1}
+            ),
             "gebieden": areas["table"],
-            "vergelijking": comparison["table"],
-            "peers": comparison["peers_table"],
+            "vergelijking": downloads.with_decimals(comparison["table"], indicator.decimals),
+            "peers": downloads.with_decimals(comparison["peers_table"], indicator.decimals),
         },
         indicator=indicator,
         kind_label=KIND_LABELS[indicator.kind],

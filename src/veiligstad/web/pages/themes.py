@@ -16,7 +16,7 @@ from veiligstad.errors import NotFound
 from veiligstad.reports import charts
 from veiligstad.services import monitor
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.web import auth, i18n
+from veiligstad.web import auth, downloads, i18n
 from veiligstad.web.pages.indicators import KIND_LABELS, own_rows, rows_of, trend_table, without_empty_layers
 from veiligstad.web.pages.programme import status_table
 from veiligstad.web.templating import render, script_json
@@ -126,9 +126,10 @@ def theme_page(request: Request, theme_id: str) -> Response:
         stem=f"thema-{theme.id}",
         tables={
             "indicatoren": overview.reset_index(drop=True),
-            "reeksen": pd.concat(series, ignore_index=True)
-            if series
-            else pd.DataFrame(columns=SERIES_COLUMNS),
+            "reeksen": downloads.with_decimals(
+                pd.concat(series, ignore_index=True) if series else pd.DataFrame(columns=SERIES_COLUMNS),
+                max((row.indicator.decimals for row in status), default=1),  # one column, several units
+            ),
         },
         theme=theme,
         cards=cards,
