@@ -404,6 +404,9 @@ FIGURES = ("waarde", "interval_laag", "interval_hoog")
         (PAGE, "vergelijking", FIGURES),
         (PAGE, "peers", FIGURES),
         ("/themas/veelvoorkomende-criminaliteit-hic", "reeksen", FIGURES),
+        ("/indicatoren", "indicatoren", ("laatste_waarde",)),
+        ("/signalen", "signalen", ("waarde_voor", "waarde_na")),
+        ("/gebieden/GM0935", "beleving", ("criminaliteit_van", "criminaliteit_tot")),
     ],
 )
 def test_dutch_downloads_have_the_pages_decimals(

@@ -16,7 +16,7 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ import pandas as pd
 from fastapi import Response
 
 from veiligstad import formatting
+from veiligstad.domain.indicators import Indicator
 from veiligstad.errors import BadRequest, NotFound
 
 FORMATS = {
@@ -68,6 +69,12 @@ def table_response(frame: pd.DataFrame, stem: str, table: str, fmt: str, lang: s
         body = _workbook(_naive(presentable(frame, decimals, lang)), decimals, table)
     headers = {"Content-Disposition": f'attachment; filename="{filename(stem, table, fmt)}"'}
     return Response(body, media_type=FORMATS[fmt], headers=headers)
+
+
+def most_decimals(indicators: Iterable[Indicator]) -> int:
+    """The decimals of a column that holds several indicators (several units): the most any of
+    them shows, so that none loses a decimal its page shows (1 when there are none)."""
+    return max((indicator.decimals for indicator in indicators), default=1)
 
 
 def with_decimals(

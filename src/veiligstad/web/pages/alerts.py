@@ -22,7 +22,7 @@ from veiligstad import formatting
 from veiligstad.errors import BadRequest
 from veiligstad.services.alerts import Alert
 from veiligstad.services.snapshot import Snapshot
-from veiligstad.web import feeds
+from veiligstad.web import downloads, feeds
 from veiligstad.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -117,6 +117,14 @@ def alert_table(alerts: list[Alert]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def rounded(snapshot: Snapshot, table: pd.DataFrame) -> pd.DataFrame:
+    """The download's figures as the page shows them (several units in one column: the most
+    decimals any indicator has), the relative change to 0.1 percentage point; p- and q-values
+    and the dispersion unrounded (a p-value can be 0.000002)."""
+    places = downloads.most_decimals(snapshot.definitions.indicators())
+    return downloads.with_decimals(table, places, ("waarde_voor", "waarde_na"), {"relatieve_verandering": 3})
+
+
 @router.get("/signalen")
 def alerts_page(request: Request, sinds: str | None = None) -> Response:
     """The alert list since a date, with a download and the feed."""
@@ -128,7 +136,7 @@ def alerts_page(request: Request, sinds: str | None = None) -> Response:
         "alerts/index.html",
         title="Signalen",
         stem="signalen" + (f"-sinds-{day.isoformat()}" if day else ""),
-        tables={"signalen": lambda: alert_table(shown)},
+        tables={"signalen": lambda: rounded(snapshot, alert_table(shown))},
         alerts=shown,
         total=len(snapshot.alerts),
         since=day,

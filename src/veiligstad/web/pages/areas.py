@@ -263,10 +263,18 @@ def cached_profile(request: Request, snapshot: Snapshot, area: dict[str, Any]) -
             "kerncijfers": figures_table(profile),
             "indicatoren": downloads.with_decimals(
                 profiles.indicator_table(profile),
-                max((f.indicator.decimals for f in profile.indicators), default=1),  # several units
+                downloads.most_decimals(f.indicator for f in profile.indicators),
                 PROFILE_FIGURES,
             ),
-            "beleving": profiles.divergence_table(profile),
+            "beleving": downloads.with_decimals(
+                profiles.divergence_table(profile),
+                downloads.most_decimals(d.crime for d in profile.divergences),
+                ("criminaliteit_van", "criminaliteit_tot"),
+                dict.fromkeys(
+                    ("beleving_van", "beleving_tot"),
+                    downloads.most_decimals(d.feeling for d in profile.divergences),
+                ),
+            ),
         }
         found = ProfileParts(profile, tables)
         if _own(snapshot, area):

@@ -441,7 +441,11 @@ def catalogue_page(request: Request) -> Response:
         "indicators/index.html",
         title="Indicatoren",
         stem="indicatoren",
-        tables={"indicatoren": table},
+        tables={
+            "indicatoren": downloads.with_decimals(
+                table, downloads.most_decimals(snapshot.definitions.indicators()), ("laatste_waarde",)
+            )
+        },
         groups=[(theme, rows_of(rows)) for theme, rows in groups],
         context_rows=rows_of(context),
         other_rows=rows_of(other),

@@ -128,7 +128,7 @@ def theme_page(request: Request, theme_id: str) -> Response:
             "indicatoren": overview.reset_index(drop=True),
             "reeksen": downloads.with_decimals(
                 pd.concat(series, ignore_index=True) if series else pd.DataFrame(columns=SERIES_COLUMNS),
-                max((row.indicator.decimals for row in status), default=1),  # one column, several units
+                downloads.most_decimals(row.indicator for row in status),
             ),
         },
         theme=theme,
