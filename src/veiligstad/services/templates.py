@@ -125,19 +125,22 @@ def needed_measures(indicator: Indicator) -> list[tuple[str, str]]:
 REGISTER_COLUMNS = ("code", "name", "level", "gemeente_code", "stadsdeel_code", "wijk_code")
 
 
+def _within(rows: Any, area: str) -> Any:
+    """Which of ``rows`` (a register as an ibis table or a DataFrame: the same expression) are
+    ``area`` or lie in it."""
+    return (
+        (rows["code"] == area)
+        | (rows["gemeente_code"] == area)
+        | (rows["stadsdeel_code"] == area)
+        | (rows["wijk_code"] == area)
+    )
+
+
 def _register(warehouse: Warehouse, municipality: str, area: str | None) -> pd.DataFrame:
     """The register rows a template picks its areas from: the municipality and its areas, or
     ``area`` and the areas in it."""
     table = warehouse.areas()
-    if area is None:
-        scope = (table.gemeente_code == municipality) | (table.code == municipality)
-    else:
-        scope = (
-            (table.code == area)
-            | (table.gemeente_code == area)
-            | (table.stadsdeel_code == area)
-            | (table.wijk_code == area)
-        )
+    scope = _within(table, municipality if area is None else area)
     rows: pd.DataFrame = table.filter(scope).select(*REGISTER_COLUMNS).execute()
     return rows
 
@@ -155,15 +158,7 @@ def _pick(
     level = level or AreaLevel.GEMEENTE.value
     if level not in LEVELS:
         raise DataError(f"Onbekend niveau '{level}'.", hint=f"Kies uit: {', '.join(LEVELS)}.")
-    if area is None:
-        scope = register["gemeente_code"] == municipality
-    else:
-        scope = (
-            (register["code"] == area)
-            | (register["gemeente_code"] == area)
-            | (register["stadsdeel_code"] == area)
-            | (register["wijk_code"] == area)
-        )
+    scope = register["gemeente_code"] == municipality if area is None else _within(register, area)
     rows = register[(scope & (register["level"] == level)).fillna(False).astype(bool)]
     if rows.empty:
         where = area or municipality
